@@ -1,0 +1,138 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Each service is a library (built the same way by production and by tests) plus a thin
+// executable that only reads configuration and runs it.
+let services = ["Authorizations", "Sessions", "Verification", "Notifications"]
+
+let serviceTargets: [Target] = services.flatMap { name -> [Target] in
+    [
+        .target(
+            name: "\(name)Service",
+            dependencies: ["ExamHallModels", "ExamHallServiceKit"],
+            path: "Services/\(name)/\(name)Service",
+            resources: [.copy("Migrations")]
+        ),
+        .executableTarget(
+            name: "\(name)Main",
+            dependencies: [.target(name: "\(name)Service"), "ExamHallServiceKit"],
+            path: "Services/\(name)/Main"
+        ),
+    ]
+}
+
+let serviceProducts: [Product] = services.map { name in
+    .executable(name: "examhall-\(name.lowercased())", targets: ["\(name)Main"])
+}
+
+let package = Package(
+    name: "ExamHall",
+    platforms: [.macOS(.v14)],
+    products: serviceProducts + [
+        .executable(name: "examhall", targets: ["ExamHallCLI"]),
+        .executable(name: "examhall-bench", targets: ["ExamHallBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: serviceTargets + [
+        // C libraries named by the design: rabbitmq-c and libpq.
+        .systemLibrary(
+            name: "CRabbitMQ", path: "Shared/CRabbitMQ", pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+
+        // Events, envelope, value types and state machines: pure Swift, no I/O.
+        .target(name: "ExamHallModels", path: "Shared/Models"),
+
+        // AMQP on rabbitmq-c: the only module that imports CRabbitMQ.
+        .target(
+            name: "ExamHallMessaging",
+            dependencies: [
+                "CRabbitMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Messaging"
+        ),
+
+        // PostgreSQL on libpq: the only module that imports CLibPQ.
+        .target(
+            name: "ExamHallStorage",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Shared/Storage"
+        ),
+
+        // What every service runs: config, logs, metrics, health, HTTP, auth, outbox, inbox, scheduler.
+        .target(
+            name: "ExamHallServiceKit",
+            dependencies: [
+                "ExamHallModels", "ExamHallMessaging", "ExamHallStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            path: "Shared/ServiceKit"
+        ),
+
+        .executableTarget(
+            name: "ExamHallCLI",
+            dependencies: [
+                "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/examhall"
+        ),
+        .executableTarget(
+            name: "ExamHallBench",
+            dependencies: [
+                "ExamHallModels", "ExamHallMessaging", "ExamHallStorage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/examhall-bench"
+        ),
+
+        // Tests: pure domain, then real database/broker, then real executables.
+        .target(
+            name: "ExamHallTestSupport",
+            dependencies: ["ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "ModelsTests", dependencies: ["ExamHallModels"]),
+        .testTarget(
+            name: "InfrastructureTests",
+            dependencies: ["ExamHallTestSupport", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit"]
+        ),
+        .testTarget(
+            name: "AuthorizationsServiceTests",
+            dependencies: [
+                "AuthorizationsService", "ExamHallTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["ExamHallTestSupport", "ExamHallModels", "ExamHallMessaging", "ExamHallStorage"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,30 @@
+#ifndef EXAMHALL_CRABBITMQ_SHIM_H
+#define EXAMHALL_CRABBITMQ_SHIM_H
+
+#include <amqp.h>
+#include <amqp_framing.h>
+#include <amqp_tcp_socket.h>
+
+/* amqp_login is variadic, which Swift cannot call: expose the PLAIN form only. */
+static inline amqp_rpc_reply_t examhall_amqp_login_plain(amqp_connection_state_t state,
+                                                         const char *vhost,
+                                                         int channel_max,
+                                                         int frame_max,
+                                                         int heartbeat,
+                                                         const char *user,
+                                                         const char *password) {
+    return amqp_login(state, vhost, channel_max, frame_max, heartbeat,
+                      AMQP_SASL_METHOD_PLAIN, user, password);
+}
+
+/* Method ids are cast macros Swift does not import; name the ones the consumer and publisher read. */
+static const amqp_method_number_t EXAMHALL_BASIC_ACK = AMQP_BASIC_ACK_METHOD;
+static const amqp_method_number_t EXAMHALL_BASIC_NACK = AMQP_BASIC_NACK_METHOD;
+static const amqp_method_number_t EXAMHALL_BASIC_RETURN = AMQP_BASIC_RETURN_METHOD;
+static const amqp_method_number_t EXAMHALL_BASIC_CANCEL = AMQP_BASIC_CANCEL_METHOD;
+static const amqp_method_number_t EXAMHALL_CHANNEL_CLOSE = AMQP_CHANNEL_CLOSE_METHOD;
+static const amqp_method_number_t EXAMHALL_CONNECTION_CLOSE = AMQP_CONNECTION_CLOSE_METHOD;
+static const amqp_method_number_t EXAMHALL_CONNECTION_BLOCKED = AMQP_CONNECTION_BLOCKED_METHOD;
+static const amqp_method_number_t EXAMHALL_CONNECTION_UNBLOCKED = AMQP_CONNECTION_UNBLOCKED_METHOD;
+
+#endif

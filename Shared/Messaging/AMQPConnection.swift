@@ -1,0 +1,458 @@
+import CRabbitMQ
+import Foundation
+
+/// One rabbitmq-c connection. rabbitmq-c connections are not thread-safe: an owner uses this from one
+/// thread only (see `AMQPThread`), hence `@unchecked Sendable`. Any error leaves it unusable; owners
+/// drop it and open a new one.
+public final class AMQPConnection: @unchecked Sendable {
+    private let state: amqp_connection_state_t
+    private var isOpen = true
+    /// Channel 1 consumes or publishes; channel 2 publishes dead letters with confirms.
+    private var openChannels: Set<UInt16> = []
+    /// Publisher-confirm sequence numbers per channel in confirm mode.
+    private var nextPublishTag: [UInt16: UInt64] = [:]
+    private var unconfirmed: [UInt16: Set<UInt64>] = [:]
+    private var nackedWhileWaiting = false
+    /// Deliveries read while waiting for something else (confirms, keep-alive); handed out first.
+    private var buffered: [Delivery] = []
+
+    private init(state: amqp_connection_state_t) { self.state = state }
+
+    deinit { close() }
+
+    /// Opens a TCP connection, logs in and opens channel 1.
+    public static func open(_ endpoint: AMQPEndpoint, connectTimeout: Duration = .seconds(5)) throws(AMQPError) -> AMQPConnection {
+        guard let state = amqp_new_connection() else { throw .connectionFailed("out of memory") }
+        let connection = AMQPConnection(state: state)
+        guard let socket = amqp_tcp_socket_new(state) else {
+            connection.isOpen = false
+            amqp_destroy_connection(state)
+            throw .connectionFailed("cannot create socket")
+        }
+        var timeout = timeval(duration: connectTimeout)
+        let status = amqp_socket_open_noblock(socket, endpoint.host, Int32(endpoint.port), &timeout)
+        guard status == AMQP_STATUS_OK.rawValue else {
+            connection.isOpen = false
+            amqp_destroy_connection(state)
+            throw .connectionFailed("\(endpoint.host):\(endpoint.port): \(String(cString: amqp_error_string2(status)))")
+        }
+        let login = examhall_amqp_login_plain(state, endpoint.vhost, 0, 131_072, Int32(endpoint.heartbeat), endpoint.user, endpoint.password)
+        do {
+            try connection.check(login, "login")
+            try connection.openChannel(1)
+        } catch {
+            connection.close()
+            throw .connectionFailed("\(endpoint): \(error)")
+        }
+        return connection
+    }
+
+    public func close() {
+        guard isOpen else { return }
+        isOpen = false
+        amqp_connection_close(state, Int32(AMQP_REPLY_SUCCESS))
+        amqp_destroy_connection(state)
+    }
+
+    // MARK: - Topology
+
+    public func declareExchange(_ name: String, type: String, durable: Bool = true) throws(AMQPError) {
+        let arena = ByteArena()
+        amqp_exchange_declare(state, 1, arena.bytes(name), arena.bytes(type), 0, durable ? 1 : 0, 0, 0, amqp_empty_table)
+        try check(amqp_get_rpc_reply(state), "exchange.declare \(name)")
+    }
+
+    /// Declares a queue (or with `passive`, only asks about it) and returns its message and consumer counts.
+    @discardableResult
+    public func declareQueue(
+        _ name: String, durable: Bool = true, exclusive: Bool = false, autoDelete: Bool = false,
+        passive: Bool = false, arguments: [String: AMQPValue] = [:]
+    ) throws(AMQPError) -> (messages: Int, consumers: Int) {
+        let arena = ByteArena()
+        let table = arena.table(arguments)
+        let ok = amqp_queue_declare(state, 1, arena.bytes(name), passive ? 1 : 0, durable ? 1 : 0, exclusive ? 1 : 0, autoDelete ? 1 : 0, table)
+        try check(amqp_get_rpc_reply(state), "queue.declare \(name)")
+        guard let ok else { throw .library("queue.declare \(name) returned nothing") }
+        return (Int(ok.pointee.message_count), Int(ok.pointee.consumer_count))
+    }
+
+    public func bindQueue(_ queue: String, exchange: String, routingKey: String) throws(AMQPError) {
+        let arena = ByteArena()
+        amqp_queue_bind(state, 1, arena.bytes(queue), arena.bytes(exchange), arena.bytes(routingKey), amqp_empty_table)
+        try check(amqp_get_rpc_reply(state), "queue.bind \(queue) \(exchange) \(routingKey)")
+    }
+
+    @discardableResult
+    public func purgeQueue(_ queue: String) throws(AMQPError) -> Int {
+        let arena = ByteArena()
+        let ok = amqp_queue_purge(state, 1, arena.bytes(queue))
+        try check(amqp_get_rpc_reply(state), "queue.purge \(queue)")
+        return Int(ok?.pointee.message_count ?? 0)
+    }
+
+    public func deleteQueue(_ queue: String) throws(AMQPError) {
+        let arena = ByteArena()
+        amqp_queue_delete(state, 1, arena.bytes(queue), 0, 0)
+        try check(amqp_get_rpc_reply(state), "queue.delete \(queue)")
+    }
+
+    // MARK: - Consuming
+
+    /// Starts pushing messages from `queue` to this connection, at most `prefetch` unacknowledged at a time.
+    public func startConsuming(_ queue: String, prefetch: Int) throws(AMQPError) {
+        amqp_basic_qos(state, 1, 0, UInt16(clamping: prefetch), 0)
+        try check(amqp_get_rpc_reply(state), "basic.qos")
+        let arena = ByteArena()
+        amqp_basic_consume(state, 1, arena.bytes(queue), amqp_empty_bytes, 0, 0, 0, amqp_empty_table)
+        try check(amqp_get_rpc_reply(state), "basic.consume \(queue)")
+    }
+
+    /// The next pushed delivery, or nil when none arrives within `timeout`. Heartbeats flow meanwhile.
+    public func nextDelivery(timeout: Duration) throws(AMQPError) -> Delivery? {
+        if !buffered.isEmpty { return buffered.removeFirst() }
+        return try readDelivery(timeout: timeout)
+    }
+
+    /// Keeps the connection alive while the owner is busy elsewhere: answers heartbeats and buffers any
+    /// delivery that arrives for later.
+    public func keepAlive(timeout: Duration = .zero) throws(AMQPError) {
+        if let delivery = try readDelivery(timeout: timeout) { buffered.append(delivery) }
+    }
+
+    private func readDelivery(timeout: Duration) throws(AMQPError) -> Delivery? {
+        guard isOpen else { throw .library("connection closed") }
+        amqp_maybe_release_buffers(state)
+        var envelope = amqp_envelope_t()
+        var tv = timeval(duration: timeout)
+        let reply = amqp_consume_message(state, &envelope, &tv, 0)
+        switch reply.reply_type {
+        case AMQP_RESPONSE_NORMAL:
+            defer { amqp_destroy_envelope(&envelope) }
+            return Delivery(
+                deliveryTag: envelope.delivery_tag,
+                exchange: envelope.exchange.string,
+                routingKey: envelope.routing_key.string,
+                redelivered: envelope.redelivered != 0,
+                body: envelope.message.body.array,
+                properties: MessageProperties(envelope.message.properties)
+            )
+        case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_TIMEOUT.rawValue:
+            return nil
+        case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_UNEXPECTED_STATE.rawValue:
+            // A frame other than a delivery: a confirm, a server close, a cancel, a blocked notice.
+            try handleOutOfBandFrame()
+            return nil
+        default:
+            try check(reply, "basic.consume")
+            return nil
+        }
+    }
+
+    public func ack(_ deliveryTag: UInt64, multiple: Bool = false) throws(AMQPError) {
+        try status(amqp_basic_ack(state, 1, deliveryTag, multiple ? 1 : 0), "basic.ack")
+    }
+
+    /// Returns a message to its queue (`requeue`) or drops it to the queue's dead-letter exchange.
+    public func reject(_ deliveryTag: UInt64, requeue: Bool) throws(AMQPError) {
+        try status(amqp_basic_reject(state, 1, deliveryTag, requeue ? 1 : 0), "basic.reject")
+    }
+
+    /// Pulls one message (`basic.get`): for tools and tests that inspect a queue.
+    public func get(_ queue: String, autoAck: Bool = false) throws(AMQPError) -> Delivery? {
+        let arena = ByteArena()
+        let reply = amqp_basic_get(state, 1, arena.bytes(queue), autoAck ? 1 : 0)
+        try check(reply, "basic.get \(queue)")
+        guard reply.reply.id == AMQP_BASIC_GET_OK_METHOD else { return nil }
+        let ok = reply.reply.decoded.assumingMemoryBound(to: amqp_basic_get_ok_t.self).pointee
+        var message = amqp_message_t()
+        try check(amqp_read_message(state, 1, &message, 0), "basic.get body")
+        defer { amqp_destroy_message(&message) }
+        return Delivery(
+            deliveryTag: ok.delivery_tag, exchange: ok.exchange.string, routingKey: ok.routing_key.string,
+            redelivered: ok.redelivered != 0, body: message.body.array, properties: MessageProperties(message.properties)
+        )
+    }
+
+    // MARK: - Publishing
+
+    /// Puts `channel` in confirm mode: every publish on it is acknowledged by the broker.
+    public func enableConfirms(on channel: UInt16 = 1) throws(AMQPError) {
+        if !openChannels.contains(channel) { try openChannel(channel) }
+        amqp_confirm_select(state, channel)
+        try check(amqp_get_rpc_reply(state), "confirm.select")
+        nextPublishTag[channel] = 1
+        unconfirmed[channel] = []
+    }
+
+    /// Publishes without waiting; on a confirm channel, `waitForConfirms` then waits for the broker.
+    public func publish(_ message: OutgoingMessage, on channel: UInt16 = 1) throws(AMQPError) {
+        let arena = ByteArena()
+        var properties = arena.properties(message.properties)
+        let result = message.body.withUnsafeBytes { raw -> Int32 in
+            let body = amqp_bytes_t(len: raw.count, bytes: UnsafeMutableRawPointer(mutating: raw.baseAddress))
+            return amqp_basic_publish(state, channel, arena.bytes(message.exchange), arena.bytes(message.routingKey), 0, 0, &properties, body)
+        }
+        try status(result, "basic.publish")
+        if let tag = nextPublishTag[channel] {
+            unconfirmed[channel, default: []].insert(tag)
+            nextPublishTag[channel] = tag + 1
+        }
+    }
+
+    /// Waits until the broker confirmed every message published on `channel` so far.
+    /// Throws `publishNacked` if it refused any: the caller publishes them again.
+    public func waitForConfirms(on channel: UInt16 = 1, timeout: Duration) throws(AMQPError) {
+        let deadline = ContinuousClock.now + timeout
+        nackedWhileWaiting = false
+        while !(unconfirmed[channel]?.isEmpty ?? true) {
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { throw .timeout("publisher confirms") }
+            var frame = amqp_frame_t()
+            var tv = timeval(duration: min(remaining, .seconds(1)))
+            let result = amqp_simple_wait_frame_noblock(state, &frame, &tv)
+            if result == AMQP_STATUS_TIMEOUT.rawValue { continue }
+            try status(result, "waiting for confirms")
+            try handle(frame)
+        }
+        if nackedWhileWaiting { throw .publishNacked }
+    }
+
+    // MARK: - Internals
+
+    private func openChannel(_ channel: UInt16) throws(AMQPError) {
+        amqp_channel_open(state, channel)
+        try check(amqp_get_rpc_reply(state), "channel.open \(channel)")
+        openChannels.insert(channel)
+    }
+
+    private func handleOutOfBandFrame() throws(AMQPError) {
+        var frame = amqp_frame_t()
+        var tv = timeval(duration: .zero)
+        let result = amqp_simple_wait_frame_noblock(state, &frame, &tv)
+        if result == AMQP_STATUS_TIMEOUT.rawValue { return }
+        try status(result, "reading frame")
+        try handle(frame)
+    }
+
+    private func handle(_ frame: amqp_frame_t) throws(AMQPError) {
+        guard frame.frame_type == UInt8(AMQP_FRAME_METHOD) else { return }
+        let method = frame.payload.method
+        switch method.id {
+        case EXAMHALL_BASIC_ACK:
+            let ack = method.decoded.assumingMemoryBound(to: amqp_basic_ack_t.self).pointee
+            settle(channel: frame.channel, tag: ack.delivery_tag, multiple: ack.multiple != 0)
+        case EXAMHALL_BASIC_NACK:
+            let nack = method.decoded.assumingMemoryBound(to: amqp_basic_nack_t.self).pointee
+            settle(channel: frame.channel, tag: nack.delivery_tag, multiple: nack.multiple != 0)
+            nackedWhileWaiting = true
+        case EXAMHALL_BASIC_RETURN:
+            // Unroutable mandatory message: read and drop its header and body so the stream stays in step.
+            var message = amqp_message_t()
+            _ = amqp_read_message(state, frame.channel, &message, 0)
+            amqp_destroy_message(&message)
+        case EXAMHALL_CHANNEL_CLOSE:
+            let close = method.decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
+            forgetChannels()
+            throw .closedByServer(code: Int(close.reply_code), text: close.reply_text.string)
+        case EXAMHALL_CONNECTION_CLOSE:
+            let close = method.decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
+            forgetChannels()
+            throw .closedByServer(code: Int(close.reply_code), text: close.reply_text.string)
+        case EXAMHALL_BASIC_CANCEL:
+            throw .closedByServer(code: 0, text: "the broker cancelled the consumer (queue deleted?)")
+        default:
+            return
+        }
+    }
+
+    private func forgetChannels() { openChannels.removeAll() }
+
+    private func settle(channel: UInt16, tag: UInt64, multiple: Bool) {
+        if multiple {
+            unconfirmed[channel] = unconfirmed[channel]?.filter { $0 > tag }
+        } else {
+            unconfirmed[channel]?.remove(tag)
+        }
+    }
+
+    private func status(_ code: Int32, _ operation: String) throws(AMQPError) {
+        guard code != AMQP_STATUS_OK.rawValue else { return }
+        throw .library("\(operation): \(String(cString: amqp_error_string2(code)))")
+    }
+
+    private func check(_ reply: amqp_rpc_reply_t, _ operation: String) throws(AMQPError) {
+        switch reply.reply_type {
+        case AMQP_RESPONSE_NORMAL:
+            return
+        case AMQP_RESPONSE_NONE:
+            throw .library("\(operation): missing RPC reply")
+        case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+            throw .library("\(operation): \(String(cString: amqp_error_string2(reply.library_error)))")
+        case AMQP_RESPONSE_SERVER_EXCEPTION:
+            switch reply.reply.id {
+            case EXAMHALL_CONNECTION_CLOSE:
+                let close = reply.reply.decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
+                throw .closedByServer(code: Int(close.reply_code), text: "\(operation): \(close.reply_text.string)")
+            case EXAMHALL_CHANNEL_CLOSE:
+                let close = reply.reply.decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
+                throw .closedByServer(code: Int(close.reply_code), text: "\(operation): \(close.reply_text.string)")
+            default:
+                throw .library("\(operation): server exception \(reply.reply.id)")
+            }
+        default:
+            throw .library("\(operation): unknown reply")
+        }
+    }
+}
+
+// MARK: - Bridging C values
+
+extension timeval {
+    init(duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self.init(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+    }
+}
+
+extension amqp_bytes_t {
+    var array: [UInt8] {
+        guard let bytes, len > 0 else { return [] }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: len))
+    }
+
+    var string: String { String(decoding: array, as: UTF8.self) }
+}
+
+extension MessageProperties {
+    init(_ properties: amqp_basic_properties_t) {
+        let flags = properties._flags
+        func text(_ flag: Int32, _ bytes: amqp_bytes_t) -> String? {
+            flags & amqp_flags_t(flag) != 0 ? bytes.string : nil
+        }
+        self.init(
+            messageId: text(AMQP_BASIC_MESSAGE_ID_FLAG, properties.message_id),
+            type: text(AMQP_BASIC_TYPE_FLAG, properties.type),
+            contentType: text(AMQP_BASIC_CONTENT_TYPE_FLAG, properties.content_type),
+            correlationId: text(AMQP_BASIC_CORRELATION_ID_FLAG, properties.correlation_id),
+            headers: flags & amqp_flags_t(AMQP_BASIC_HEADERS_FLAG) != 0 ? properties.headers.dictionary : [:],
+            persistent: flags & amqp_flags_t(AMQP_BASIC_DELIVERY_MODE_FLAG) != 0 && properties.delivery_mode == 2
+        )
+    }
+}
+
+extension amqp_table_t {
+    var dictionary: [String: AMQPValue] {
+        var result: [String: AMQPValue] = [:]
+        for index in 0..<Int(num_entries) {
+            let entry = entries[index]
+            result[entry.key.string] = entry.value.swiftValue
+        }
+        return result
+    }
+}
+
+extension amqp_field_value_t {
+    var swiftValue: AMQPValue {
+        switch UInt32(kind) {
+        case AMQP_FIELD_KIND_UTF8.rawValue, AMQP_FIELD_KIND_BYTES.rawValue: .string(value.bytes.string)
+        case AMQP_FIELD_KIND_BOOLEAN.rawValue: .bool(value.boolean != 0)
+        case AMQP_FIELD_KIND_I8.rawValue: .int(Int64(value.i8))
+        case AMQP_FIELD_KIND_U8.rawValue: .int(Int64(value.u8))
+        case AMQP_FIELD_KIND_I16.rawValue: .int(Int64(value.i16))
+        case AMQP_FIELD_KIND_U16.rawValue: .int(Int64(value.u16))
+        case AMQP_FIELD_KIND_I32.rawValue: .int(Int64(value.i32))
+        case AMQP_FIELD_KIND_U32.rawValue: .int(Int64(value.u32))
+        case AMQP_FIELD_KIND_I64.rawValue: .int(value.i64)
+        case AMQP_FIELD_KIND_U64.rawValue, AMQP_FIELD_KIND_TIMESTAMP.rawValue: .int(Int64(clamping: value.u64))
+        case AMQP_FIELD_KIND_F32.rawValue: .double(Double(value.f32))
+        case AMQP_FIELD_KIND_F64.rawValue: .double(value.f64)
+        case AMQP_FIELD_KIND_TABLE.rawValue: .table(value.table.dictionary)
+        case AMQP_FIELD_KIND_ARRAY.rawValue:
+            .array((0..<Int(value.array.num_entries)).map { value.array.entries[$0].swiftValue })
+        default: .void
+        }
+    }
+}
+
+/// C copies of strings and tables that live exactly as long as one rabbitmq-c call needs them.
+final class ByteArena {
+    private var allocations: [UnsafeMutableRawPointer] = []
+
+    deinit { allocations.forEach { free($0) } }
+
+    func bytes(_ string: String) -> amqp_bytes_t {
+        let utf8 = Array(string.utf8)
+        guard !utf8.isEmpty else { return amqp_empty_bytes }
+        let pointer = malloc(utf8.count)!
+        utf8.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress!, byteCount: utf8.count) }
+        allocations.append(pointer)
+        return amqp_bytes_t(len: utf8.count, bytes: pointer)
+    }
+
+    func table(_ values: [String: AMQPValue]) -> amqp_table_t {
+        guard !values.isEmpty else { return amqp_empty_table }
+        let raw = malloc(MemoryLayout<amqp_table_entry_t>.stride * values.count)!
+        allocations.append(raw)
+        let entries = raw.bindMemory(to: amqp_table_entry_t.self, capacity: values.count)
+        for (index, (key, value)) in values.sorted(by: { $0.key < $1.key }).enumerated() {
+            (entries + index).initialize(to: amqp_table_entry_t(key: bytes(key), value: field(value)))
+        }
+        return amqp_table_t(num_entries: Int32(values.count), entries: entries)
+    }
+
+    private func field(_ value: AMQPValue) -> amqp_field_value_t {
+        var field = amqp_field_value_t()
+        switch value {
+        case let .string(text):
+            field.kind = UInt8(AMQP_FIELD_KIND_UTF8.rawValue)
+            field.value.bytes = bytes(text)
+        case let .int(number):
+            field.kind = UInt8(AMQP_FIELD_KIND_I64.rawValue)
+            field.value.i64 = number
+        case let .bool(flag):
+            field.kind = UInt8(AMQP_FIELD_KIND_BOOLEAN.rawValue)
+            field.value.boolean = flag ? 1 : 0
+        case let .double(number):
+            field.kind = UInt8(AMQP_FIELD_KIND_F64.rawValue)
+            field.value.f64 = number
+        case let .table(inner):
+            field.kind = UInt8(AMQP_FIELD_KIND_TABLE.rawValue)
+            field.value.table = table(inner)
+        case let .array(items):
+            // Arrays only travel in headers we read back (x-death); flatten any we send to text.
+            field.kind = UInt8(AMQP_FIELD_KIND_UTF8.rawValue)
+            field.value.bytes = bytes(AMQPValue.array(items).description)
+        case .void:
+            field.kind = UInt8(AMQP_FIELD_KIND_VOID.rawValue)
+        }
+        return field
+    }
+
+    func properties(_ properties: MessageProperties) -> amqp_basic_properties_t {
+        var result = amqp_basic_properties_t()
+        var flags: Int32 = AMQP_BASIC_DELIVERY_MODE_FLAG
+        result.delivery_mode = properties.persistent ? 2 : 1
+        if let contentType = properties.contentType {
+            flags |= AMQP_BASIC_CONTENT_TYPE_FLAG
+            result.content_type = bytes(contentType)
+        }
+        if let messageId = properties.messageId {
+            flags |= AMQP_BASIC_MESSAGE_ID_FLAG
+            result.message_id = bytes(messageId)
+        }
+        if let type = properties.type {
+            flags |= AMQP_BASIC_TYPE_FLAG
+            result.type = bytes(type)
+        }
+        if let correlationId = properties.correlationId {
+            flags |= AMQP_BASIC_CORRELATION_ID_FLAG
+            result.correlation_id = bytes(correlationId)
+        }
+        if !properties.headers.isEmpty {
+            flags |= AMQP_BASIC_HEADERS_FLAG
+            result.headers = table(properties.headers)
+        }
+        result._flags = amqp_flags_t(flags)
+        return result
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// What to do with one delivery after its batch was handled.
+public enum DeliveryDisposition: Sendable, Equatable {
+    /// Done (applied, or a duplicate already applied).
+    case ack
+    /// Bad input: publish it to `<service>.dead` with the reason in a header, then ack it.
+    case deadLetter(reason: String)
+    /// Failed unexpectedly: return it to the queue; the delivery limit dead-letters it eventually.
+    case requeue
+}
+
+public enum BatchOutcome: Sendable, Equatable {
+    case settled([DeliveryDisposition])
+    /// Nothing was applied because a dependency is down: hold the messages and try again later.
+    case retryLater(reason: String)
+}
+
+/// Decides the fate of a batch of deliveries; ServiceKit's inbox processor is the production one.
+public protocol DeliveryBatchHandler: Sendable {
+    func handle(_ batch: [Delivery]) async -> BatchOutcome
+}
+
+/// Consumes a service's inbox with manual acks and a prefetch, in batches, on a connection of its own.
+/// Declares the topology on every (re)connect; reconnects with back-off; on shutdown finishes the batch
+/// in hand and returns the rest to the queue by closing the connection.
+public final class AMQPConsumer: Service, Sendable {
+    public struct Settings: Sendable {
+        public var prefetch: Int
+        public var batchSize: Int
+        public init(prefetch: Int = 200, batchSize: Int = 100) {
+            self.prefetch = prefetch
+            self.batchSize = batchSize
+        }
+    }
+
+    private let endpoint: AMQPEndpoint
+    private let topology: ServiceTopology
+    private let settings: Settings
+    private let handler: any DeliveryBatchHandler
+    private let logger: Logger
+    private let thread = AMQPThread()
+    private let connection = ThreadConfined<AMQPConnection?>(nil)
+    private let connected = Atomic<Bool>(false)
+    private static let deadLetterChannel: UInt16 = 2
+
+    public init(endpoint: AMQPEndpoint, topology: ServiceTopology, settings: Settings, handler: any DeliveryBatchHandler, logger: Logger) {
+        self.endpoint = endpoint
+        self.topology = topology
+        self.settings = settings
+        self.handler = handler
+        self.logger = logger
+    }
+
+    public var isConnected: Bool { connected.load(ordering: .relaxed) }
+
+    private var shouldStop: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
+
+    public func run() async throws {
+        var backoff = Backoff()
+        while !shouldStop {
+            do {
+                try await connect()
+                backoff.reset()
+                try await consumeUntilStopped()
+            } catch {
+                logger.warning("consumer connection lost", metadata: ["queue": "\(topology.inboxQueue)", "error": "\(error)"])
+            }
+            await disconnect()
+            if shouldStop { break }
+            let wait = backoff.next()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+        }
+        await disconnect()
+        await thread.shutdown()
+    }
+
+    private func connect() async throws {
+        let (endpoint, topology, prefetch) = (self.endpoint, self.topology, settings.prefetch)
+        try await thread.run { [self] in
+            let fresh = try AMQPConnection.open(endpoint)
+            try topology.declare(on: fresh)
+            try fresh.enableConfirms(on: Self.deadLetterChannel)
+            try fresh.startConsuming(topology.inboxQueue, prefetch: prefetch)
+            connection.value = fresh
+        }
+        connected.store(true, ordering: .relaxed)
+        logger.info("consuming", metadata: ["queue": "\(topology.inboxQueue)", "broker": "\(endpoint)"])
+    }
+
+    private func disconnect() async {
+        connected.store(false, ordering: .relaxed)
+        _ = try? await thread.run { [self] in
+            connection.value?.close()
+            connection.value = nil
+        }
+    }
+
+    private func consumeUntilStopped() async throws {
+        let batchSize = settings.batchSize
+        while !shouldStop {
+            let batch = try await thread.run { [self] () throws -> [Delivery] in
+                guard let current = connection.value else { throw AMQPError.library("not connected") }
+                guard let first = try current.nextDelivery(timeout: .milliseconds(500)) else { return [] }
+                var batch = [first]
+                // Take what is already here without waiting long: a batch becomes one database transaction.
+                while batch.count < batchSize, let next = try current.nextDelivery(timeout: .milliseconds(1)) {
+                    batch.append(next)
+                }
+                return batch
+            }
+            guard !batch.isEmpty else { continue }
+            guard let dispositions = try await handleWithRetry(batch) else { return }
+            try await settle(batch, dispositions)
+        }
+    }
+
+    /// Retries a batch whose dependency is down, keeping the messages unacked and heartbeats flowing.
+    /// Returns nil when shutdown comes first: closing the connection then returns the messages to the queue.
+    private func handleWithRetry(_ batch: [Delivery]) async throws -> [DeliveryDisposition]? {
+        var backoff = Backoff(initial: .milliseconds(250), maximum: .seconds(5))
+        while true {
+            switch await handler.handle(batch) {
+            case let .settled(dispositions):
+                precondition(dispositions.count == batch.count, "a disposition for every delivery")
+                return dispositions
+            case let .retryLater(reason):
+                logger.warning("batch held for retry", metadata: ["reason": "\(reason)", "size": "\(batch.count)"])
+                let until = ContinuousClock.now + backoff.next()
+                while ContinuousClock.now < until {
+                    if shouldStop { return nil }
+                    try await thread.run { [self] in try connection.value?.keepAlive(timeout: .milliseconds(200)) }
+                }
+            }
+        }
+    }
+
+    private func settle(_ batch: [Delivery], _ dispositions: [DeliveryDisposition]) async throws {
+        let topology = self.topology
+        try await thread.run { [self] in
+            guard let current = connection.value else { throw AMQPError.library("not connected") }
+            // Dead letters are confirmed by the broker before their originals are acked: never lost.
+            var deadLettered = false
+            for (delivery, disposition) in zip(batch, dispositions) {
+                guard case let .deadLetter(reason) = disposition else { continue }
+                try current.publish(DeadLetter.message(for: delivery, reason: reason, topology: topology), on: Self.deadLetterChannel)
+                deadLettered = true
+            }
+            if deadLettered { try current.waitForConfirms(on: Self.deadLetterChannel, timeout: .seconds(10)) }
+            for (delivery, disposition) in zip(batch, dispositions) {
+                switch disposition {
+                case .ack, .deadLetter: try current.ack(delivery.deliveryTag)
+                case .requeue: try current.reject(delivery.deliveryTag, requeue: true)
+                }
+            }
+        }
+    }
+}
+
+/// The headers a dead letter carries, so an operator sees why and a replay knows where it came from.
+public enum DeadLetter {
+    public static let reasonHeader = "x-examhall-reason"
+    public static let serviceHeader = "x-examhall-service"
+    public static let originalExchangeHeader = "x-examhall-original-exchange"
+    public static let originalRoutingKeyHeader = "x-examhall-original-routing-key"
+    public static let deadLetteredAtHeader = "x-examhall-dead-lettered-at"
+
+    static func message(for delivery: Delivery, reason: String, topology: ServiceTopology) -> OutgoingMessage {
+        var properties = delivery.properties
+        properties.persistent = true
+        properties.headers[reasonHeader] = .string(String(reason.prefix(2000)))
+        properties.headers[serviceHeader] = .string(topology.service)
+        properties.headers[originalExchangeHeader] = .string(delivery.exchange)
+        properties.headers[originalRoutingKeyHeader] = .string(delivery.routingKey)
+        properties.headers[deadLetteredAtHeader] = .int(Int64(Date.now.timeIntervalSince1970))
+        return OutgoingMessage(
+            exchange: ServiceTopology.deadLetterExchange, routingKey: topology.deadRoutingKey,
+            body: delivery.body, properties: properties
+        )
+    }
+}

@@ -1,0 +1,60 @@
+/// The shared exchanges and one service's queues (DESIGN §3): `<service>.inbox`, a durable quorum queue
+/// with an explicit delivery limit, dead-lettering at-least-once to `<service>.dead`.
+public struct ServiceTopology: Sendable {
+    public struct Binding: Sendable, Hashable {
+        public var exchange: String
+        public var routingKey: String
+        public init(exchange: String, routingKey: String) {
+            self.exchange = exchange
+            self.routingKey = routingKey
+        }
+    }
+
+    /// Exchange name → kind; every service declares them all, idempotently.
+    public static let exchanges: [(name: String, kind: String)] = [
+        ("examhall.events", "topic"), ("examhall.inbound", "topic"), ("examhall.outbound", "topic"), ("examhall.dead", "direct"),
+    ]
+    public static let deadLetterExchange = "examhall.dead"
+
+    public var service: String
+    public var bindings: [Binding]
+    /// After this many failed deliveries the broker dead-letters the message itself.
+    public var deliveryLimit: Int
+
+    public init(service: String, bindings: [Binding], deliveryLimit: Int = 10) {
+        self.service = service
+        self.bindings = bindings
+        self.deliveryLimit = deliveryLimit
+    }
+
+    public var inboxQueue: String { "\(service).inbox" }
+    public var deadQueue: String { "\(service).dead" }
+    /// The routing key on `examhall.dead` that reaches `deadQueue`.
+    public var deadRoutingKey: String { service }
+
+    public var inboxArguments: [String: AMQPValue] {
+        [
+            "x-queue-type": .string("quorum"),
+            "x-delivery-limit": .int(Int64(deliveryLimit)),
+            "x-dead-letter-exchange": .string(Self.deadLetterExchange),
+            "x-dead-letter-routing-key": .string(deadRoutingKey),
+            // Without these two RabbitMQ dead-letters at most once and may lose the letter on the way.
+            "x-dead-letter-strategy": .string("at-least-once"),
+            "x-overflow": .string("reject-publish"),
+        ]
+    }
+
+    public static let deadQueueArguments: [String: AMQPValue] = ["x-queue-type": .string("quorum")]
+
+    public func declare(on connection: AMQPConnection) throws(AMQPError) {
+        for exchange in Self.exchanges {
+            try connection.declareExchange(exchange.name, type: exchange.kind)
+        }
+        try connection.declareQueue(deadQueue, arguments: Self.deadQueueArguments)
+        try connection.bindQueue(deadQueue, exchange: Self.deadLetterExchange, routingKey: deadRoutingKey)
+        try connection.declareQueue(inboxQueue, arguments: inboxArguments)
+        for binding in bindings {
+            try connection.bindQueue(inboxQueue, exchange: binding.exchange, routingKey: binding.routingKey)
+        }
+    }
+}

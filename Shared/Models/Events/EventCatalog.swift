@@ -1,0 +1,28 @@
+/// Every event of the contract with the exchange it travels on; the source of `docs/asyncapi.yaml`.
+public enum EventCatalog {
+    public struct Entry: Sendable {
+        public let exchange: Exchange
+        public let type: EventType
+        public let payload: any EventPayload.Type
+    }
+
+    public static let inbound: [Entry] = [
+        PurchaseCompleted.self, PurchaseRefunded.self, CandidateUpdated.self, PaymentCompleted.self,
+        DeliveryAttemptStarted.self, DeliveryAttemptFinished.self,
+    ].map { Entry(exchange: .inbound, type: $0.type, payload: $0) }
+
+    public static let outbound: [Entry] = [ResultVerified.self, PaymentRequested.self]
+        .map { Entry(exchange: .outbound, type: $0.type, payload: $0) }
+
+    public static let events: [Entry] = [
+        AuthorizationOpened.self, AuthorizationAssigned.self, AuthorizationReleased.self, AuthorizationInactivated.self,
+        AuthorizationAssignmentRejected.self,
+        SessionScheduled.self, SessionUpdated.self, SessionCancelled.self,
+        BookingConfirmed.self, BookingCancelled.self, BookingTransferred.self, BookingRejected.self, BookingExpired.self,
+        ProctorAssigned.self, ProctorUnassigned.self,
+        AttemptStarted.self, AttemptFinished.self, AttemptVerified.self, ProctorReportSubmitted.self, ResultExported.self,
+        NotificationSent.self, NotificationFailed.self,
+    ].map { Entry(exchange: .events, type: $0.type, payload: $0) }
+
+    public static let all: [Entry] = inbound + outbound + events
+}

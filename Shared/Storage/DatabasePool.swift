@@ -1,0 +1,76 @@
+import Logging
+import NIOPosix
+import Synchronization
+
+/// A fixed set of libpq connections, each used on one of as many threads, so blocking libpq calls never
+/// stall Swift's cooperative pool. Connections open lazily and are replaced after the server goes away.
+public final class DatabasePool: Sendable {
+    private let settings: DatabaseSettings
+    private let threads: NIOThreadPool
+    private let idle = Mutex<[PGConnection]>([])
+    private let logger: Logger
+
+    public init(settings: DatabaseSettings, size: Int, logger: Logger) {
+        self.settings = settings
+        self.threads = NIOThreadPool(numberOfThreads: max(1, size))
+        self.logger = logger
+        threads.start()
+    }
+
+    public func shutdown() async {
+        try? await threads.shutdownGracefully()
+        idle.withLock { $0.removeAll() }
+    }
+
+    /// Runs `body` with a connection of its own. A transaction left open by `body` is rolled back.
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
+        try await threads.runIfActive { [self] in
+            let connection = try checkout()
+            do {
+                let result = try body(connection)
+                checkin(connection)
+                return result
+            } catch let error as PostgresError where error.kind == .connection {
+                // One dead connection usually means the server restarted: drop the idle ones too.
+                idle.withLock { $0.removeAll() }
+                throw error
+            } catch {
+                checkin(connection)
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` inside BEGIN … COMMIT; any error rolls back and is rethrown.
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
+        try await withConnection { connection in
+            try connection.execute("BEGIN")
+            do {
+                let result = try body(connection)
+                try connection.execute("COMMIT")
+                return result
+            } catch {
+                if connection.isHealthy { try? connection.execute("ROLLBACK") }
+                throw error
+            }
+        }
+    }
+
+    /// True when a round trip to the server works now.
+    public func isReachable() async -> Bool {
+        (try? await withConnection { try $0.execute("SELECT 1") }) != nil
+    }
+
+    private func checkout() throws -> PGConnection {
+        if let connection = idle.withLock({ $0.popLast() }), connection.isHealthy { return connection }
+        return try settings.connect()
+    }
+
+    private func checkin(_ connection: PGConnection) {
+        guard connection.isHealthy else { return }
+        if connection.isInTransaction {
+            guard (try? connection.execute("ROLLBACK")) != nil else { return }
+        }
+        idle.withLock { $0.append(connection) }
+    }
+}

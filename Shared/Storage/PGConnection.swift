@@ -1,0 +1,171 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection. Not thread-safe: whoever holds it uses it from one thread at a time
+/// (the pool and `DedicatedConnection` guarantee that), hence `@unchecked Sendable`.
+public final class PGConnection: @unchecked Sendable {
+    private let handle: OpaquePointer
+    /// Statements are prepared once per connection and reused: parsing and planning are not free.
+    private var preparedNames: [String: String] = [:]
+    /// Channels this connection LISTENs on; a replacement connection starts with none.
+    var listeningChannels: Set<String> = []
+
+    private init(handle: OpaquePointer) { self.handle = handle }
+
+    deinit { PQfinish(handle) }
+
+    /// Connects with a `postgres://` URL and pins the session to UTC, ISO dates and the service's schema.
+    public static func connect(url: String, schema: String?, applicationName: String, connectTimeoutSeconds: Int = 5) throws -> PGConnection {
+        let keywords = ["dbname", "application_name", "connect_timeout"]
+        let values = [url, applicationName, String(connectTimeoutSeconds)]
+        let handle: OpaquePointer? = withCStringArray(keywords) { keywordPointers in
+            withCStringArray(values) { valuePointers in
+                PQconnectdbParams(keywordPointers, valuePointers, 1)
+            }
+        }
+        guard let handle else { throw PostgresError(kind: .connection, message: "out of memory creating a connection") }
+        let connection = PGConnection(handle: handle)
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw PostgresError(kind: .connection, message: connection.lastErrorMessage)
+        }
+        var setup = "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO';"
+        if let schema { setup += " SET search_path TO \(quoteIdentifier(schema));" }
+        try connection.executeScript(setup)
+        return connection
+    }
+
+    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// True while a transaction is open (or failed and not rolled back) on this connection.
+    public var isInTransaction: Bool { PQtransactionStatus(handle) != PQTRANS_IDLE }
+
+    var socket: Int32 { PQsocket(handle) }
+
+    private var lastErrorMessage: String {
+        String(cString: PQerrorMessage(handle)).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs one parameterised statement. Parameters travel separately from the SQL text, always.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> PGResult {
+        let name = try preparedName(for: sql, parameterCount: parameters.count)
+        let texts = parameters.map(\.postgresText)
+        let result: OpaquePointer? = withOptionalCStringArray(texts) { values in
+            PQexecPrepared(handle, name, Int32(texts.count), values, nil, nil, 0)
+        }
+        return try consume(result)
+    }
+
+    /// Rows of a parameterised query.
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> [PGRow] {
+        try execute(sql, parameters).rows
+    }
+
+    /// Several statements in one string without parameters: migrations and session setup only.
+    public func executeScript(_ sql: String) throws {
+        // PQexec stops at the first failing statement and returns that error.
+        _ = try consume(PQexec(handle, sql))
+    }
+
+    private func preparedName(for sql: String, parameterCount: Int) throws -> String {
+        if let name = preparedNames[sql] { return name }
+        let name = "eh\(preparedNames.count + 1)"
+        _ = try consume(PQprepare(handle, name, sql, Int32(parameterCount), nil))
+        preparedNames[sql] = name
+        return name
+    }
+
+    private func consume(_ result: OpaquePointer?) throws -> PGResult {
+        guard let result else {
+            throw PostgresError(kind: isHealthy ? .query : .connection, message: lastErrorMessage)
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return PGResult(result)
+        default:
+            func field(_ code: Character) -> String? {
+                guard let pointer = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
+                return String(cString: pointer)
+            }
+            let message = field("M") ?? String(cString: PQresultErrorMessage(result))
+            let sqlState = field("C")
+            let kind: PostgresError.Kind = (!isHealthy || sqlState?.hasPrefix("08") == true) ? .connection : .query
+            throw PostgresError(kind: kind, message: message, sqlState: sqlState, detail: field("D"), constraint: field("n"))
+        }
+    }
+
+    // MARK: - LISTEN/NOTIFY support (used only by NotificationListener on its own connection)
+
+    func consumeInput() throws {
+        if PQconsumeInput(handle) == 0 { throw PostgresError(kind: .connection, message: lastErrorMessage) }
+    }
+
+    func nextNotification() -> (channel: String, payload: String)? {
+        guard let notification = PQnotifies(handle) else { return nil }
+        defer { PQfreemem(notification) }
+        return (String(cString: notification.pointee.relname), String(cString: notification.pointee.extra))
+    }
+
+    /// Quotes a trusted identifier (a schema name from code, never from input).
+    public static func quoteIdentifier(_ identifier: String) -> String {
+        "\"" + identifier.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// A finished statement's rows (copied out of libpq) and affected-row count.
+public struct PGResult: Sendable {
+    public let rows: [PGRow]
+    public let affectedRows: Int
+
+    init(_ result: OpaquePointer) {
+        let fieldCount = Int(PQnfields(result))
+        var columns: [String: Int] = [:]
+        for index in 0..<fieldCount { columns[String(cString: PQfname(result, Int32(index)))] = index }
+        let names = PGRow.Columns(indexes: columns)
+        rows = (0..<Int(PQntuples(result))).map { row in
+            let values: [String?] = (0..<fieldCount).map { column in
+                PQgetisnull(result, Int32(row), Int32(column)) == 1 ? nil : String(cString: PQgetvalue(result, Int32(row), Int32(column)))
+            }
+            return PGRow(columns: names, values: values)
+        }
+        affectedRows = Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+}
+
+/// One result row; columns are read by name and decoded to the type asked for.
+public struct PGRow: Sendable {
+    final class Columns: Sendable {
+        let indexes: [String: Int]
+        init(indexes: [String: Int]) { self.indexes = indexes }
+    }
+
+    let columns: Columns
+    let values: [String?]
+
+    public func decode<T: PostgresDecodable>(_ column: String, as _: T.Type = T.self) throws -> T {
+        guard let index = columns.indexes[column] else { throw PostgresDecodingError(column: column, reason: "is not in the result") }
+        guard let text = values[index] else { return try T.fromNull(column: column) }
+        do {
+            return try T(postgresText: text)
+        } catch let error as PostgresDecodingError {
+            throw PostgresDecodingError(column: column, reason: error.reason)
+        }
+    }
+
+    public subscript(column: String) -> String? {
+        columns.indexes[column].flatMap { values[$0] }
+    }
+}
+
+private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    withOptionalCStringArray(strings.map(Optional.some), body)
+}
+
+/// A NULL-terminated array of C strings whose memory lives for the call; `nil` entries stay NULL.
+private func withOptionalCStringArray<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let duplicated: [UnsafeMutablePointer<CChar>?] = strings.map { $0.flatMap { strdup($0) } }
+    defer { duplicated.forEach { free($0) } }
+    let pointers: [UnsafePointer<CChar>?] = duplicated.map { $0.map { UnsafePointer($0) } } + [nil]
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
