@@ -91,7 +91,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
-            path: "Shared/ServiceKit"
+            path: "Shared/ServiceKit",
+            resources: [.copy("Migrations")]
         ),
 
         .executableTarget(

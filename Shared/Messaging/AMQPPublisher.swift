@@ -48,7 +48,11 @@ public final class AMQPPublisher: Service, Sendable {
                 }
             }
         }
-        _ = try? await thread.run { [self] in drop() }
+        _ = try? await thread.run { [self] in
+            connection.value?.close()
+            connection.value = nil
+            connected.store(false, ordering: .relaxed)
+        }
         await thread.shutdown()
     }
 

@@ -28,7 +28,7 @@ public final class PGConnection: @unchecked Sendable {
         guard PQstatus(handle) == CONNECTION_OK else {
             throw PostgresError(kind: .connection, message: connection.lastErrorMessage)
         }
-        var setup = "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO';"
+        var setup = "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO'; SET client_min_messages = warning;"
         if let schema { setup += " SET search_path TO \(quoteIdentifier(schema));" }
         try connection.executeScript(setup)
         return connection

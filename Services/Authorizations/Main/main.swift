@@ -1,1 +1,3 @@
-print("x")
+import AuthorizationsService
+
+await AuthorizationsService.main()

@@ -1,1 +1,3 @@
-print("x")
+import NotificationsService
+
+await NotificationsService.main()

@@ -1,1 +1,3 @@
-print("x")
+import SessionsService
+
+await SessionsService.main()

@@ -1,1 +1,3 @@
-print("x")
+import VerificationService
+
+await VerificationService.main()

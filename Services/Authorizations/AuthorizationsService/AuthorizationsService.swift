@@ -1,0 +1,28 @@
+import ExamHallModels
+import ExamHallServiceKit
+import Foundation
+
+/// The owner of exam authorizations: purchases in, Open → Assigned → Inactive, events out.
+public enum AuthorizationsService {
+    public static let description = ServiceDescription(
+        name: "authorizations", defaultHTTPPort: 8082,
+        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!
+    )
+
+    public static func components(_ environment: ServiceEnvironment) -> ServiceComponents {
+        var handlers = HandlerRegistry()
+        handlers.register(OpenAuthorizationOnPurchaseCompleted(), from: .inbound)
+        handlers.register(InactivateAuthorizationOnPurchaseRefunded(), from: .inbound)
+        handlers.register(UpdateCandidateOnCandidateUpdated(), from: .inbound)
+        let controller = AuthorizationsController(environment: environment)
+        return ServiceComponents(
+            handlers: handlers,
+            jobs: [ExpireAuthorizations.job(environment)],
+            routes: { router in controller.add(to: router) }
+        )
+    }
+
+    public static func main() async {
+        await ServiceRunner.run(description, components: components)
+    }
+}

@@ -1,0 +1,141 @@
+import ExamHallModels
+import ExamHallServiceKit
+import Foundation
+import Hummingbird
+
+/// `GET /authorizations`, `GET /authorizations/{id}`, `POST /authorizations/{id}/deactivate` (DESIGN §6).
+/// CSRs and admins see all; a candidate sees only their own; proctors see none.
+struct AuthorizationsController {
+    let environment: ServiceEnvironment
+
+    func add(to router: Router<ExamHallRequestContext>) {
+        router.get("/authorizations", use: list)
+        router.get("/authorizations/:id", use: show)
+        router.post("/authorizations/:id/deactivate", use: deactivate)
+    }
+
+    @Sendable func list(_ request: Request, context: ExamHallRequestContext) async throws -> AuthorizationList {
+        let principal = try context.require(.admin, .csr, .candidate)
+        let query = request.uri.queryParameters
+        var filter = AuthorizationStore.Filter(
+            status: try query.get("status").map { text in
+                guard let status = AuthorizationStatus(rawValue: text) else {
+                    throw Problem(.badRequest, type: "invalid-query", detail: "status must be one of open, assigned, inactive")
+                }
+                return status
+            },
+            examCode: query.get("examCode"),
+            candidateId: query.get("candidateId"),
+            limit: try boundedInt(query.get("limit"), name: "limit", default: 100, range: 1...1000),
+            offset: try boundedInt(query.get("offset"), name: "offset", default: 0, range: 0...1_000_000)
+        )
+        if principal.role == .candidate {
+            if let asked = filter.candidateId, asked != principal.subject {
+                throw Problem(.forbidden, type: "forbidden", detail: "candidates may list only their own authorizations")
+            }
+            filter.candidateId = principal.subject
+        }
+        let found = try await environment.database.withConnection { [filter] in try AuthorizationStore(connection: $0).list(filter) }
+        return AuthorizationList(items: found.map { AuthorizationView($0, history: nil) }, limit: filter.limit, offset: filter.offset)
+    }
+
+    @Sendable func show(_ request: Request, context: ExamHallRequestContext) async throws -> AuthorizationView {
+        let principal = try context.require(.admin, .csr, .candidate)
+        let id = try authorizationId(context)
+        let result = try await environment.database.withConnection { connection -> (Authorization, [StatusChange])? in
+            let store = AuthorizationStore(connection: connection)
+            guard let authorization = try store.find(id: id) else { return nil }
+            return (authorization, try store.history(of: id))
+        }
+        // Someone else's authorization is reported as missing, so ids cannot be probed.
+        guard let (authorization, history) = result, principal.isStaff || authorization.candidateId == principal.subject else {
+            throw Problem.notFound("authorization \(id.uuidString.lowercased())")
+        }
+        return AuthorizationView(authorization, history: history)
+    }
+
+    struct DeactivateRequest: Decodable {
+        var reason: String
+    }
+
+    @Sendable func deactivate(_ request: Request, context: ExamHallRequestContext) async throws -> AuthorizationView {
+        let principal = try context.require(.admin, .csr)
+        let id = try authorizationId(context)
+        let body = try await request.decode(as: DeactivateRequest.self, context: context)
+        var validator = Validator()
+        validator.text("reason", body.reason, maxLength: 1000)
+        do { try validator.throwIfInvalid() } catch { throw Problem.invalid(error) }
+
+        let outbox = environment.outbox(correlationId: context.correlationId)
+        let now = environment.clock()
+        let actor = "\(principal.role.rawValue):\(principal.subject)"
+        let outcome = try await environment.database.transaction { connection -> Result<(Authorization, [StatusChange]), AuthorizationRuleViolation>? in
+            let store = AuthorizationStore(connection: connection)
+            guard let current = try store.lock(id: id) else { return nil }
+            do {
+                let updated = try RecordTransition(connection: connection, outbox: outbox, now: now)
+                    .apply(.deactivate, to: current, reason: body.reason, actor: actor, messageId: nil)
+                return .success((updated, try store.history(of: id)))
+            } catch let violation as AuthorizationRuleViolation {
+                return .failure(violation)
+            }
+        }
+        switch outcome {
+        case nil: throw Problem.notFound("authorization \(id.uuidString.lowercased())")
+        case let .failure(violation): throw Problem(.conflict, type: violation.problemType, detail: violation.description)
+        case let .success((authorization, history)): return AuthorizationView(authorization, history: history)
+        }
+    }
+
+    private func authorizationId(_ context: ExamHallRequestContext) throws -> UUID {
+        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else {
+            throw Problem(.notFound, type: "not-found", detail: "authorization ids are UUIDs")
+        }
+        return id
+    }
+
+    private func boundedInt(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw Problem(.badRequest, type: "invalid-query", detail: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+}
+
+/// An authorization as the API shows it.
+struct AuthorizationView: ResponseEncodable, Decodable, Equatable {
+    var id: String
+    var purchaseId: String
+    var candidateId: String
+    var examCode: String
+    var status: AuthorizationStatus
+    var validUntil: Date?
+    var bookingId: String?
+    var sessionId: String?
+    var inactivationReason: InactivationReason?
+    var createdAt: Date
+    var updatedAt: Date
+    var history: [StatusChange]?
+
+    init(_ authorization: Authorization, history: [StatusChange]?) {
+        id = authorization.id.uuidString.lowercased()
+        purchaseId = authorization.purchaseId
+        candidateId = authorization.candidateId
+        examCode = authorization.examCode
+        status = authorization.status
+        validUntil = authorization.validUntil
+        bookingId = authorization.bookingId
+        sessionId = authorization.sessionId
+        inactivationReason = authorization.inactivationReason
+        createdAt = authorization.createdAt
+        updatedAt = authorization.updatedAt
+        self.history = history
+    }
+}
+
+struct AuthorizationList: ResponseEncodable, Decodable {
+    var items: [AuthorizationView]
+    var limit: Int
+    var offset: Int
+}

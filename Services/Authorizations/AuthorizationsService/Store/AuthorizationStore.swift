@@ -1,0 +1,147 @@
+import ExamHallModels
+import ExamHallStorage
+import Foundation
+
+/// SQL for authorizations, used inside the caller's transaction. Parameterised throughout.
+struct AuthorizationStore {
+    let connection: PGConnection
+
+    private static let columns = """
+        id, purchase_id, candidate_id, exam_code, status, valid_until, booking_id, session_id,
+        inactivation_reason, created_at, updated_at
+        """
+
+    /// Inserts a new authorization unless its purchase already has one; true if inserted.
+    func insert(_ authorization: Authorization) throws -> Bool {
+        try connection.execute(
+            """
+            INSERT INTO authorizations (\(Self.columns))
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            ON CONFLICT (purchase_id) DO NOTHING
+            """,
+            [
+                authorization.id, authorization.purchaseId, authorization.candidateId, authorization.examCode,
+                authorization.status.rawValue, authorization.validUntil, authorization.bookingId, authorization.sessionId,
+                authorization.inactivationReason?.rawValue, authorization.createdAt, authorization.updatedAt,
+            ]
+        ).affectedRows == 1
+    }
+
+    /// The authorization of a purchase, locked for the rest of the transaction.
+    func lock(purchaseId: String) throws -> Authorization? {
+        try connection.query("SELECT \(Self.columns) FROM authorizations WHERE purchase_id = $1 FOR UPDATE", [purchaseId])
+            .first.map(Self.decode)
+    }
+
+    func lock(id: UUID) throws -> Authorization? {
+        try connection.query("SELECT \(Self.columns) FROM authorizations WHERE id = $1 FOR UPDATE", [id]).first.map(Self.decode)
+    }
+
+    func find(id: UUID) throws -> Authorization? {
+        try connection.query("SELECT \(Self.columns) FROM authorizations WHERE id = $1", [id]).first.map(Self.decode)
+    }
+
+    /// Open authorizations past `validUntil`, claimed so that replicas expire each exactly once.
+    func claimExpired(at now: Date, limit: Int) throws -> [Authorization] {
+        try connection.query(
+            """
+            SELECT \(Self.columns) FROM authorizations
+            WHERE status = 'open' AND valid_until IS NOT NULL AND valid_until <= $1
+            ORDER BY valid_until LIMIT $2 FOR UPDATE SKIP LOCKED
+            """, [now, limit]
+        ).map(Self.decode)
+    }
+
+    struct Filter {
+        var status: AuthorizationStatus?
+        var examCode: String?
+        var candidateId: String?
+        var limit: Int
+        var offset: Int
+    }
+
+    func list(_ filter: Filter) throws -> [Authorization] {
+        try connection.query(
+            """
+            SELECT \(Self.columns) FROM authorizations
+            WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR exam_code = $2) AND ($3::text IS NULL OR candidate_id = $3)
+            ORDER BY created_at, id LIMIT $4 OFFSET $5
+            """, [filter.status?.rawValue, filter.examCode, filter.candidateId, filter.limit, filter.offset]
+        ).map(Self.decode)
+    }
+
+    /// Saves a status change and its history line together.
+    func record(_ authorization: Authorization, change: StatusChange, messageId: String?) throws {
+        try connection.execute(
+            """
+            UPDATE authorizations SET status = $2, booking_id = $3, session_id = $4, inactivation_reason = $5, updated_at = $6
+            WHERE id = $1
+            """,
+            [authorization.id, authorization.status.rawValue, authorization.bookingId, authorization.sessionId,
+             authorization.inactivationReason?.rawValue, authorization.updatedAt]
+        )
+        try appendHistory(authorization.id, change: change, messageId: messageId)
+    }
+
+    func appendHistory(_ id: UUID, change: StatusChange, messageId: String?) throws {
+        try connection.execute(
+            """
+            INSERT INTO authorization_history (authorization_id, from_status, to_status, reason, actor, message_id, at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            """, [id, change.from?.rawValue, change.to.rawValue, change.reason, change.actor, messageId, change.at]
+        )
+    }
+
+    func history(of id: UUID) throws -> [StatusChange] {
+        try connection.query(
+            "SELECT from_status, to_status, reason, actor, at FROM authorization_history WHERE authorization_id = $1 ORDER BY id", [id]
+        ).map { row in
+            StatusChange(
+                from: try row.decode("from_status", as: String?.self).flatMap(AuthorizationStatus.init(rawValue:)),
+                to: AuthorizationStatus(rawValue: try row.decode("to_status"))!,
+                reason: try row.decode("reason"), actor: try row.decode("actor"), at: try row.decode("at")
+            )
+        }
+    }
+
+    // MARK: - Candidates and early refunds
+
+    func upsertCandidate(_ candidate: CandidateProfile, at now: Date) throws {
+        try connection.execute(
+            """
+            INSERT INTO candidates (external_id, first_name, last_name, email, language, time_zone, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT (external_id) DO UPDATE SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+                email = EXCLUDED.email, language = EXCLUDED.language, time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at
+            """,
+            [candidate.externalId, candidate.firstName, candidate.lastName, candidate.email, candidate.language, candidate.timeZone, now]
+        )
+    }
+
+    func recordEarlyRefund(purchaseId: String, reason: String, at now: Date) throws {
+        try connection.execute(
+            "INSERT INTO early_refunds (purchase_id, reason, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            [purchaseId, reason, now]
+        )
+    }
+
+    func earlyRefund(purchaseId: String) throws -> String? {
+        try connection.query("SELECT reason FROM early_refunds WHERE purchase_id = $1", [purchaseId]).first?.decode("reason")
+    }
+
+    private static func decode(_ row: PGRow) throws -> Authorization {
+        Authorization(
+            id: try row.decode("id"),
+            purchaseId: try row.decode("purchase_id"),
+            candidateId: try row.decode("candidate_id"),
+            examCode: try row.decode("exam_code"),
+            status: AuthorizationStatus(rawValue: try row.decode("status"))!,
+            validUntil: try row.decode("valid_until"),
+            bookingId: try row.decode("booking_id"),
+            sessionId: try row.decode("session_id"),
+            inactivationReason: try row.decode("inactivation_reason", as: String?.self).flatMap(InactivationReason.init(rawValue:)),
+            createdAt: try row.decode("created_at"),
+            updatedAt: try row.decode("updated_at")
+        )
+    }
+}

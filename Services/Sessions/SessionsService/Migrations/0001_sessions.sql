@@ -1,0 +1,3 @@
+-- The sessions service's schema. Its tables arrive with the service's own issue; the outbox and inbox
+-- come from the shared kit's migrations.
+COMMENT ON SCHEMA sessions IS 'ExamHall sessions service';

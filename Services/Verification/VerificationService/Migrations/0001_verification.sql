@@ -1,0 +1,3 @@
+-- The verification service's schema. Its tables arrive with the service's own issue; the outbox and inbox
+-- come from the shared kit's migrations.
+COMMENT ON SCHEMA verification IS 'ExamHall verification service';

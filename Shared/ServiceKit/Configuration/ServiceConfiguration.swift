@@ -1,0 +1,97 @@
+import ExamHallMessaging
+import Foundation
+import ExamHallModels
+import Logging
+
+/// A setting that is missing or malformed; start-up stops with this one line (DESIGN §7).
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let variable: String
+    public let problem: String
+    public var description: String { "configuration error: \(variable) \(problem)" }
+}
+
+/// Everything a service reads from `EXAMHALL_*` environment variables. Defaults match `scripts/stack`.
+public struct ServiceConfiguration: Sendable {
+    public var service: String
+    public var amqp: AMQPEndpoint
+    public var databaseURL: String
+    public var httpHost: String
+    public var httpPort: Int
+    public var jwtSecret: String
+    public var usesDefaultJWTSecret: Bool
+    public var logLevel: Logger.Level
+    public var defaultLanguage: String
+    public var smtpURL: String?
+    public var databasePoolSize: Int
+    public var prefetch: Int
+    public var batchSize: Int
+    public var deliveryLimit: Int
+
+    public static let localJWTSecret = "examhall-local-development-jwt-secret-change-me"
+
+    public static func load(
+        service: String, defaultHTTPPort: Int, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigurationError) -> ServiceConfiguration {
+        let reader = EnvironmentReader(environment)
+        let amqpURL = reader.string("EXAMHALL_AMQP_URL", default: "amqp://\(service):\(service)-local@127.0.0.1:5682/examhall")
+        let amqp: AMQPEndpoint
+        do { amqp = try AMQPEndpoint(url: amqpURL) } catch {
+            throw ConfigurationError(variable: "EXAMHALL_AMQP_URL", problem: "is not usable: \(error)")
+        }
+        let databaseURL = reader.string("EXAMHALL_DATABASE_URL", default: "postgres://\(service):\(service)-local@127.0.0.1:5442/examhall")
+        guard databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") else {
+            throw ConfigurationError(variable: "EXAMHALL_DATABASE_URL", problem: "must be a postgres:// URL")
+        }
+        let secret = reader.string("EXAMHALL_JWT_SECRET", default: localJWTSecret)
+        // HS256 keys shorter than the hash output (32 bytes) are refused by jwt-kit, and rightly so.
+        guard secret.utf8.count >= 32 else {
+            throw ConfigurationError(variable: "EXAMHALL_JWT_SECRET", problem: "must be at least 32 bytes long")
+        }
+        let levelText = reader.string("EXAMHALL_LOG_LEVEL", default: "info")
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw ConfigurationError(variable: "EXAMHALL_LOG_LEVEL", problem: "must be one of trace, debug, info, notice, warning, error, critical; got '\(levelText)'")
+        }
+        let language = reader.string("EXAMHALL_DEFAULT_LANGUAGE", default: "en")
+        guard Formats.isLanguageTag(language) else {
+            throw ConfigurationError(variable: "EXAMHALL_DEFAULT_LANGUAGE", problem: "must be a language tag such as 'en'; got '\(language)'")
+        }
+        let smtp = environment["EXAMHALL_SMTP_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let smtp, !(smtp.hasPrefix("smtp://") || smtp.hasPrefix("smtps://")) {
+            throw ConfigurationError(variable: "EXAMHALL_SMTP_URL", problem: "must be an smtp:// or smtps:// URL")
+        }
+        return ServiceConfiguration(
+            service: service,
+            amqp: amqp,
+            databaseURL: databaseURL,
+            httpHost: reader.string("EXAMHALL_HTTP_HOST", default: "127.0.0.1"),
+            httpPort: try reader.int("EXAMHALL_HTTP_PORT", default: defaultHTTPPort, in: 1...65535),
+            jwtSecret: secret,
+            usesDefaultJWTSecret: secret == localJWTSecret,
+            logLevel: level,
+            defaultLanguage: language,
+            smtpURL: smtp,
+            databasePoolSize: try reader.int("EXAMHALL_DB_POOL_SIZE", default: 4, in: 1...64),
+            prefetch: try reader.int("EXAMHALL_PREFETCH", default: 200, in: 1...5000),
+            batchSize: try reader.int("EXAMHALL_BATCH_SIZE", default: 100, in: 1...1000),
+            deliveryLimit: try reader.int("EXAMHALL_DELIVERY_LIMIT", default: 10, in: 1...1000)
+        )
+    }
+}
+
+private struct EnvironmentReader {
+    let environment: [String: String]
+    init(_ environment: [String: String]) { self.environment = environment }
+
+    func string(_ name: String, default value: String) -> String {
+        guard let text = environment[name], !text.isEmpty else { return value }
+        return text
+    }
+
+    func int(_ name: String, default value: Int, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let text = environment[name], !text.isEmpty else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw ConfigurationError(variable: name, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound); got '\(text)'")
+        }
+        return number
+    }
+}

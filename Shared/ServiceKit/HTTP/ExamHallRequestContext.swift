@@ -1,0 +1,30 @@
+import ExamHallModels
+import Foundation
+import Hummingbird
+
+/// The request context of every ExamHall service: who is calling, and JSON with RFC 3339 dates.
+public struct ExamHallRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `AuthenticationMiddleware` when a valid bearer token came with the request.
+    public var principal: Principal?
+    public var correlationId: String?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    public var requestDecoder: JSONDecoder { EventCoding.decoder }
+    public var responseEncoder: JSONEncoder { EventCoding.encoder }
+
+    /// The caller, who must hold one of `roles`: 401 without a token, 403 with the wrong role.
+    @discardableResult
+    public func require(_ roles: Role...) throws -> Principal {
+        guard let principal else {
+            throw Problem(.unauthorized, type: "authentication-required", detail: "send a bearer token in the Authorization header")
+        }
+        guard roles.contains(principal.role) else {
+            throw Problem(.forbidden, type: "forbidden", detail: "the \(principal.role.rawValue) role may not do this")
+        }
+        return principal
+    }
+}

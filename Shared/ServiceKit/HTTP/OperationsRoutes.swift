@@ -1,0 +1,46 @@
+import Foundation
+import Hummingbird
+import Prometheus
+
+/// A dependency `/health/ready` checks.
+public struct ReadinessCheck: Sendable {
+    public let name: String
+    public let check: @Sendable () async -> Bool
+    public init(name: String, check: @escaping @Sendable () async -> Bool) {
+        self.name = name
+        self.check = check
+    }
+}
+
+/// `/health/live`, `/health/ready` and `/metrics` for operators; no token needed.
+public enum OperationsRoutes {
+    public static func add(to router: Router<ExamHallRequestContext>, service: String, checks: [ReadinessCheck], registry: PrometheusCollectorRegistry) {
+        router.get("/health/live") { _, _ in
+            jsonResponse(.ok, ["status": "live", "service": service])
+        }
+        router.get("/health/ready") { _, _ in
+            var results: [String: String] = [:]
+            await withTaskGroup(of: (String, Bool).self) { group in
+                for check in checks { group.addTask { (check.name, await check.check()) } }
+                for await (name, ok) in group { results[name] = ok ? "up" : "down" }
+            }
+            let ready = results.values.allSatisfy { $0 == "up" }
+            var body = results
+            body["status"] = ready ? "ready" : "not-ready"
+            body["service"] = service
+            return jsonResponse(ready ? .ok : .serviceUnavailable, body)
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer()))
+            )
+        }
+    }
+
+    private static func jsonResponse(_ status: HTTPResponse.Status, _ body: [String: String]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

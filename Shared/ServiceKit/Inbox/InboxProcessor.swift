@@ -1,0 +1,149 @@
+import ExamHallMessaging
+import ExamHallModels
+import ExamHallStorage
+import Foundation
+import Logging
+
+/// Applies a batch of deliveries in one transaction, each inside a savepoint, recording message ids in
+/// the inbox so a redelivery is acked and skipped (exactly-once in effect). Bad input is dead-lettered
+/// with its reason; a database outage holds the batch for retry; an unexpected failure requeues the
+/// message until its last allowed delivery, when it is dead-lettered with the error.
+public struct InboxProcessor: DeliveryBatchHandler {
+    let registry: HandlerRegistry
+    let database: DatabasePool
+    let source: String
+    let deliveryLimit: Int
+    let logger: Logger
+    let clock: @Sendable () -> Date
+
+    public init(registry: HandlerRegistry, database: DatabasePool, source: String, deliveryLimit: Int, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.registry = registry
+        self.database = database
+        self.source = source
+        self.deliveryLimit = deliveryLimit
+        self.logger = logger
+        self.clock = clock
+    }
+
+    enum Result: Sendable {
+        case applied(Duration)
+        case duplicate
+        case rejected(String)
+        case failed(String)
+    }
+
+    public func handle(_ batch: [Delivery]) async -> BatchOutcome {
+        var dispositions = [DeliveryDisposition](repeating: .ack, count: batch.count)
+        var work: [(index: Int, message: PreparedMessage)] = []
+        for (index, delivery) in batch.enumerated() {
+            guard let entry = registry.entry(for: delivery) else {
+                dispositions[index] = deadLetter(delivery, type: delivery.routingKey, reason: "no handler for '\(delivery.routingKey)' from '\(delivery.exchange)'")
+                continue
+            }
+            do {
+                let message = try entry.prepare(delivery.body)
+                guard message.metadata.type.rawValue == delivery.routingKey else {
+                    throw EnvelopeError.routingKeyMismatch(routingKey: delivery.routingKey, type: message.metadata.type.rawValue)
+                }
+                work.append((index, message))
+            } catch let error as EnvelopeError {
+                dispositions[index] = deadLetter(delivery, type: delivery.routingKey, reason: error.description)
+            } catch {
+                dispositions[index] = deadLetter(delivery, type: delivery.routingKey, reason: String(describing: error))
+            }
+        }
+        guard !work.isEmpty else { return .settled(dispositions) }
+
+        let (source, logger, now, messages) = (self.source, self.logger, clock(), work.map(\.message))
+        let results: [Result]
+        do {
+            results = try await database.transaction { connection in
+                try messages.map { try Self.apply($0, on: connection, source: source, now: now, logger: logger) }
+            }
+        } catch let error as PostgresError where error.isTransient {
+            ExamHallMetrics.batchRetried()
+            return .retryLater(reason: error.description)
+        } catch {
+            logger.error("batch transaction failed", metadata: ["error": "\(error)"])
+            for item in work { dispositions[item.index] = failed(batch[item.index], type: item.message.metadata.type.rawValue, error: "\(error)") }
+            return .settled(dispositions)
+        }
+
+        for (item, result) in zip(work, results) {
+            let delivery = batch[item.index]
+            let type = item.message.metadata.type.rawValue
+            switch result {
+            case let .applied(duration):
+                ExamHallMetrics.consumed(type: type, outcome: "applied")
+                ExamHallMetrics.handlerDuration(type: type, duration)
+            case .duplicate:
+                ExamHallMetrics.consumed(type: type, outcome: "duplicate")
+                logger.debug("duplicate skipped", metadata: metadata(item.message.metadata))
+            case let .rejected(reason):
+                dispositions[item.index] = deadLetter(delivery, type: type, reason: reason)
+            case let .failed(error):
+                dispositions[item.index] = failed(delivery, type: type, error: error)
+            }
+        }
+        return .settled(dispositions)
+    }
+
+    /// One message inside the batch transaction: inbox check, handler, all under a savepoint so that one
+    /// message's failure leaves the others' effects intact.
+    static func apply(_ message: PreparedMessage, on connection: PGConnection, source: String, now: Date, logger: Logger) throws -> Result {
+        try connection.execute("SAVEPOINT message")
+        do {
+            let recorded = try connection.execute(
+                "INSERT INTO inbox (message_id, type) VALUES ($1, $2) ON CONFLICT (message_id) DO NOTHING",
+                [message.metadata.id, message.metadata.type.rawValue]
+            ).affectedRows
+            guard recorded == 1 else {
+                try connection.execute("RELEASE SAVEPOINT message")
+                return .duplicate
+            }
+            var messageLogger = logger
+            messageLogger[metadataKey: "messageid"] = .string(message.metadata.id)
+            messageLogger[metadataKey: "correlationid"] = .string(message.metadata.correlationid ?? message.metadata.id)
+            let context = HandlerContext(
+                connection: connection, now: now, logger: messageLogger,
+                outbox: OutboxWriter(source: source, correlationId: message.metadata.correlationid ?? message.metadata.id, causationId: message.metadata.id, now: now)
+            )
+            let started = ContinuousClock.now
+            try message.apply(context)
+            try connection.execute("RELEASE SAVEPOINT message")
+            return .applied(ContinuousClock.now - started)
+        } catch let error as PostgresError where error.isTransient {
+            throw error
+        } catch {
+            try connection.execute("ROLLBACK TO SAVEPOINT message")
+            try connection.execute("RELEASE SAVEPOINT message")
+            if let rejection = error as? HandlerRejection { return .rejected(rejection.reason) }
+            return .failed(String(describing: error))
+        }
+    }
+
+    private func deadLetter(_ delivery: Delivery, type: String, reason: String) -> DeliveryDisposition {
+        ExamHallMetrics.consumed(type: type, outcome: "dead_lettered")
+        ExamHallMetrics.deadLettered(type: type)
+        logger.warning("message dead-lettered", metadata: [
+            "messageid": .string(delivery.properties.messageId ?? "-"), "type": .string(type), "reason": .string(reason),
+        ])
+        return .deadLetter(reason: reason)
+    }
+
+    private func failed(_ delivery: Delivery, type: String, error: String) -> DeliveryDisposition {
+        let attempt = delivery.previousDeliveries + 1
+        logger.error("message failed", metadata: [
+            "messageid": .string(delivery.properties.messageId ?? "-"), "type": .string(type), "error": .string(error), "attempt": "\(attempt)",
+        ])
+        guard attempt < deliveryLimit else {
+            return deadLetter(delivery, type: type, reason: "failed on each of \(attempt) deliveries; last error: \(error)")
+        }
+        ExamHallMetrics.consumed(type: type, outcome: "requeued")
+        return .requeue
+    }
+
+    private func metadata(_ envelope: EnvelopeMetadata) -> Logger.Metadata {
+        ["messageid": .string(envelope.id), "type": .string(envelope.type.rawValue)]
+    }
+}

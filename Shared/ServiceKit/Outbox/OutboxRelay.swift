@@ -1,0 +1,107 @@
+import ExamHallMessaging
+import ExamHallStorage
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Publishes outbox rows with publisher confirms and marks them sent (DESIGN §3). Rows are claimed with
+/// `FOR UPDATE SKIP LOCKED` in a transaction held across the publish, so replicas never publish the same
+/// row at once and a crash simply releases the claim. Woken by NOTIFY; polls as a fallback.
+public final class OutboxRelay: Service, Sendable {
+    private let settings: DatabaseSettings
+    private let publisher: AMQPPublisher
+    private let logger: Logger
+    private let batchSize: Int
+    private let pollInterval: Duration
+
+    public init(settings: DatabaseSettings, publisher: AMQPPublisher, logger: Logger, batchSize: Int = 500, pollInterval: Duration = .seconds(1)) {
+        self.settings = settings
+        self.publisher = publisher
+        self.logger = logger
+        self.batchSize = batchSize
+        self.pollInterval = pollInterval
+    }
+
+    public func run() async throws {
+        let claims = DedicatedConnection(settings: settings)
+        let listener = NotificationListener(settings: settings, channel: "\(settings.schema)_outbox")
+        var backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(5))
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                var relayed = try await relayBatch(claims)
+                while relayed == batchSize, !Task.isShuttingDownGracefully {
+                    relayed = try await relayBatch(claims)
+                }
+                try await reportBacklog(claims)
+                backoff.reset()
+                _ = try await listener.wait(timeout: pollInterval)
+            } catch {
+                logger.warning("outbox relay paused", metadata: ["error": "\(error)"])
+                let wait = backoff.next()
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+            }
+        }
+        await listener.shutdown()
+        await claims.shutdown()
+    }
+
+    /// Claims, publishes and marks one batch; returns how many rows it relayed.
+    func relayBatch(_ claims: DedicatedConnection) async throws -> Int {
+        let limit = batchSize
+        let rows = try await claims.run { connection -> [PendingMessage] in
+            try connection.execute("BEGIN")
+            return try connection.query(
+                """
+                SELECT id, message_id, exchange, routing_key, body, correlation_id FROM outbox
+                WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+                """, [limit]
+            ).map(PendingMessage.init)
+        }
+        guard !rows.isEmpty else {
+            try await claims.run { _ = try $0.execute("COMMIT") }
+            return 0
+        }
+        do {
+            try await publisher.publish(rows.map(\.message))
+        } catch {
+            _ = try? await claims.run { try $0.execute("ROLLBACK") }
+            throw error
+        }
+        let ids = rows.map(\.id)
+        try await claims.run { connection in
+            try connection.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [ids])
+            try connection.execute("COMMIT")
+        }
+        for (type, group) in Dictionary(grouping: rows, by: \.message.routingKey) {
+            ExamHallMetrics.published(type: type, count: group.count)
+        }
+        return rows.count
+    }
+
+    private func reportBacklog(_ claims: DedicatedConnection) async throws {
+        let (backlog, age) = try await claims.run { connection -> (Int, Double) in
+            let row = try connection.query(
+                "SELECT count(*) AS backlog, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age FROM outbox WHERE sent_at IS NULL"
+            )[0]
+            return (try row.decode("backlog"), try row.decode("age"))
+        }
+        ExamHallMetrics.outbox(backlog: backlog, oldestAgeSeconds: age)
+    }
+}
+
+struct PendingMessage: Sendable {
+    let id: Int64
+    let message: OutgoingMessage
+
+    init(_ row: PGRow) throws {
+        id = try row.decode("id")
+        let messageId: String = try row.decode("message_id")
+        let routingKey: String = try row.decode("routing_key")
+        message = OutgoingMessage(
+            exchange: try row.decode("exchange"),
+            routingKey: routingKey,
+            body: Array(try row.decode("body", as: String.self).utf8),
+            properties: MessageProperties(messageId: messageId, type: routingKey, correlationId: try row.decode("correlation_id"))
+        )
+    }
+}

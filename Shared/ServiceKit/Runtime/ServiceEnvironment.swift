@@ -1,0 +1,64 @@
+import ExamHallMessaging
+import ExamHallModels
+import ExamHallStorage
+import Foundation
+import Hummingbird
+import Logging
+
+/// What a service's handlers, jobs and routes are built from; the same in production and in tests.
+public final class ServiceEnvironment: Sendable {
+    public let configuration: ServiceConfiguration
+    public let database: DatabasePool
+    public let tokens: TokenAuthority
+    public let logger: Logger
+    /// The time rules are decided at; tests may pin it.
+    public let clock: @Sendable () -> Date
+
+    public init(configuration: ServiceConfiguration, database: DatabasePool, tokens: TokenAuthority, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.configuration = configuration
+        self.database = database
+        self.tokens = tokens
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// The CloudEvents `source` of everything this service publishes.
+    public var source: String { "examhall-\(configuration.service)" }
+
+    public var databaseSettings: DatabaseSettings {
+        DatabaseSettings(url: configuration.databaseURL, schema: configuration.service, applicationName: source)
+    }
+
+    /// An outbox writer for work started by an HTTP request.
+    public func outbox(correlationId: String?) -> OutboxWriter {
+        OutboxWriter(source: source, correlationId: correlationId, causationId: nil, now: clock())
+    }
+}
+
+/// A service's fixed facts: its name (also its schema, queue prefix and AMQP user) and migrations.
+public struct ServiceDescription: Sendable {
+    public let name: String
+    public let defaultHTTPPort: Int
+    public let migrationsDirectory: URL
+
+    public init(name: String, defaultHTTPPort: Int, migrationsDirectory: URL) {
+        self.name = name
+        self.defaultHTTPPort = defaultHTTPPort
+        self.migrationsDirectory = migrationsDirectory
+    }
+}
+
+/// What a service adds to the shared runtime: handlers for its inbox, timed jobs and HTTP routes.
+public struct ServiceComponents: Sendable {
+    public var handlers: HandlerRegistry
+    public var jobs: [PeriodicJob]
+    public var routes: @Sendable (RouterOf) -> Void
+
+    public typealias RouterOf = Router<ExamHallRequestContext>
+
+    public init(handlers: HandlerRegistry = HandlerRegistry(), jobs: [PeriodicJob] = [], routes: @escaping @Sendable (RouterOf) -> Void = { _ in }) {
+        self.handlers = handlers
+        self.jobs = jobs
+        self.routes = routes
+    }
+}

@@ -1,0 +1,129 @@
+import ExamHallMessaging
+import ExamHallStorage
+import Foundation
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// Starts a service the same way every time: configuration, logs, metrics, migrations, then one
+/// `ServiceGroup` with the publisher, outbox relay, jobs, inbox consumer and HTTP server, shut down in
+/// reverse order on SIGTERM (HTTP first, publisher last, so in-flight work is finished and published).
+public enum ServiceRunner {
+    public static func run(_ description: ServiceDescription, components build: @Sendable (ServiceEnvironment) -> ServiceComponents) async {
+        let configuration: ServiceConfiguration
+        do {
+            configuration = try ServiceConfiguration.load(service: description.name, defaultHTTPPort: description.defaultHTTPPort)
+        } catch {
+            FileHandle.standardError.write(Data("examhall-\(description.name): \(error)\n".utf8))
+            exit(78)
+        }
+        LoggingBootstrap.bootstrap(level: configuration.logLevel)
+        var logger = Logger(label: "examhall.\(description.name)")
+        logger[metadataKey: "service"] = .string(description.name)
+        do {
+            try await run(description, configuration: configuration, logger: logger, components: build)
+        } catch {
+            logger.critical("service stopped", metadata: ["error": "\(error)"])
+            exit(1)
+        }
+    }
+
+    static func run(
+        _ description: ServiceDescription, configuration: ServiceConfiguration, logger: Logger,
+        components build: @Sendable (ServiceEnvironment) -> ServiceComponents
+    ) async throws {
+        let registry = MetricsBootstrap.bootstrap()
+        if configuration.usesDefaultJWTSecret {
+            logger.warning("EXAMHALL_JWT_SECRET is the local development secret; set your own in production")
+        }
+        let settings = DatabaseSettings(url: configuration.databaseURL, schema: configuration.service, applicationName: "examhall-\(configuration.service)")
+        let database = DatabasePool(settings: settings, size: configuration.databasePoolSize, logger: logger)
+        do {
+            try await migrateWhenReachable(database, description: description, logger: logger)
+            try await runServices(description, configuration: configuration, database: database, settings: settings, registry: registry, logger: logger, components: build)
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+        await database.shutdown()
+        logger.info("stopped")
+    }
+
+    private static func runServices(
+        _ description: ServiceDescription, configuration: ServiceConfiguration, database: DatabasePool, settings: DatabaseSettings,
+        registry: PrometheusCollectorRegistry, logger: Logger, components build: @Sendable (ServiceEnvironment) -> ServiceComponents
+    ) async throws {
+
+        let environment = ServiceEnvironment(configuration: configuration, database: database, tokens: await TokenAuthority(secret: configuration.jwtSecret), logger: logger)
+        let components = build(environment)
+        let publisher = AMQPPublisher(endpoint: configuration.amqp, logger: logger)
+        let relay = OutboxRelay(settings: settings, publisher: publisher, logger: logger)
+        var consumer: AMQPConsumer?
+        if !components.handlers.isEmpty {
+            let topology = ServiceTopology(service: configuration.service, bindings: components.handlers.bindings, deliveryLimit: configuration.deliveryLimit)
+            let processor = InboxProcessor(
+                registry: components.handlers, database: database, source: environment.source,
+                deliveryLimit: configuration.deliveryLimit, logger: logger, clock: environment.clock
+            )
+            consumer = AMQPConsumer(
+                endpoint: configuration.amqp, topology: topology,
+                settings: .init(prefetch: configuration.prefetch, batchSize: configuration.batchSize),
+                handler: processor, logger: logger
+            )
+        }
+        var checks = [
+            ReadinessCheck(name: "database") { await database.isReachable() },
+            ReadinessCheck(name: "broker") { publisher.isConnected },
+        ]
+        if let consumer { checks.append(ReadinessCheck(name: "consumer") { consumer.isConnected }) }
+        let application = makeApplication(environment: environment, components: components, checks: checks, registry: registry)
+
+        let jobs = (components.jobs + [RetentionJob.make(database: database)]).map { PeriodicJobService(job: $0, logger: logger) as any Service }
+        let services: [any Service] = [publisher, relay] + jobs + (consumer.map { [$0] } ?? []) + [application]
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// The HTTP application: operations routes, then the service's routes behind correlation, problem and
+    /// authentication middleware. Tests drive this same application with HummingbirdTesting.
+    public static func makeApplication(
+        environment: ServiceEnvironment, components: ServiceComponents, checks: [ReadinessCheck],
+        registry: PrometheusCollectorRegistry = MetricsBootstrap.bootstrap()
+    ) -> Application<RouterResponder<ExamHallRequestContext>> {
+        let configuration = environment.configuration
+        let router = Router(context: ExamHallRequestContext.self)
+        router.add(middleware: CorrelationMiddleware())
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: ProblemMiddleware())
+        OperationsRoutes.add(to: router, service: configuration.service, checks: checks, registry: registry)
+        router.add(middleware: AuthenticationMiddleware(authority: environment.tokens))
+        components.routes(router)
+        let logger = environment.logger
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "examhall-\(configuration.service)"),
+            onServerRunning: { _ in logger.info("ready", metadata: ["port": "\(configuration.httpPort)"]) },
+            logger: logger
+        )
+    }
+
+    /// Waits for PostgreSQL (containers start in any order), then applies the kit's and the service's
+    /// migrations under advisory locks.
+    public static func migrateWhenReachable(_ database: DatabasePool, description: ServiceDescription, logger: Logger) async throws {
+        let kit = try Migration.load(from: Bundle.module.url(forResource: "Migrations", withExtension: nil)!)
+        let own = try Migration.load(from: description.migrationsDirectory)
+        var backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(5))
+        let deadline = ContinuousClock.now + .seconds(120)
+        while true {
+            do {
+                try await Migrator.migrate(database, component: "servicekit", migrations: kit, logger: logger)
+                try await Migrator.migrate(database, component: description.name, migrations: own, logger: logger)
+                return
+            } catch let error as PostgresError where error.isTransient && ContinuousClock.now < deadline {
+                logger.warning("waiting for the database", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: backoff.next())
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import ExamHallMessaging
+import ExamHallModels
+import Foundation
+
+/// Publishes one message as an external system would (e.g. with `scripts/stack env payment-system`).
+struct PublishCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish",
+        abstract: "Publish a CloudEvents message read from a file or standard input.",
+        discussion: "The routing key is the envelope's `type`; the message id is its `id`."
+    )
+
+    @Option(help: "Exchange to publish to") var exchange = Exchange.inbound.rawValue
+    @Argument(help: "File with the JSON envelope; '-' for standard input") var file = "-"
+
+    func run() async throws {
+        let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
+        let body = Array(data)
+        let metadata = try EnvelopeDecoder.metadata(from: body)
+        let message = OutgoingMessage(
+            exchange: exchange, routingKey: metadata.type.rawValue, body: body,
+            properties: MessageProperties(messageId: metadata.id, type: metadata.type.rawValue, correlationId: metadata.correlationid)
+        )
+        let connection = try AMQPConnection.open(try CLIEnvironment.amqp())
+        defer { connection.close() }
+        try connection.enableConfirms()
+        try connection.publish(message)
+        try connection.waitForConfirms(timeout: .seconds(10))
+        print("published \(metadata.type) \(metadata.id) to \(exchange)")
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import ExamHallMessaging
+import Foundation
+
+/// Depth, consumers and dead letters of every service queue.
+struct QueuesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "queues", abstract: "Show each service's inbox and dead-letter queue.")
+
+    static let services = ["sessions", "authorizations", "verification", "notifications"]
+
+    func run() async throws {
+        let endpoint = try CLIEnvironment.amqp()
+        print("service".padding(toLength: 16, withPad: " ", startingAt: 0) + "inbox  consumers  dead")
+        for service in Self.services {
+            // A passive declare of a missing queue closes the channel, so each question gets a connection.
+            func ask(_ queue: String) -> (Int, Int)? {
+                guard let connection = try? AMQPConnection.open(endpoint) else { return nil }
+                defer { connection.close() }
+                return try? connection.declareQueue(queue, passive: true)
+            }
+            let inbox = ask("\(service).inbox")
+            let dead = ask("\(service).dead")
+            let line = service.padding(toLength: 16, withPad: " ", startingAt: 0)
+                + (inbox.map { String($0.0) } ?? "-").padding(toLength: 7, withPad: " ", startingAt: 0)
+                + (inbox.map { String($0.1) } ?? "-").padding(toLength: 11, withPad: " ", startingAt: 0)
+                + (dead.map { String($0.0) } ?? "-")
+            print(line)
+        }
+    }
+}
