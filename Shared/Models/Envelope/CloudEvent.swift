@@ -31,6 +31,24 @@ public struct CloudEvent<Payload: EventPayload>: Codable, Sendable {
         self.data = data
     }
 
+    enum CodingKeys: String, CodingKey {
+        case specversion, id, type, source, time, datacontenttype, correlationid, causationid, data
+    }
+
+    /// External publishers may omit the correlation id: the event then starts its own correlation.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        specversion = try container.decode(String.self, forKey: .specversion)
+        id = try container.decode(String.self, forKey: .id)
+        type = try container.decode(EventType.self, forKey: .type)
+        source = try container.decode(String.self, forKey: .source)
+        time = try container.decode(Date.self, forKey: .time)
+        datacontenttype = try container.decodeIfPresent(String.self, forKey: .datacontenttype) ?? "application/json"
+        correlationid = try container.decodeIfPresent(String.self, forKey: .correlationid) ?? id
+        causationid = try container.decodeIfPresent(String.self, forKey: .causationid)
+        data = try container.decode(Payload.self, forKey: .data)
+    }
+
     public var metadata: EnvelopeMetadata {
         EnvelopeMetadata(
             specversion: specversion, id: id, type: type, source: source, time: time,

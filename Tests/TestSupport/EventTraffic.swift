@@ -1,0 +1,90 @@
+import ExamHallMessaging
+import ExamHallModels
+import Foundation
+
+/// Publishes events as an outside party (the payment system by default), with publisher confirms.
+public final class TestPublisher: @unchecked Sendable {
+    private let connection: AMQPConnection
+
+    public init(as user: String = "payment-system") throws {
+        connection = try AMQPConnection.open(try TestStack.amqp(user))
+        try connection.enableConfirms()
+    }
+
+    deinit { connection.close() }
+
+    /// Publishes an event envelope; returns its message id.
+    @discardableResult
+    public func publish<P: EventPayload>(_ payload: P, id: String = UUID().uuidString.lowercased(), exchange: Exchange = .inbound) throws -> String {
+        let event = CloudEvent(id: id, source: "payment-system", time: .now, data: payload)
+        try publishRaw(try event.encoded(), routingKey: P.type.rawValue, messageId: id, exchange: exchange)
+        return id
+    }
+
+    /// Publishes any bytes, for malformed-input tests; confirm with `confirm()`.
+    public func publishRaw(_ body: [UInt8], routingKey: String, messageId: String?, exchange: Exchange = .inbound) throws {
+        try connection.publish(OutgoingMessage(
+            exchange: exchange.rawValue, routingKey: routingKey, body: body,
+            properties: MessageProperties(messageId: messageId, type: routingKey)
+        ))
+    }
+
+    public func confirm() throws {
+        try connection.waitForConfirms(timeout: .seconds(30))
+    }
+}
+
+/// A private queue bound to `examhall.events`, to see what a service published.
+public final class EventTap: @unchecked Sendable {
+    private let connection: AMQPConnection
+    public let queue: String
+
+    public init(routingKeys: [String]) throws {
+        connection = try AMQPConnection.open(try TestStack.amqp("admin"))
+        queue = "test.tap.\(UUID().uuidString.prefix(8))"
+        try connection.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
+        for key in routingKeys { try connection.bindQueue(queue, exchange: Exchange.events.rawValue, routingKey: key) }
+    }
+
+    deinit { connection.close() }
+
+    /// Every message that arrives until none came for `quiet`, or `timeout` passed.
+    public func drain(quiet: Duration = .seconds(3), timeout: Duration = .seconds(120), until done: ([Delivery]) -> Bool = { _ in false }) throws -> [Delivery] {
+        var received: [Delivery] = []
+        let deadline = ContinuousClock.now + timeout
+        var lastArrival = ContinuousClock.now
+        while ContinuousClock.now < deadline {
+            if let delivery = try connection.get(queue, autoAck: true) {
+                received.append(delivery)
+                lastArrival = ContinuousClock.now
+                continue
+            }
+            if done(received) || ContinuousClock.now - lastArrival > quiet { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return received
+    }
+}
+
+/// Reads a service's dead-letter queue as an operator would.
+public enum DeadLetters {
+    /// Removes and returns every dead letter of `service`.
+    public static func take(_ service: String) throws -> [Delivery] {
+        let connection = try AMQPConnection.open(try TestStack.amqp("admin"))
+        defer { connection.close() }
+        var letters: [Delivery] = []
+        while let delivery = try connection.get("\(service).dead", autoAck: true) { letters.append(delivery) }
+        return letters
+    }
+}
+
+/// Polls until `condition` holds or `timeout` passes; returns the last value seen.
+public func eventually<T>(timeout: Duration = .seconds(120), every interval: Duration = .milliseconds(250), _ probe: () throws -> T, until condition: (T) -> Bool) async throws -> T {
+    let deadline = ContinuousClock.now + timeout
+    var value = try probe()
+    while !condition(value), ContinuousClock.now < deadline {
+        try await Task.sleep(for: interval)
+        value = try probe()
+    }
+    return value
+}

@@ -1,0 +1,110 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// A real service executable started for an end-to-end test, with the stack's credentials for it.
+public final class ServiceProcess: @unchecked Sendable {
+    public let name: String
+    public let port: Int
+    private let extraEnvironment: [String: String]
+    private var process: Process?
+    public let logFile: URL
+
+    /// `name` is the service (`authorizations`); the binary is `examhall-<name>` from the debug build.
+    public init(_ name: String, port: Int, environment: [String: String] = [:]) {
+        self.name = name
+        self.port = port
+        self.extraEnvironment = environment
+        self.logFile = FileManager.default.temporaryDirectory.appendingPathComponent("examhall-\(name)-\(port)-\(UUID().uuidString.prefix(8)).log")
+    }
+
+    public static var binaryDirectory: URL {
+        if let override = ProcessInfo.processInfo.environment["EXAMHALL_BIN_DIR"] { return URL(fileURLWithPath: override) }
+        return TestStack.root.appendingPathComponent(".build/debug")
+    }
+
+    public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
+
+    /// Starts the process and waits until `/health/ready` says ready.
+    public func start(timeout: Duration = .seconds(60)) async throws {
+        let binary = Self.binaryDirectory.appendingPathComponent("examhall-\(name)")
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw TestStack.Failure(description: "\(binary.path) is missing: run `swift build` before the end-to-end tests (scripts/test does)")
+        }
+        let process = Process()
+        process.executableURL = binary
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(try TestStack.environment(for: name)) { $1 }
+        environment["EXAMHALL_HTTP_PORT"] = String(port)
+        environment.merge(extraEnvironment) { $1 }
+        process.environment = environment
+        if !FileManager.default.fileExists(atPath: logFile.path) { FileManager.default.createFile(atPath: logFile.path, contents: nil) }
+        let log = try FileHandle(forWritingTo: logFile)
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = process
+        try await waitUntilReady(timeout: timeout)
+    }
+
+    public func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let process, !process.isRunning {
+                throw TestStack.Failure(description: "examhall-\(name) exited with \(process.terminationStatus); log: \(logTail())")
+            }
+            if await readiness() == 200 { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw TestStack.Failure(description: "examhall-\(name) not ready after \(timeout); log: \(logTail())")
+    }
+
+    /// The status code of `/health/ready`, or nil when nothing answers.
+    public func readiness() async -> Int? {
+        var request = URLRequest(url: baseURL.appendingPathComponent("health/ready"))
+        request.timeoutInterval = 2
+        guard let (_, response) = try? await URLSession.shared.data(for: request) else { return nil }
+        return (response as? HTTPURLResponse)?.statusCode
+    }
+
+    /// A GET against the service, with an optional bearer token: status and body.
+    public func get(_ path: String, token: String? = nil) async throws -> (status: Int, body: Data) {
+        var request = URLRequest(url: URL(string: path, relativeTo: baseURL)!)
+        request.timeoutInterval = 10
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    /// kill -9: no shutdown code runs, as in a crash.
+    public func kill() {
+        guard let process, process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM and wait: the graceful shutdown path.
+    public func stop() {
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    public var isRunning: Bool { process?.isRunning ?? false }
+
+    public var residentMemoryKB: Int? {
+        guard let pid = process?.processIdentifier,
+              let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
+    }
+
+    public func logTail(_ lines: Int = 30) -> String {
+        let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+
+    deinit { kill() }
+}

@@ -1,0 +1,85 @@
+import ExamHallMessaging
+import ExamHallStorage
+import Foundation
+
+/// The real RabbitMQ and PostgreSQL that `scripts/stack start` runs. Tests that need them call
+/// `TestStack.require()`, which fails loudly (never skips) when the stack is not there.
+public enum TestStack {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The repository root, found from this file's path.
+    public static let root: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        fatalError("no Package.swift above \(#filePath)")
+    }()
+
+    /// The `EXAMHALL_*` variables `scripts/stack env NAME` prints for `name`.
+    public static func environment(for name: String) throws -> [String: String] {
+        let output = try run(root.appendingPathComponent("scripts/stack").path, ["env", name])
+        var result: [String: String] = [:]
+        for line in output.split(separator: "\n") where line.hasPrefix("export ") {
+            let assignment = line.dropFirst("export ".count)
+            guard let equals = assignment.firstIndex(of: "=") else { continue }
+            result[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...]).trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+        }
+        return result
+    }
+
+    public static func amqp(_ name: String) throws -> AMQPEndpoint {
+        guard let url = try environment(for: name)["EXAMHALL_AMQP_URL"] else { throw Failure(description: "no AMQP URL for \(name)") }
+        return try AMQPEndpoint(url: url)
+    }
+
+    public static func databaseURL(_ name: String) throws -> String {
+        guard let url = try environment(for: name)["EXAMHALL_DATABASE_URL"] else { throw Failure(description: "no database URL for \(name)") }
+        return url
+    }
+
+    /// Checks both servers answer; the error says how to start them.
+    public static func require() throws {
+        do {
+            let connection = try AMQPConnection.open(try amqp("admin"), connectTimeout: .seconds(3))
+            connection.close()
+        } catch {
+            throw Failure(description: "RabbitMQ of the test stack is not reachable (\(error)). Start it with: scripts/stack start")
+        }
+        do {
+            _ = try PGConnection.connect(url: try databaseURL("admin"), schema: nil, applicationName: "examhall-tests", connectTimeoutSeconds: 3)
+        } catch {
+            throw Failure(description: "PostgreSQL of the test stack is not reachable (\(error)). Start it with: scripts/stack start")
+        }
+    }
+
+    /// A connection with full rights, for assertions that look across schemas.
+    public static func adminDatabase() throws -> PGConnection {
+        try PGConnection.connect(url: try databaseURL("admin"), schema: nil, applicationName: "examhall-tests")
+    }
+
+    /// Runs `scripts/stack` (e.g. `broker-restart`, `db-stop`) and waits for it.
+    public static func control(_ arguments: String...) throws {
+        _ = try run(root.appendingPathComponent("scripts/stack").path, arguments)
+    }
+
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
