@@ -83,3 +83,20 @@ public enum TestStack {
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+/// An admin connection that reconnects after the database restarts, for tests that stop it.
+public final class AdminDatabase: @unchecked Sendable {
+    private var connection: PGConnection?
+
+    public init() {}
+
+    public func query(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> [PGRow] {
+        if connection?.isHealthy != true { connection = try TestStack.adminDatabase() }
+        do {
+            return try connection!.query(sql, parameters)
+        } catch let error as PostgresError where error.kind == .connection {
+            connection = nil
+            throw error
+        }
+    }
+}

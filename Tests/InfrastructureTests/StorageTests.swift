@@ -1,0 +1,92 @@
+import ExamHallStorage
+import ExamHallTestSupport
+import Foundation
+import Logging
+import Testing
+
+@Suite struct TimestampTests {
+    @Test(arguments: [
+        ("2026-11-23 10:00:00+00", 1_795_428_000.0),
+        ("2026-11-23 10:00:00.5+00", 1_795_428_000.5),
+        ("2026-11-23 11:00:00.123456+01", 1_795_428_000.123456),
+        ("2026-11-23T10:00:00Z", 1_795_428_000.0),
+        ("1969-12-31 23:59:59+00", -1.0),
+        ("2024-02-29 00:00:00-05:30", 1_709_184_600.0),
+    ])
+    func parsesPostgresOutput(_ text: String, _ seconds: Double) throws {
+        let date = try #require(PostgresTimestamp.parse(text))
+        #expect(abs(date.timeIntervalSince1970 - seconds) < 0.000_001)
+    }
+
+    @Test func formatRoundTrips() {
+        for seconds in [0.0, 1_795_428_000.25, -86_400.5, 4_102_444_800.000_001] {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(abs(PostgresTimestamp.parse(PostgresTimestamp.format(date))!.timeIntervalSince1970 - seconds) < 0.000_001)
+        }
+    }
+}
+
+/// libpq wrappers against the real server.
+@Suite(.serialized) struct DatabaseTests {
+    init() throws { try TestStack.require() }
+
+    @Test func valuesRoundTripThroughTheServer() throws {
+        let connection = try TestStack.adminDatabase()
+        let now = Date(timeIntervalSince1970: 1_795_428_000.123456)
+        let id = UUID()
+        let row = try connection.query(
+            "SELECT $1::text AS t, $2::bigint AS i, $3::timestamptz AS ts, $4::uuid AS u, $5::boolean AS b, $6::text AS n, $7::numeric AS d",
+            ["it's \"quoted\" ; DROP TABLE x", 42, now, id, true, String?.none, Decimal(string: "19.99")!]
+        )[0]
+        #expect(try row.decode("t", as: String.self) == "it's \"quoted\" ; DROP TABLE x")
+        #expect(try row.decode("i", as: Int.self) == 42)
+        #expect(abs(try row.decode("ts", as: Date.self).timeIntervalSince(now)) < 0.000_001)
+        #expect(try row.decode("u", as: UUID.self) == id)
+        #expect(try row.decode("b", as: Bool.self))
+        #expect(try row.decode("n", as: String?.self) == nil)
+        #expect(try row.decode("d", as: Decimal.self) == Decimal(string: "19.99")!)
+        #expect(throws: PostgresDecodingError.self) { try row.decode("n", as: String.self) }
+        let array = try connection.query("SELECT cardinality($1::text[]) AS n", [["a", "b\"c", "d,e"]])[0]
+        #expect(try array.decode("n", as: Int.self) == 3)
+    }
+
+    @Test func errorsAreClassified() throws {
+        let connection = try TestStack.adminDatabase()
+        do {
+            try connection.execute("SELECT * FROM no_such_table")
+            Issue.record("expected an error")
+        } catch let error as PostgresError {
+            #expect(error.kind == .query)
+            #expect(error.sqlState == "42P01")
+            #expect(!error.isTransient)
+        }
+        #expect(throws: PostgresError.self) {
+            _ = try PGConnection.connect(url: "postgres://nobody:wrong@127.0.0.1:1/none", schema: nil, applicationName: "t", connectTimeoutSeconds: 1)
+        }
+    }
+
+    @Test func migrationsApplyOnceEvenWhenRacing() async throws {
+        let schema = "authorizations"
+        let pool = DatabasePool(
+            settings: DatabaseSettings(url: try TestStack.databaseURL(schema), schema: schema, applicationName: "migration-test"),
+            size: 4, logger: Logger(label: "test")
+        )
+        let component = "test-\(UUID().uuidString.prefix(8))"
+        let table = "migration_probe_\(UUID().uuidString.prefix(8).lowercased())"
+        let migrations = [
+            Migration(version: 1, name: "create", sql: "CREATE TABLE \(table) (id int)"),
+            Migration(version: 2, name: "insert", sql: "INSERT INTO \(table) VALUES (1)"),
+        ]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 { group.addTask { try await Migrator.migrate(pool, component: component, migrations: migrations, logger: Logger(label: "test")) } }
+            try await group.waitForAll()
+        }
+        let rows = try await pool.withConnection { try $0.query("SELECT count(*) AS n FROM \(table)")[0].decode("n", as: Int.self) }
+        #expect(rows == 1)
+        try await pool.withConnection { connection in
+            try connection.execute("DROP TABLE \(table)")
+            try connection.execute("DELETE FROM schema_migrations WHERE component = $1", [component])
+        }
+        await pool.shutdown()
+    }
+}
