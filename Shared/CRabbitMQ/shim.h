@@ -20,6 +20,7 @@ static inline amqp_rpc_reply_t examhall_amqp_login_plain(amqp_connection_state_t
 /* Method ids are cast macros Swift does not import; name the ones the consumer and publisher read. */
 static const amqp_method_number_t EXAMHALL_BASIC_ACK = AMQP_BASIC_ACK_METHOD;
 static const amqp_method_number_t EXAMHALL_BASIC_NACK = AMQP_BASIC_NACK_METHOD;
+static const amqp_method_number_t EXAMHALL_BASIC_DELIVER = AMQP_BASIC_DELIVER_METHOD;
 static const amqp_method_number_t EXAMHALL_BASIC_RETURN = AMQP_BASIC_RETURN_METHOD;
 static const amqp_method_number_t EXAMHALL_BASIC_CANCEL = AMQP_BASIC_CANCEL_METHOD;
 static const amqp_method_number_t EXAMHALL_CHANNEL_CLOSE = AMQP_CHANNEL_CLOSE_METHOD;

@@ -245,6 +245,16 @@ public final class AMQPConnection: @unchecked Sendable {
             let nack = method.decoded.assumingMemoryBound(to: amqp_basic_nack_t.self).pointee
             settle(channel: frame.channel, tag: nack.delivery_tag, multiple: nack.multiple != 0)
             nackedWhileWaiting = true
+        case EXAMHALL_BASIC_DELIVER:
+            // A delivery that arrived while we waited for something else: keep it for nextDelivery.
+            let deliver = method.decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee
+            var message = amqp_message_t()
+            try check(amqp_read_message(state, frame.channel, &message, 0), "reading a delivery")
+            defer { amqp_destroy_message(&message) }
+            buffered.append(Delivery(
+                deliveryTag: deliver.delivery_tag, exchange: deliver.exchange.string, routingKey: deliver.routing_key.string,
+                redelivered: deliver.redelivered != 0, body: message.body.array, properties: MessageProperties(message.properties)
+            ))
         case EXAMHALL_BASIC_RETURN:
             // Unroutable mandatory message: read and drop its header and body so the stream stays in step.
             var message = amqp_message_t()

@@ -44,8 +44,10 @@ public final class AMQPConsumer: Service, Sendable {
     private let logger: Logger
     private let thread = AMQPThread()
     private let connection = ThreadConfined<AMQPConnection?>(nil)
+    /// Dead letters are published on a connection of their own: waiting for their confirms on the
+    /// consuming connection would read (and must never lose) the deliveries arriving meanwhile.
+    private let deadLetterConnection = ThreadConfined<AMQPConnection?>(nil)
     private let connected = Atomic<Bool>(false)
-    private static let deadLetterChannel: UInt16 = 2
 
     public init(endpoint: AMQPEndpoint, topology: ServiceTopology, settings: Settings, handler: any DeliveryBatchHandler, logger: Logger) {
         self.endpoint = endpoint
@@ -83,9 +85,11 @@ public final class AMQPConsumer: Service, Sendable {
         try await thread.run { [self] in
             let fresh = try AMQPConnection.open(endpoint)
             try topology.declare(on: fresh)
-            try fresh.enableConfirms(on: Self.deadLetterChannel)
+            let deadLetters = try AMQPConnection.open(endpoint)
+            try deadLetters.enableConfirms()
             try fresh.startConsuming(topology.inboxQueue, prefetch: prefetch)
             connection.value = fresh
+            deadLetterConnection.value = deadLetters
         }
         connected.store(true, ordering: .relaxed)
         logger.info("consuming", metadata: ["queue": "\(topology.inboxQueue)", "broker": "\(endpoint)"])
@@ -96,6 +100,8 @@ public final class AMQPConsumer: Service, Sendable {
         _ = try? await thread.run { [self] in
             connection.value?.close()
             connection.value = nil
+            deadLetterConnection.value?.close()
+            deadLetterConnection.value = nil
         }
     }
 
@@ -104,6 +110,7 @@ public final class AMQPConsumer: Service, Sendable {
         while !shouldStop {
             let batch = try await thread.run { [self] () throws -> [Delivery] in
                 guard let current = connection.value else { throw AMQPError.library("not connected") }
+                try deadLetterConnection.value?.keepAlive()
                 guard let first = try current.nextDelivery(timeout: .milliseconds(500)) else { return [] }
                 var batch = [first]
                 // Take what is already here without waiting long: a batch becomes one database transaction.
@@ -141,15 +148,15 @@ public final class AMQPConsumer: Service, Sendable {
     private func settle(_ batch: [Delivery], _ dispositions: [DeliveryDisposition]) async throws {
         let topology = self.topology
         try await thread.run { [self] in
-            guard let current = connection.value else { throw AMQPError.library("not connected") }
+            guard let current = connection.value, let deadLetters = deadLetterConnection.value else { throw AMQPError.library("not connected") }
             // Dead letters are confirmed by the broker before their originals are acked: never lost.
             var deadLettered = false
             for (delivery, disposition) in zip(batch, dispositions) {
                 guard case let .deadLetter(reason) = disposition else { continue }
-                try current.publish(DeadLetter.message(for: delivery, reason: reason, topology: topology), on: Self.deadLetterChannel)
+                try deadLetters.publish(DeadLetter.message(for: delivery, reason: reason, topology: topology))
                 deadLettered = true
             }
-            if deadLettered { try current.waitForConfirms(on: Self.deadLetterChannel, timeout: .seconds(10)) }
+            if deadLettered { try deadLetters.waitForConfirms(timeout: .seconds(10)) }
             for (delivery, disposition) in zip(batch, dispositions) {
                 switch disposition {
                 case .ack, .deadLetter: try current.ack(delivery.deliveryTag)

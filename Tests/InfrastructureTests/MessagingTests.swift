@@ -78,6 +78,7 @@ import Testing
 
         let seen = handler.seen.withLock { $0 }
         #expect(seen.filter { $0.properties.messageId == "good-1" }.count == 1)
+        #expect(seen.filter { $0.properties.messageId == "good-2" }.count == 1)
         #expect(seen.filter { $0.properties.messageId == "flaky" }.count == topology.deliveryLimit + 1)
 
         let connection = try AMQPConnection.open(endpoint)
