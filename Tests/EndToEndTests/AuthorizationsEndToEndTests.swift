@@ -150,16 +150,22 @@ import Testing
         #expect(events.total >= 5000)
     }
 
-    @Test func brokerRestartWhileEventsFlowIsSurvived() async throws {
+    /// Starts the service and gets 2,000 purchases flowing (at least 200 applied) before a fault.
+    func startFlowing() async throws -> (ServiceProcess, TestPublisher) {
         let service = ServiceProcess("authorizations", port: 18082)
         try await service.start()
-        defer { service.stop() }
-        var publisher = try TestPublisher()
+        let publisher = try TestPublisher()
         for index in 0..<2000 { try publisher.publish(purchase(index)) }
         try publisher.confirm()
         _ = try await eventually(timeout: .seconds(60), { try authorizations }, until: { $0 >= 200 })
+        return (service, publisher)
+    }
+
+    @Test func brokerRestartWhileEventsFlowIsSurvived() async throws {
+        let (service, _) = try await startFlowing()
+        defer { service.stop() }
         try TestStack.control("broker-restart")
-        publisher = try TestPublisher()
+        let publisher = try TestPublisher()
         for index in 2000..<3000 { try publisher.publish(purchase(index)) }
         try publisher.confirm()
 
@@ -169,13 +175,8 @@ import Testing
     }
 
     @Test func databaseOutageIsWaitedOutAndReportedNotReady() async throws {
-        let service = ServiceProcess("authorizations", port: 18082)
-        try await service.start()
+        let (service, publisher) = try await startFlowing()
         defer { service.stop() }
-        let publisher = try TestPublisher()
-        for index in 0..<2000 { try publisher.publish(purchase(index)) }
-        try publisher.confirm()
-        _ = try await eventually(timeout: .seconds(60), { try authorizations }, until: { $0 >= 200 })
 
         try TestStack.control("db-stop", "fast")
         var sawNotReady = false

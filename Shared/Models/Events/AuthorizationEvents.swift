@@ -24,8 +24,22 @@ public struct AuthorizationRef: Codable, Sendable, Equatable, Validatable {
     }
 }
 
+/// An event about one authorization, naming it the same way everywhere.
+public protocol AuthorizationEventPayload: EventPayload {
+    var authorizationId: String { get }
+    var purchaseId: String { get }
+    var candidateId: String { get }
+    var examCode: String { get }
+}
+
+extension AuthorizationEventPayload {
+    public var ref: AuthorizationRef {
+        AuthorizationRef(authorizationId: authorizationId, purchaseId: purchaseId, candidateId: candidateId, examCode: examCode)
+    }
+}
+
 /// A new Open authorization, with the candidate's contact for the projections downstream.
-public struct AuthorizationOpened: EventPayload, Equatable {
+public struct AuthorizationOpened: AuthorizationEventPayload, Equatable {
     public static let type: EventType = "authorization.opened"
     public var authorizationId: String
     public var purchaseId: String
@@ -43,8 +57,6 @@ public struct AuthorizationOpened: EventPayload, Equatable {
         self.candidate = candidate
     }
 
-    public var ref: AuthorizationRef { .init(authorizationId: authorizationId, purchaseId: purchaseId, candidateId: candidateId, examCode: examCode) }
-
     public func validate(into v: inout Validator) {
         ref.validate(into: &v)
         v.nested("candidate", candidate)
@@ -52,7 +64,7 @@ public struct AuthorizationOpened: EventPayload, Equatable {
 }
 
 /// The owner confirmed the authorization is connected to a booking.
-public struct AuthorizationAssigned: EventPayload, Equatable {
+public struct AuthorizationAssigned: AuthorizationEventPayload, Equatable {
     public static let type: EventType = "authorization.assigned"
     public var authorizationId: String
     public var purchaseId: String
@@ -71,14 +83,14 @@ public struct AuthorizationAssigned: EventPayload, Equatable {
     }
 
     public func validate(into v: inout Validator) {
-        AuthorizationRef(authorizationId: authorizationId, purchaseId: purchaseId, candidateId: candidateId, examCode: examCode).validate(into: &v)
+        ref.validate(into: &v)
         v.identifier("bookingId", bookingId)
         v.identifier("sessionId", sessionId)
     }
 }
 
 /// The booking using the authorization was cancelled: it is Open again.
-public struct AuthorizationReleased: EventPayload, Equatable {
+public struct AuthorizationReleased: AuthorizationEventPayload, Equatable {
     public static let type: EventType = "authorization.released"
     public var authorizationId: String
     public var purchaseId: String
@@ -95,7 +107,7 @@ public struct AuthorizationReleased: EventPayload, Equatable {
     }
 
     public func validate(into v: inout Validator) {
-        AuthorizationRef(authorizationId: authorizationId, purchaseId: purchaseId, candidateId: candidateId, examCode: examCode).validate(into: &v)
+        ref.validate(into: &v)
         v.identifier("bookingId", bookingId)
     }
 }
@@ -106,7 +118,7 @@ public enum InactivationReason: String, Codable, Sendable, CaseIterable {
 }
 
 /// The authorization is Inactive for good. `bookingId` names a booking that must be cancelled with it.
-public struct AuthorizationInactivated: EventPayload, Equatable {
+public struct AuthorizationInactivated: AuthorizationEventPayload, Equatable {
     public static let type: EventType = "authorization.inactivated"
     public var authorizationId: String
     public var purchaseId: String
@@ -129,7 +141,7 @@ public struct AuthorizationInactivated: EventPayload, Equatable {
     }
 
     public func validate(into v: inout Validator) {
-        AuthorizationRef(authorizationId: authorizationId, purchaseId: purchaseId, candidateId: candidateId, examCode: examCode).validate(into: &v)
+        ref.validate(into: &v)
         v.text("detail", detail, maxLength: 1000)
         v.identifier("bookingId", bookingId)
     }

@@ -52,11 +52,12 @@ public struct ServiceDescription: Sendable {
 public struct ServiceComponents: Sendable {
     public var handlers: HandlerRegistry
     public var jobs: [PeriodicJob]
-    public var routes: @Sendable (RouterOf) -> Void
+    public var routes: @Sendable (Router<ExamHallRequestContext>) -> Void
 
-    public typealias RouterOf = Router<ExamHallRequestContext>
-
-    public init(handlers: HandlerRegistry = HandlerRegistry(), jobs: [PeriodicJob] = [], routes: @escaping @Sendable (RouterOf) -> Void = { _ in }) {
+    public init(
+        handlers: HandlerRegistry = HandlerRegistry(), jobs: [PeriodicJob] = [],
+        routes: @escaping @Sendable (Router<ExamHallRequestContext>) -> Void = { _ in }
+    ) {
         self.handlers = handlers
         self.jobs = jobs
         self.routes = routes

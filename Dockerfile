@@ -1,0 +1,38 @@
+# One image for all of ExamHall: the four services and the admin CLI. Pick the program with the
+# container's command, e.g. `/app/examhall-authorizations` (see docker-compose.yml).
+
+# --- build: the official Swift image, release mode, Swift runtime linked statically ---
+FROM swift:6.3-bookworm AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends librabbitmq-dev libpq-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+# The manifest first, so the dependency layer is cached while sources change.
+COPY Package.swift ./
+RUN swift package resolve
+COPY Shared Shared
+COPY Services Services
+COPY Tools Tools
+COPY Tests Tests
+RUN swift build -c release --static-swift-stdlib
+RUN mkdir -p /staging \
+ && bin="$(swift build -c release --show-bin-path)" \
+ && cp "$bin"/examhall "$bin"/examhall-sessions "$bin"/examhall-authorizations \
+       "$bin"/examhall-verification "$bin"/examhall-notifications /staging/ \
+ # Each service reads its SQL migrations from its resource bundle, next to the executable.
+ && cp -R "$bin"/*.resources /staging/
+
+# --- run: slim Debian with only the runtime libraries ---
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends librabbitmq4 libpq5 ca-certificates tzdata curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin examhall
+WORKDIR /app
+COPY --from=build --chown=root:root /staging/ /app/
+USER examhall
+# Containers listen on all interfaces; secrets and URLs come from the environment at run time.
+ENV EXAMHALL_HTTP_HOST=0.0.0.0
+EXPOSE 8081 8082 8083 8084
+STOPSIGNAL SIGTERM
+CMD ["/app/examhall", "--help"]

@@ -1,0 +1,35 @@
+import ExamHallServiceKit
+import Testing
+
+@Suite struct ConfigurationTests {
+    @Test func defaultsMatchTheLocalStack() throws {
+        let configuration = try ServiceConfiguration.load(service: "authorizations", defaultHTTPPort: 8082, environment: [:])
+        #expect(configuration.amqp.user == "authorizations")
+        #expect(configuration.amqp.port == 5682)
+        #expect(configuration.amqp.vhost == "examhall")
+        #expect(configuration.databaseURL == "postgres://authorizations:authorizations-local@127.0.0.1:5442/examhall")
+        #expect(configuration.httpPort == 8082)
+        #expect(configuration.usesDefaultJWTSecret)
+        #expect(configuration.defaultLanguage == "en")
+    }
+
+    @Test(arguments: [
+        ("EXAMHALL_HTTP_PORT", "http", "EXAMHALL_HTTP_PORT must be a whole number from 1 to 65535; got 'http'"),
+        ("EXAMHALL_HTTP_PORT", "70000", "EXAMHALL_HTTP_PORT must be a whole number from 1 to 65535; got '70000'"),
+        ("EXAMHALL_AMQP_URL", "http://broker", "EXAMHALL_AMQP_URL is not usable"),
+        ("EXAMHALL_DATABASE_URL", "mysql://db", "EXAMHALL_DATABASE_URL must be a postgres:// URL"),
+        ("EXAMHALL_JWT_SECRET", "short", "EXAMHALL_JWT_SECRET must be at least 32 bytes long"),
+        ("EXAMHALL_LOG_LEVEL", "loud", "EXAMHALL_LOG_LEVEL must be one of"),
+        ("EXAMHALL_DEFAULT_LANGUAGE", "english", "EXAMHALL_DEFAULT_LANGUAGE must be a language tag"),
+        ("EXAMHALL_SMTP_URL", "mail.example.org", "EXAMHALL_SMTP_URL must be an smtp:// or smtps:// URL"),
+    ])
+    func malformedSettingIsNamed(_ variable: String, _ value: String, _ message: String) {
+        do {
+            _ = try ServiceConfiguration.load(service: "sessions", defaultHTTPPort: 8081, environment: [variable: value])
+            Issue.record("\(variable)=\(value) was accepted")
+        } catch {
+            #expect(error.variable == variable)
+            #expect(error.description.hasPrefix("configuration error: \(message)"), "\(error.description)")
+        }
+    }
+}
