@@ -7,6 +7,9 @@ import Foundation
 public final class AMQPConnection: @unchecked Sendable {
     private let state: amqp_connection_state_t
     private var isOpen = true
+    /// The first error the broker or library reported. After it the connection (or its channel) is
+    /// unusable; every later call fails with it at once rather than talking into a closed channel.
+    private var brokenBy: AMQPError?
     /// Channel 1 consumes or publishes; channel 2 publishes dead letters with confirms.
     private var openChannels: Set<UInt16> = []
     /// Publisher-confirm sequence numbers per channel in confirm mode.
@@ -36,6 +39,9 @@ public final class AMQPConnection: @unchecked Sendable {
             amqp_destroy_connection(state)
             throw .connectionFailed("\(endpoint.host):\(endpoint.port): \(String(cString: amqp_error_string2(status)))")
         }
+        // No broker reply may be awaited forever (rabbitmq-c's default), whatever happens to the peer.
+        var rpcTimeout = timeval(duration: .seconds(30))
+        amqp_set_rpc_timeout(state, &rpcTimeout)
         let login = examhall_amqp_login_plain(state, endpoint.vhost, 0, 131_072, Int32(endpoint.heartbeat), endpoint.user, endpoint.password)
         do {
             try connection.check(login, "login")
@@ -57,6 +63,7 @@ public final class AMQPConnection: @unchecked Sendable {
     // MARK: - Topology
 
     public func declareExchange(_ name: String, type: String, durable: Bool = true) throws(AMQPError) {
+        try usable()
         let arena = ByteArena()
         amqp_exchange_declare(state, 1, arena.bytes(name), arena.bytes(type), 0, durable ? 1 : 0, 0, 0, amqp_empty_table)
         try check(amqp_get_rpc_reply(state), "exchange.declare \(name)")
@@ -68,6 +75,7 @@ public final class AMQPConnection: @unchecked Sendable {
         _ name: String, durable: Bool = true, exclusive: Bool = false, autoDelete: Bool = false,
         passive: Bool = false, arguments: [String: AMQPValue] = [:]
     ) throws(AMQPError) -> (messages: Int, consumers: Int) {
+        try usable()
         let arena = ByteArena()
         let table = arena.table(arguments)
         let ok = amqp_queue_declare(state, 1, arena.bytes(name), passive ? 1 : 0, durable ? 1 : 0, exclusive ? 1 : 0, autoDelete ? 1 : 0, table)
@@ -77,6 +85,7 @@ public final class AMQPConnection: @unchecked Sendable {
     }
 
     public func bindQueue(_ queue: String, exchange: String, routingKey: String) throws(AMQPError) {
+        try usable()
         let arena = ByteArena()
         amqp_queue_bind(state, 1, arena.bytes(queue), arena.bytes(exchange), arena.bytes(routingKey), amqp_empty_table)
         try check(amqp_get_rpc_reply(state), "queue.bind \(queue) \(exchange) \(routingKey)")
@@ -84,6 +93,7 @@ public final class AMQPConnection: @unchecked Sendable {
 
     @discardableResult
     public func purgeQueue(_ queue: String) throws(AMQPError) -> Int {
+        try usable()
         let arena = ByteArena()
         let ok = amqp_queue_purge(state, 1, arena.bytes(queue))
         try check(amqp_get_rpc_reply(state), "queue.purge \(queue)")
@@ -91,6 +101,7 @@ public final class AMQPConnection: @unchecked Sendable {
     }
 
     public func deleteQueue(_ queue: String) throws(AMQPError) {
+        try usable()
         let arena = ByteArena()
         amqp_queue_delete(state, 1, arena.bytes(queue), 0, 0)
         try check(amqp_get_rpc_reply(state), "queue.delete \(queue)")
@@ -100,6 +111,7 @@ public final class AMQPConnection: @unchecked Sendable {
 
     /// Starts pushing messages from `queue` to this connection, at most `prefetch` unacknowledged at a time.
     public func startConsuming(_ queue: String, prefetch: Int) throws(AMQPError) {
+        try usable()
         amqp_basic_qos(state, 1, 0, UInt16(clamping: prefetch), 0)
         try check(amqp_get_rpc_reply(state), "basic.qos")
         let arena = ByteArena()
@@ -120,7 +132,7 @@ public final class AMQPConnection: @unchecked Sendable {
     }
 
     private func readDelivery(timeout: Duration) throws(AMQPError) -> Delivery? {
-        guard isOpen else { throw .library("connection closed") }
+        try usable()
         amqp_maybe_release_buffers(state)
         var envelope = amqp_envelope_t()
         var tv = timeval(duration: timeout)
@@ -149,16 +161,19 @@ public final class AMQPConnection: @unchecked Sendable {
     }
 
     public func ack(_ deliveryTag: UInt64, multiple: Bool = false) throws(AMQPError) {
+        try usable()
         try status(amqp_basic_ack(state, 1, deliveryTag, multiple ? 1 : 0), "basic.ack")
     }
 
     /// Returns a message to its queue (`requeue`) or drops it to the queue's dead-letter exchange.
     public func reject(_ deliveryTag: UInt64, requeue: Bool) throws(AMQPError) {
+        try usable()
         try status(amqp_basic_reject(state, 1, deliveryTag, requeue ? 1 : 0), "basic.reject")
     }
 
     /// Pulls one message (`basic.get`): for tools and tests that inspect a queue.
     public func get(_ queue: String, autoAck: Bool = false) throws(AMQPError) -> Delivery? {
+        try usable()
         let arena = ByteArena()
         let reply = amqp_basic_get(state, 1, arena.bytes(queue), autoAck ? 1 : 0)
         try check(reply, "basic.get \(queue)")
@@ -177,6 +192,7 @@ public final class AMQPConnection: @unchecked Sendable {
 
     /// Puts `channel` in confirm mode: every publish on it is acknowledged by the broker.
     public func enableConfirms(on channel: UInt16 = 1) throws(AMQPError) {
+        try usable()
         if !openChannels.contains(channel) { try openChannel(channel) }
         amqp_confirm_select(state, channel)
         try check(amqp_get_rpc_reply(state), "confirm.select")
@@ -186,6 +202,7 @@ public final class AMQPConnection: @unchecked Sendable {
 
     /// Publishes without waiting; on a confirm channel, `waitForConfirms` then waits for the broker.
     public func publish(_ message: OutgoingMessage, on channel: UInt16 = 1) throws(AMQPError) {
+        try usable()
         let arena = ByteArena()
         var properties = arena.properties(message.properties)
         let result = message.body.withUnsafeBytes { raw -> Int32 in
@@ -202,11 +219,12 @@ public final class AMQPConnection: @unchecked Sendable {
     /// Waits until the broker confirmed every message published on `channel` so far.
     /// Throws `publishNacked` if it refused any: the caller publishes them again.
     public func waitForConfirms(on channel: UInt16 = 1, timeout: Duration) throws(AMQPError) {
+        try usable()
         let deadline = ContinuousClock.now + timeout
         nackedWhileWaiting = false
         while !(unconfirmed[channel]?.isEmpty ?? true) {
             let remaining = deadline - ContinuousClock.now
-            guard remaining > .zero else { throw .timeout("publisher confirms") }
+            guard remaining > .zero else { throw fail(.timeout("publisher confirms")) }
             var frame = amqp_frame_t()
             var tv = timeval(duration: min(remaining, .seconds(1)))
             let result = amqp_simple_wait_frame_noblock(state, &frame, &tv)
@@ -263,13 +281,13 @@ public final class AMQPConnection: @unchecked Sendable {
         case EXAMHALL_CHANNEL_CLOSE:
             let close = method.decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
             forgetChannels()
-            throw .closedByServer(code: Int(close.reply_code), text: close.reply_text.string)
+            throw fail(.closedByServer(code: Int(close.reply_code), text: close.reply_text.string))
         case EXAMHALL_CONNECTION_CLOSE:
             let close = method.decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
             forgetChannels()
-            throw .closedByServer(code: Int(close.reply_code), text: close.reply_text.string)
+            throw fail(.closedByServer(code: Int(close.reply_code), text: close.reply_text.string))
         case EXAMHALL_BASIC_CANCEL:
-            throw .closedByServer(code: 0, text: "the broker cancelled the consumer (queue deleted?)")
+            throw fail(.closedByServer(code: 0, text: "the broker cancelled the consumer (queue deleted?)"))
         default:
             return
         }
@@ -285,9 +303,19 @@ public final class AMQPConnection: @unchecked Sendable {
         }
     }
 
+    private func usable() throws(AMQPError) {
+        guard isOpen else { throw .library("connection closed") }
+        if let brokenBy { throw brokenBy }
+    }
+
+    private func fail(_ error: AMQPError) -> AMQPError {
+        if brokenBy == nil { brokenBy = error }
+        return error
+    }
+
     private func status(_ code: Int32, _ operation: String) throws(AMQPError) {
         guard code != AMQP_STATUS_OK.rawValue else { return }
-        throw .library("\(operation): \(String(cString: amqp_error_string2(code)))")
+        throw fail(.library("\(operation): \(String(cString: amqp_error_string2(code)))"))
     }
 
     private func check(_ reply: amqp_rpc_reply_t, _ operation: String) throws(AMQPError) {
@@ -295,22 +323,22 @@ public final class AMQPConnection: @unchecked Sendable {
         case AMQP_RESPONSE_NORMAL:
             return
         case AMQP_RESPONSE_NONE:
-            throw .library("\(operation): missing RPC reply")
+            throw fail(.library("\(operation): missing RPC reply"))
         case AMQP_RESPONSE_LIBRARY_EXCEPTION:
-            throw .library("\(operation): \(String(cString: amqp_error_string2(reply.library_error)))")
+            throw fail(.library("\(operation): \(String(cString: amqp_error_string2(reply.library_error)))"))
         case AMQP_RESPONSE_SERVER_EXCEPTION:
             switch reply.reply.id {
             case EXAMHALL_CONNECTION_CLOSE:
                 let close = reply.reply.decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
-                throw .closedByServer(code: Int(close.reply_code), text: "\(operation): \(close.reply_text.string)")
+                throw fail(.closedByServer(code: Int(close.reply_code), text: "\(operation): \(close.reply_text.string)"))
             case EXAMHALL_CHANNEL_CLOSE:
                 let close = reply.reply.decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
-                throw .closedByServer(code: Int(close.reply_code), text: "\(operation): \(close.reply_text.string)")
+                throw fail(.closedByServer(code: Int(close.reply_code), text: "\(operation): \(close.reply_text.string)"))
             default:
-                throw .library("\(operation): server exception \(reply.reply.id)")
+                throw fail(.library("\(operation): server exception \(reply.reply.id)"))
             }
         default:
-            throw .library("\(operation): unknown reply")
+            throw fail(.library("\(operation): unknown reply"))
         }
     }
 }

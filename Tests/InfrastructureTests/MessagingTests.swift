@@ -98,3 +98,21 @@ import Testing
         try cleanUp()
     }
 }
+
+/// A connection whose channel the broker closed must fail fast, never wait for a reply that cannot come.
+@Suite struct BrokenConnectionTests {
+    @Test func callsAfterAChannelErrorFailAtOnceWithThatError() throws {
+        try TestStack.require()
+        let connection = try AMQPConnection.open(try TestStack.amqp("admin"))
+        defer { connection.close() }
+        let missing = "no.such.queue.\(UUID().uuidString.prefix(8))"
+        #expect(throws: AMQPError.self) { try connection.declareQueue(missing, passive: true) }
+        do {
+            try connection.declareQueue(missing, passive: true)
+            Issue.record("a closed channel answered")
+        } catch {
+            guard case let .closedByServer(code, _) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(code == 404)
+        }
+    }
+}
