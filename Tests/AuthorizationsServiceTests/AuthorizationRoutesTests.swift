@@ -104,6 +104,8 @@ import Testing
             #expect(response.status == .ok)
             let list = try decode(AuthorizationList.self, response)
             #expect(list.items.map(\.purchaseId) == [purchaseId])
+            let byPurchase = try await client.execute(uri: "/authorizations?purchaseId=\(purchaseId)", method: .get, headers: headers)
+            #expect(try decode(AuthorizationList.self, byPurchase).items.map(\.candidateId) == [candidate])
             let none = try await client.execute(uri: "/authorizations?candidateId=\(candidate)&status=assigned", method: .get, headers: headers)
             #expect(try decode(AuthorizationList.self, none).items.isEmpty)
             let bad = try await client.execute(uri: "/authorizations?status=lost", method: .get, headers: headers)

@@ -26,6 +26,7 @@ struct AuthorizationsController {
             },
             examCode: query.get("examCode"),
             candidateId: query.get("candidateId"),
+            purchaseId: query.get("purchaseId"),
             limit: try boundedInt(query.get("limit"), name: "limit", default: 100, range: 1...1000),
             offset: try boundedInt(query.get("offset"), name: "offset", default: 0, range: 0...1_000_000)
         )

@@ -56,6 +56,7 @@ struct AuthorizationStore {
         var status: AuthorizationStatus?
         var examCode: String?
         var candidateId: String?
+        var purchaseId: String?
         var limit: Int
         var offset: Int
     }
@@ -64,9 +65,10 @@ struct AuthorizationStore {
         try connection.query(
             """
             SELECT \(Self.columns) FROM authorizations
-            WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR exam_code = $2) AND ($3::text IS NULL OR candidate_id = $3)
-            ORDER BY created_at, id LIMIT $4 OFFSET $5
-            """, [filter.status?.rawValue, filter.examCode, filter.candidateId, filter.limit, filter.offset]
+            WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR exam_code = $2)
+              AND ($3::text IS NULL OR candidate_id = $3) AND ($4::text IS NULL OR purchase_id = $4)
+            ORDER BY created_at, id LIMIT $5 OFFSET $6
+            """, [filter.status?.rawValue, filter.examCode, filter.candidateId, filter.purchaseId, filter.limit, filter.offset]
         ).map(Self.decode)
     }
 
