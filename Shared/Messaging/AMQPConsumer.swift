@@ -157,6 +157,11 @@ public final class AMQPConsumer: Service, Sendable {
                 deadLettered = true
             }
             if deadLettered { try deadLetters.waitForConfirms(timeout: .seconds(10)) }
+            // The usual case, a batch that is all acks or dead letters, takes one frame.
+            if !dispositions.contains(.requeue), let last = batch.map(\.deliveryTag).max(), Set(batch.map(\.deliveryTag)).count == batch.count {
+                try current.ack(last, multiple: true)
+                return
+            }
             for (delivery, disposition) in zip(batch, dispositions) {
                 switch disposition {
                 case .ack, .deadLetter: try current.ack(delivery.deliveryTag)

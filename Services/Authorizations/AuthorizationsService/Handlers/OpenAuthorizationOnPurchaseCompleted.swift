@@ -8,25 +8,19 @@ struct OpenAuthorizationOnPurchaseCompleted: EventHandler {
     func handle(_ event: CloudEvent<PurchaseCompleted>, context: HandlerContext) throws {
         let purchase = event.data
         let store = AuthorizationStore(connection: context.connection)
-        try store.upsertCandidate(purchase.candidate, at: context.now)
-        let earlyRefund = try store.earlyRefund(purchaseId: purchase.purchaseId)
         let authorization = Authorization(
             id: UUID(), purchaseId: purchase.purchaseId, candidateId: purchase.candidate.externalId, examCode: purchase.examCode,
             status: .open, validUntil: purchase.validUntil, bookingId: nil, sessionId: nil, inactivationReason: nil,
             createdAt: context.now, updatedAt: context.now
         )
         // The unique purchase id decides between concurrent re-sends: only one insert wins.
-        let inserted = try store.insert(authorization)
-        guard case .open = AuthorizationRules.opening(purchaseAlreadyKnown: !inserted, refundedEarlier: earlyRefund != nil) else {
+        let opened = try store.open(authorization, candidate: purchase.candidate, messageId: event.id, actor: "payment-system")
+        guard case .open = AuthorizationRules.opening(purchaseAlreadyKnown: !opened.inserted, refundedEarlier: opened.earlyRefund != nil) else {
             context.logger.info("purchase already has an authorization", metadata: ["purchaseId": .string(purchase.purchaseId)])
             return
         }
-        try store.appendHistory(
-            authorization.id, change: StatusChange(from: nil, to: .open, reason: "purchase completed", actor: "payment-system", at: context.now),
-            messageId: event.id
-        )
         try context.publish(AuthorizationOpened(ref: authorization.ref, validUntil: purchase.validUntil, candidate: purchase.candidate))
-        if let earlyRefund {
+        if let earlyRefund = opened.earlyRefund {
             try RecordTransition(connection: context.connection, outbox: context.outbox, now: context.now)
                 .apply(.refund, to: authorization, reason: earlyRefund, actor: "payment-system", messageId: event.id)
         }

@@ -11,20 +11,45 @@ struct AuthorizationStore {
         inactivation_reason, created_at, updated_at
         """
 
-    /// Inserts a new authorization unless its purchase already has one; true if inserted.
-    func insert(_ authorization: Authorization) throws -> Bool {
-        try connection.execute(
+    /// What opening a purchase's authorization did.
+    struct Opened {
+        /// False when the purchase already had its authorization (a re-send).
+        let inserted: Bool
+        /// The reason of a refund that arrived before the purchase, if one did.
+        let earlyRefund: String?
+    }
+
+    /// Opens `authorization` in one round trip: the candidate's contact is upserted, the authorization
+    /// inserted unless its purchase already has one, its first history line written, and an earlier
+    /// refund looked up. Ingestion runs this for every purchase, so it is one statement, not five.
+    func open(_ authorization: Authorization, candidate: CandidateProfile, messageId: String, actor: String) throws -> Opened {
+        let row = try connection.query(
             """
-            INSERT INTO authorizations (\(Self.columns))
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-            ON CONFLICT (purchase_id) DO NOTHING
+            WITH candidate AS (
+                INSERT INTO candidates (external_id, first_name, last_name, email, language, time_zone, updated_at)
+                VALUES ($3, $12, $13, $14, $15, $16, $10)
+                ON CONFLICT (external_id) DO UPDATE SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+                    email = EXCLUDED.email, language = EXCLUDED.language, time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at
+            ), inserted AS (
+                INSERT INTO authorizations (\(Self.columns))
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                ON CONFLICT (purchase_id) DO NOTHING
+                RETURNING id
+            ), history AS (
+                INSERT INTO authorization_history (authorization_id, from_status, to_status, reason, actor, message_id, at)
+                SELECT id, NULL, 'open', 'purchase completed', $17, $18, $10 FROM inserted
+            )
+            SELECT EXISTS (SELECT 1 FROM inserted) AS inserted,
+                   (SELECT reason FROM early_refunds WHERE purchase_id = $2) AS early_refund
             """,
             [
                 authorization.id, authorization.purchaseId, authorization.candidateId, authorization.examCode,
                 authorization.status.rawValue, authorization.validUntil, authorization.bookingId, authorization.sessionId,
                 authorization.inactivationReason?.rawValue, authorization.createdAt, authorization.updatedAt,
+                candidate.firstName, candidate.lastName, candidate.email, candidate.language, candidate.timeZone, actor, messageId,
             ]
-        ).affectedRows == 1
+        )[0]
+        return Opened(inserted: try row.decode("inserted"), earlyRefund: try row.decode("early_refund"))
     }
 
     /// The authorization of a purchase, locked for the rest of the transaction.
@@ -125,10 +150,6 @@ struct AuthorizationStore {
             "INSERT INTO early_refunds (purchase_id, reason, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             [purchaseId, reason, now]
         )
-    }
-
-    func earlyRefund(purchaseId: String) throws -> String? {
-        try connection.query("SELECT reason FROM early_refunds WHERE purchase_id = $1", [purchaseId]).first?.decode("reason")
     }
 
     private static func decode(_ row: PGRow) throws -> Authorization {
