@@ -25,6 +25,8 @@ public struct ServiceConfiguration: Sendable {
     public var databasePoolSize: Int
     public var prefetch: Int
     public var batchSize: Int
+    /// Competing consumers per process, each with its own connection and database transaction.
+    public var consumers: Int
     public var deliveryLimit: Int
 
     public static let localJWTSecret = "examhall-local-development-jwt-secret-change-me"
@@ -73,6 +75,7 @@ public struct ServiceConfiguration: Sendable {
             databasePoolSize: try reader.int("EXAMHALL_DB_POOL_SIZE", default: 4, in: 1...64),
             prefetch: try reader.int("EXAMHALL_PREFETCH", default: 200, in: 1...5000),
             batchSize: try reader.int("EXAMHALL_BATCH_SIZE", default: 100, in: 1...1000),
+            consumers: try reader.int("EXAMHALL_CONSUMERS", default: 2, in: 1...16),
             deliveryLimit: try reader.int("EXAMHALL_DELIVERY_LIMIT", default: 10, in: 1...1000)
         )
     }

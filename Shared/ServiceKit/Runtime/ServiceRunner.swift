@@ -59,28 +59,32 @@ public enum ServiceRunner {
         let components = build(environment)
         let publisher = AMQPPublisher(endpoint: configuration.amqp, logger: logger)
         let relay = OutboxRelay(settings: settings, publisher: publisher, logger: logger)
-        var consumer: AMQPConsumer?
+        var consumers: [AMQPConsumer] = []
         if !components.handlers.isEmpty {
             let topology = ServiceTopology(service: configuration.service, bindings: components.handlers.bindings, deliveryLimit: configuration.deliveryLimit)
             let processor = InboxProcessor(
                 registry: components.handlers, database: database, source: environment.source,
                 deliveryLimit: configuration.deliveryLimit, logger: logger, clock: environment.clock
             )
-            consumer = AMQPConsumer(
-                endpoint: configuration.amqp, topology: topology,
-                settings: .init(prefetch: configuration.prefetch, batchSize: configuration.batchSize),
-                handler: processor, logger: logger
-            )
+            consumers = (0..<configuration.consumers).map { _ in
+                AMQPConsumer(
+                    endpoint: configuration.amqp, topology: topology,
+                    settings: .init(prefetch: configuration.prefetch, batchSize: configuration.batchSize),
+                    handler: processor, logger: logger
+                )
+            }
         }
         var checks = [
             ReadinessCheck(name: "database") { await database.isReachable() },
             ReadinessCheck(name: "broker") { publisher.isConnected },
         ]
-        if let consumer { checks.append(ReadinessCheck(name: "consumer") { consumer.isConnected }) }
+        if !consumers.isEmpty {
+            checks.append(ReadinessCheck(name: "consumer") { [consumers] in consumers.allSatisfy(\.isConnected) })
+        }
         let application = makeApplication(environment: environment, components: components, checks: checks, registry: registry)
 
         let jobs = (components.jobs + [RetentionJob.make(database: database)]).map { PeriodicJobService(job: $0, logger: logger) as any Service }
-        let services: [any Service] = [publisher, relay] + jobs + (consumer.map { [$0] } ?? []) + [application]
+        let services: [any Service] = [publisher, relay] + jobs + consumers + [application]
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

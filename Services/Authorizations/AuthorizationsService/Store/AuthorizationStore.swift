@@ -19,17 +19,18 @@ struct AuthorizationStore {
         let earlyRefund: String?
     }
 
-    /// Opens `authorization` in one round trip: the candidate's contact is upserted, the authorization
-    /// inserted unless its purchase already has one, its first history line written, and an earlier
-    /// refund looked up. Ingestion runs this for every purchase, so it is one statement, not five.
+    /// Opens `authorization` in one round trip: the candidate recorded if new, the authorization inserted
+    /// unless its purchase already has one, its first history line written, and an earlier refund looked
+    /// up. Ingestion runs this for every purchase, so it is one statement, not five. A known candidate is
+    /// left as it is (`candidate.updated` changes contact data): updating it here would lock a row that
+    /// concurrent batches share and could deadlock them.
     func open(_ authorization: Authorization, candidate: CandidateProfile, messageId: String, actor: String) throws -> Opened {
         let row = try connection.query(
             """
             WITH candidate AS (
                 INSERT INTO candidates (external_id, first_name, last_name, email, language, time_zone, updated_at)
                 VALUES ($3, $12, $13, $14, $15, $16, $10)
-                ON CONFLICT (external_id) DO UPDATE SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
-                    email = EXCLUDED.email, language = EXCLUDED.language, time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at
+                ON CONFLICT (external_id) DO NOTHING
             ), inserted AS (
                 INSERT INTO authorizations (\(Self.columns))
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
