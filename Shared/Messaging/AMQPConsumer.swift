@@ -185,8 +185,12 @@ public enum DeadLetter {
         properties.persistent = true
         properties.headers[reasonHeader] = .string(String(reason.prefix(2000)))
         properties.headers[serviceHeader] = .string(topology.service)
-        properties.headers[originalExchangeHeader] = .string(delivery.exchange)
-        properties.headers[originalRoutingKeyHeader] = .string(delivery.routingKey)
+        // A replayed letter (default exchange, origin in its headers) that fails again keeps its origin.
+        let isReplay = delivery.exchange.isEmpty && properties.headers[originalExchangeHeader] != nil
+        if !isReplay {
+            properties.headers[originalExchangeHeader] = .string(delivery.exchange)
+            properties.headers[originalRoutingKeyHeader] = .string(delivery.routingKey)
+        }
         properties.headers[deadLetteredAtHeader] = .int(Int64(Date.now.timeIntervalSince1970))
         return OutgoingMessage(
             exchange: ServiceTopology.deadLetterExchange, routingKey: topology.deadRoutingKey,

@@ -56,7 +56,18 @@ public struct HandlerRegistry: Sendable {
     public var isEmpty: Bool { entries.isEmpty }
 
     func entry(for delivery: Delivery) -> Entry? {
-        entries[ServiceTopology.Binding(exchange: delivery.exchange, routingKey: delivery.routingKey)]
+        entries[Self.route(of: delivery)]
+    }
+
+    /// Where a delivery was first published. A dead letter replayed by an operator arrives through the
+    /// default exchange (only the admin user may publish there) carrying its original exchange and key.
+    static func route(of delivery: Delivery) -> ServiceTopology.Binding {
+        if delivery.exchange.isEmpty,
+           let exchange = delivery.properties.headers[DeadLetter.originalExchangeHeader]?.stringValue,
+           let routingKey = delivery.properties.headers[DeadLetter.originalRoutingKeyHeader]?.stringValue {
+            return ServiceTopology.Binding(exchange: exchange, routingKey: routingKey)
+        }
+        return ServiceTopology.Binding(exchange: delivery.exchange, routingKey: delivery.routingKey)
     }
 }
 

@@ -36,20 +36,21 @@ public struct InboxProcessor: DeliveryBatchHandler {
         var dispositions = [DeliveryDisposition](repeating: .ack, count: batch.count)
         var work: [(index: Int, message: PreparedMessage)] = []
         for (index, delivery) in batch.enumerated() {
+            let route = HandlerRegistry.route(of: delivery)
             guard let entry = registry.entry(for: delivery) else {
-                dispositions[index] = deadLetter(delivery, type: delivery.routingKey, reason: "no handler for '\(delivery.routingKey)' from '\(delivery.exchange)'")
+                dispositions[index] = deadLetter(delivery, type: route.routingKey, reason: "no handler for '\(route.routingKey)' from '\(route.exchange)'")
                 continue
             }
             do {
                 let message = try entry.prepare(delivery.body)
-                guard message.metadata.type.rawValue == delivery.routingKey else {
-                    throw EnvelopeError.routingKeyMismatch(routingKey: delivery.routingKey, type: message.metadata.type.rawValue)
+                guard message.metadata.type.rawValue == route.routingKey else {
+                    throw EnvelopeError.routingKeyMismatch(routingKey: route.routingKey, type: message.metadata.type.rawValue)
                 }
                 work.append((index, message))
             } catch let error as EnvelopeError {
-                dispositions[index] = deadLetter(delivery, type: delivery.routingKey, reason: error.description)
+                dispositions[index] = deadLetter(delivery, type: route.routingKey, reason: error.description)
             } catch {
-                dispositions[index] = deadLetter(delivery, type: delivery.routingKey, reason: String(describing: error))
+                dispositions[index] = deadLetter(delivery, type: route.routingKey, reason: String(describing: error))
             }
         }
         guard !work.isEmpty else { return .settled(dispositions) }

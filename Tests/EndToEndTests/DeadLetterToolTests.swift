@@ -1,0 +1,96 @@
+import ExamHallMessaging
+import ExamHallModels
+import ExamHallStorage
+import ExamHallTestSupport
+import Foundation
+import Testing
+
+/// The operator's path through dead letters with the real CLI, broker, database and service.
+@Suite(.serialized) struct DeadLetterToolTests {
+    init() throws { try TestStack.require() }
+
+    /// Runs `examhall ARGS` as the admin; returns its exit status and standard output.
+    func cli(_ arguments: String...) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = ServiceProcess.binaryDirectory.appendingPathComponent("examhall")
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(try TestStack.environment(for: "admin")) { $1 }
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    func deadCount() throws -> Int {
+        let connection = try AMQPConnection.open(try TestStack.amqp("admin"))
+        defer { connection.close() }
+        return try connection.declareQueue("authorizations.dead", passive: true).messages
+    }
+
+    @Test func listShowReplayAndPurge() async throws {
+        let service = ServiceProcess("authorizations", port: 18082)
+        try await service.start()
+        defer { service.stop() }
+        _ = try cli("dead", "purge", "authorizations", "--yes")
+
+        // A malformed purchase, dead-lettered by the service with its reason...
+        var malformed = Fixtures.purchase()
+        malformed.candidate.email = "not-an-email"
+        let publisher = try TestPublisher()
+        let malformedId = try publisher.publish(malformed)
+        // ...and a valid one that was dead-lettered during an outage now over (as the consumer would write it).
+        let stranded = Fixtures.purchase()
+        let strandedId = UUID().uuidString.lowercased()
+        let admin = try AMQPConnection.open(try TestStack.amqp("admin"))
+        defer { admin.close() }
+        try admin.enableConfirms()
+        try admin.publish(OutgoingMessage(
+            exchange: Exchange.dead.rawValue, routingKey: "authorizations",
+            body: try CloudEvent(id: strandedId, source: "payment-system", time: .now, data: stranded).encoded(),
+            properties: MessageProperties(messageId: strandedId, type: "purchase.completed", headers: [
+                DeadLetter.reasonHeader: .string("database unavailable past the delivery limit"),
+                DeadLetter.originalExchangeHeader: .string(Exchange.inbound.rawValue),
+                DeadLetter.originalRoutingKeyHeader: .string("purchase.completed"),
+            ])
+        ))
+        try admin.waitForConfirms(timeout: .seconds(10))
+        try publisher.confirm()
+        #expect(try await eventually(timeout: .seconds(30), { try deadCount() }, until: { $0 == 2 }) == 2)
+
+        let list = try cli("dead", "list", "authorizations")
+        #expect(list.status == 0)
+        #expect(list.output.contains("\(malformedId)\tpurchase.completed\tvalidation failed: data.candidate.email: is not a valid email address"))
+        #expect(list.output.contains("\(strandedId)\tpurchase.completed\tdatabase unavailable past the delivery limit"))
+        #expect(try deadCount() == 2, "listing leaves the letters in place")
+
+        let queues = try cli("queues")
+        let line = try #require(queues.output.split(separator: "\n").first { $0.hasPrefix("authorizations") })
+        #expect(line.split(separator: " ", omittingEmptySubsequences: true).last == "2", "queues reports the broker's dead-letter depth")
+
+        let show = try cli("dead", "show", "authorizations", malformedId)
+        #expect(show.output.contains("reason: validation failed"))
+        #expect(show.output.contains("not-an-email"))
+
+        let replay = try cli("dead", "replay", "authorizations", strandedId)
+        #expect(replay.status == 0, "\(replay.output)")
+        let database = try TestStack.adminDatabase()
+        let applied = try await eventually(timeout: .seconds(30), {
+            try database.query("SELECT count(*) AS n FROM authorizations.authorizations WHERE purchase_id = $1", [stranded.purchaseId])[0].decode("n", as: Int.self)
+        }, until: { $0 == 1 })
+        #expect(applied == 1, "the replayed purchase was processed")
+        #expect(try deadCount() == 1, "only the malformed letter is left")
+
+        let unknown = try cli("dead", "replay", "authorizations", "no-such-id")
+        #expect(unknown.status != 0)
+        #expect(try deadCount() == 1)
+
+        let purge = try cli("dead", "purge", "authorizations", "--yes")
+        #expect(purge.output.contains("purged 1 dead letter"))
+        #expect(try deadCount() == 0)
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import ExamHallStorage
+import Foundation
+
+/// How many events each service has yet to publish, and how old the oldest is.
+struct OutboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "outbox", abstract: "Outbox backlog per service.")
+
+    func run() async throws {
+        let connection = try PGConnection.connect(url: try CLIEnvironment.value("EXAMHALL_DATABASE_URL"), schema: nil, applicationName: "examhall-cli")
+        print("service".padding(toLength: 16, withPad: " ", startingAt: 0) + "unsent  oldest (s)")
+        for service in QueuesCommand.services {
+            let exists: Bool = try connection.query("SELECT to_regclass($1) IS NOT NULL AS e", ["\(service).outbox"])[0].decode("e")
+            guard exists else {
+                print(service.padding(toLength: 16, withPad: " ", startingAt: 0) + "-       -")
+                continue
+            }
+            // The schema name comes from the fixed list above, never from input.
+            let row = try connection.query(
+                "SELECT count(*) AS n, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age FROM \(PGConnection.quoteIdentifier(service)).outbox WHERE sent_at IS NULL"
+            )[0]
+            let unsent: Int = try row.decode("n")
+            let age: Double = try row.decode("age")
+            print(service.padding(toLength: 16, withPad: " ", startingAt: 0) + String(unsent).padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: "%.1f", age))
+        }
+    }
+}
