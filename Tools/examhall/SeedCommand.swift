@@ -4,9 +4,9 @@ import ExamHallModels
 import Foundation
 
 /// Demo data: purchase events as the payment system would publish them.
-struct DemoCommand: AsyncParsableCommand {
+struct SeedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Publish demo purchase events.",
+        commandName: "seed", abstract: "Publish demo data (purchase events as the payment system would).",
         subcommands: [Purchases.self]
     )
 

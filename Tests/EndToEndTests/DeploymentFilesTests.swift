@@ -1,0 +1,101 @@
+import ExamHallMessaging
+import ExamHallTestSupport
+import Foundation
+import Testing
+
+/// docker-compose.yml, the broker definitions and the database init script agree with what the services
+/// use: names of users, queues, exchanges, schemas, variables and ports.
+@Suite struct DeploymentFilesTests {
+    static let services = ["sessions": 8081, "authorizations": 8082, "verification": 8083, "notifications": 8084]
+
+    func run(_ executable: String, _ arguments: [String], input: Data? = nil) throws -> (status: Int32, output: Data) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = TestStack.root
+        let output = Pipe(), inputPipe = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = inputPipe
+        try process.run()
+        if let input { inputPipe.fileHandleForWriting.write(input) }
+        try inputPipe.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, data)
+    }
+
+    /// The compose file as docker-compose itself resolves it (validation included), as JSON.
+    func composeConfig() throws -> [String: Any] {
+        let config = try run("/usr/bin/docker-compose", ["-f", "docker-compose.yml", "config"])
+        #expect(config.status == 0, "docker-compose config rejected the file")
+        let json = try run("/usr/bin/python3", ["-c", "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))"], input: config.output)
+        return try #require(try JSONSerialization.jsonObject(with: json.output) as? [String: Any])
+    }
+
+    @Test func composeRunsEveryServiceWithItsOwnCredentialsAndPort() throws {
+        let compose = try composeConfig()
+        let services = try #require(compose["services"] as? [String: [String: Any]])
+        for required in ["rabbitmq", "postgres", "mailpit", "prometheus"] { #expect(services[required] != nil, "\(required) missing") }
+        for (name, port) in Self.services {
+            let service = try #require(services[name], "\(name) missing")
+            #expect((service["command"] as? [String]) == ["/app/examhall-\(name)"])
+            let environment = try #require(service["environment"] as? [String: String])
+            #expect(environment["EXAMHALL_HTTP_PORT"] == String(port))
+            #expect(environment["EXAMHALL_HTTP_HOST"] == "0.0.0.0")
+            #expect((environment["EXAMHALL_JWT_SECRET"]?.utf8.count ?? 0) >= 32)
+            let amqp = try AMQPEndpoint(url: try #require(environment["EXAMHALL_AMQP_URL"]))
+            #expect(amqp.user == name && amqp.vhost == "examhall" && amqp.host == "rabbitmq")
+            let databaseURL = try #require(environment["EXAMHALL_DATABASE_URL"])
+            let database = try #require(URLComponents(string: databaseURL))
+            #expect(database.user == name && database.host == "postgres" && database.path == "/examhall")
+            let healthcheck = try #require((service["healthcheck"] as? [String: Any])?["test"] as? [String])
+            #expect(healthcheck.last == "http://localhost:\(port)/health/ready")
+            let dependencies = try #require(service["depends_on"] as? [String: [String: String]])
+            #expect(dependencies["rabbitmq"]?["condition"] == "service_healthy")
+            #expect(dependencies["postgres"]?["condition"] == "service_healthy")
+        }
+        let postgres = try #require(services["postgres"]?["environment"] as? [String: String])
+        #expect(postgres["POSTGRES_DB"] == "examhall")
+        for name in Self.services.keys {
+            #expect(postgres["EXAMHALL_\(name.uppercased())_DB_PASSWORD"] != nil, "init script needs the \(name) password")
+        }
+    }
+
+    @Test func brokerDefinitionsGrantWhatTheTopologyNeedsAndNothingMore() throws {
+        let data = try Data(contentsOf: TestStack.root.appendingPathComponent("deploy/rabbitmq/definitions.json"))
+        let definitions = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let vhosts = (definitions["vhosts"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+        #expect(vhosts == ["examhall"])
+        let exchanges = Set((definitions["exchanges"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String })
+        #expect(exchanges == Set(ServiceTopology.exchanges.map(\.name)))
+        let permissions = Dictionary(uniqueKeysWithValues: (definitions["permissions"] as? [[String: String]] ?? []).map { ($0["user"]!, $0) })
+        func matches(_ pattern: String?, _ name: String) -> Bool {
+            guard let pattern, let regex = try? NSRegularExpression(pattern: pattern) else { return false }
+            return regex.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil
+        }
+        for name in Self.services.keys {
+            let topology = ServiceTopology(service: name, bindings: [])
+            let granted = try #require(permissions[name], "\(name) has no permissions")
+            for resource in ServiceTopology.exchanges.map(\.name) + [topology.inboxQueue, topology.deadQueue] {
+                #expect(matches(granted["configure"], resource), "\(name) cannot declare \(resource)")
+            }
+            #expect(matches(granted["write"], "examhall.events") && matches(granted["write"], "examhall.outbound") && matches(granted["write"], "examhall.dead"))
+            #expect(!matches(granted["write"], "examhall.inbound"), "\(name) may not publish as an external system")
+            #expect(matches(granted["read"], topology.inboxQueue) && matches(granted["read"], "examhall.inbound"))
+            for other in Self.services.keys where other != name {
+                #expect(!matches(granted["read"], "\(other).inbox"), "\(name) may read \(other).inbox")
+            }
+        }
+        let payment = try #require(permissions["payment-system"])
+        #expect(matches(payment["write"], "examhall.inbound"))
+        #expect(!matches(payment["write"], "examhall.events") && !matches(payment["read"], "authorizations.inbox"))
+    }
+
+    @Test func databaseInitCreatesEverySchemaAndRole() throws {
+        let script = try String(contentsOf: TestStack.root.appendingPathComponent("deploy/postgres/init.sh"), encoding: .utf8)
+        #expect(script.contains("for service in \(["sessions", "authorizations", "verification", "notifications"].joined(separator: " ")); do"))
+        #expect(script.contains("CREATE SCHEMA :\"role\" AUTHORIZATION :\"role\""))
+        #expect(script.contains("REVOKE ALL ON SCHEMA public FROM PUBLIC"))
+    }
+}
