@@ -10,12 +10,13 @@ import Testing
     init() throws { try TestStack.require() }
 
     /// Runs `examhall ARGS` as the admin; returns its exit status and standard output.
-    func cli(_ arguments: String...) throws -> (status: Int32, output: String) {
+    func cli(_ arguments: String..., overriding overrides: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = ServiceProcess.binaryDirectory.appendingPathComponent("examhall")
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment.merge(try TestStack.environment(for: "admin")) { $1 }
+        environment.merge(overrides) { $1 }
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output
@@ -30,6 +31,15 @@ import Testing
         let connection = try AMQPConnection.open(try TestStack.amqp("admin"))
         defer { connection.close() }
         return try connection.declareQueue("authorizations.dead", passive: true).messages
+    }
+
+    @Test func anUnreachableBrokerOrDatabaseIsNamed() throws {
+        let queues = try cli("queues", overriding: ["EXAMHALL_AMQP_URL": "amqp://examhall-admin:x@127.0.0.1:1/examhall"])
+        #expect(queues.status != 0)
+        #expect(queues.output.contains("cannot reach RabbitMQ at amqp://examhall-admin:***@127.0.0.1:1/examhall"))
+        let outbox = try cli("outbox", overriding: ["EXAMHALL_DATABASE_URL": "postgres://examhall_admin:x@127.0.0.1:1/examhall"])
+        #expect(outbox.status != 0)
+        #expect(outbox.output.contains("cannot reach PostgreSQL"))
     }
 
     @Test func listShowReplayAndPurge() async throws {

@@ -7,7 +7,12 @@ struct OutboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "outbox", abstract: "Outbox backlog per service.")
 
     func run() async throws {
-        let connection = try PGConnection.connect(url: try CLIEnvironment.value("EXAMHALL_DATABASE_URL"), schema: nil, applicationName: "examhall-cli")
+        let connection: PGConnection
+        do {
+            connection = try PGConnection.connect(url: try CLIEnvironment.value("EXAMHALL_DATABASE_URL"), schema: nil, applicationName: "examhall-cli")
+        } catch let error as PostgresError {
+            throw CLIError("cannot reach PostgreSQL: \(error.message)")
+        }
         print("service".padding(toLength: 16, withPad: " ", startingAt: 0) + "unsent  oldest (s)")
         for service in QueuesCommand.services {
             let exists: Bool = try connection.query("SELECT to_regclass($1) IS NOT NULL AS e", ["\(service).outbox"])[0].decode("e")

@@ -10,6 +10,11 @@ struct QueuesCommand: AsyncParsableCommand {
 
     func run() async throws {
         let endpoint = try CLIEnvironment.amqp()
+        do {
+            try AMQPConnection.open(endpoint, connectTimeout: .seconds(5)).close()
+        } catch {
+            throw CLIError("cannot reach RabbitMQ at \(endpoint): \(error)")
+        }
         print("service".padding(toLength: 16, withPad: " ", startingAt: 0) + "inbox  consumers  dead")
         for service in Self.services {
             // A passive declare of a missing queue closes the channel, so each question gets a connection.
