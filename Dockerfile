@@ -7,9 +7,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends librabbitmq-dev libpq-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# The manifest first, so the dependency layer is cached while sources change.
+# The manifest names every target's folder (tests included), so all of them must be present to resolve.
 COPY Package.swift ./
-RUN swift package resolve
 COPY Shared Shared
 COPY Services Services
 COPY Tools Tools
