@@ -11,20 +11,11 @@ import Testing
 
     /// Runs `examhall ARGS` as the admin; returns its exit status and standard output.
     func cli(_ arguments: String..., overriding overrides: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = ServiceProcess.binaryDirectory.appendingPathComponent("examhall")
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(try TestStack.environment(for: "admin")) { $1 }
-        environment.merge(overrides) { $1 }
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        let run = try Program.run(
+            ServiceProcess.binaryDirectory.appendingPathComponent("examhall"), arguments,
+            environment: try TestStack.environment(for: "admin").merging(overrides) { $1 }, capture: .both
+        )
+        return (run.status, run.text)
     }
 
     func deadCount() throws -> Int {

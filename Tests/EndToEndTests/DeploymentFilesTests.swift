@@ -8,28 +8,13 @@ import Testing
 @Suite struct DeploymentFilesTests {
     static let services = ["sessions": 8081, "authorizations": 8082, "verification": 8083, "notifications": 8084]
 
-    func run(_ executable: String, _ arguments: [String], input: Data? = nil) throws -> (status: Int32, output: Data) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = TestStack.root
-        let output = Pipe(), inputPipe = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = inputPipe
-        try process.run()
-        if let input { inputPipe.fileHandleForWriting.write(input) }
-        try inputPipe.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, data)
-    }
-
     /// The compose file as docker-compose itself resolves it (validation included), as JSON.
     func composeConfig() throws -> [String: Any] {
-        let config = try run("/usr/bin/docker-compose", ["-f", "docker-compose.yml", "config"])
+        let config = try Program.run(URL(fileURLWithPath: "/usr/bin/docker-compose"), ["-f", "docker-compose.yml", "config"], in: TestStack.root)
         #expect(config.status == 0, "docker-compose config rejected the file")
-        let json = try run("/usr/bin/python3", ["-c", "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))"], input: config.output)
+        let json = try Program.run(
+            URL(fileURLWithPath: "/usr/bin/python3"), ["-c", "import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))"], input: config.output
+        )
         return try #require(try JSONSerialization.jsonObject(with: json.output) as? [String: Any])
     }
 

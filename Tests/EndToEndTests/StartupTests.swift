@@ -8,19 +8,12 @@ import Testing
 
     @Test(arguments: ["sessions", "authorizations", "verification", "notifications"])
     func malformedSettingStopsStartupWithOneLine(_ service: String) throws {
-        let process = Process()
-        process.executableURL = ServiceProcess.binaryDirectory.appendingPathComponent("examhall-\(service)")
-        var environment = ProcessInfo.processInfo.environment
-        environment["EXAMHALL_HTTP_PORT"] = "not-a-port"
-        process.environment = environment
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 78)
-        #expect(output == "examhall-\(service): configuration error: EXAMHALL_HTTP_PORT must be a whole number from 1 to 65535; got 'not-a-port'\n")
+        let run = try Program.run(
+            ServiceProcess.binaryDirectory.appendingPathComponent("examhall-\(service)"),
+            environment: ["EXAMHALL_HTTP_PORT": "not-a-port"], capture: .standardError
+        )
+        #expect(run.status == 78)
+        #expect(run.text == "examhall-\(service): configuration error: EXAMHALL_HTTP_PORT must be a whole number from 1 to 65535; got 'not-a-port'\n")
     }
 
     @Test(arguments: [("sessions", 18081), ("authorizations", 18082), ("verification", 18083), ("notifications", 18084)])

@@ -17,10 +17,7 @@ public enum ServiceHarness {
         )
         var logger = Logger(label: "test.\(description.name)")
         logger.logLevel = .warning
-        let database = DatabasePool(
-            settings: DatabaseSettings(url: configuration.databaseURL, schema: description.name, applicationName: "examhall-tests"),
-            size: 2, logger: logger
-        )
+        let database = DatabasePool(settings: configuration.databaseSettings, size: 2, logger: logger)
         try await ServiceRunner.migrateWhenReachable(database, description: description, logger: logger)
         return ServiceEnvironment(
             configuration: configuration, database: database, tokens: await TokenAuthority(secret: configuration.jwtSecret),

@@ -63,16 +63,13 @@ public final class ServiceProcess: @unchecked Sendable {
 
     /// The status code of `/health/ready`, or nil when nothing answers.
     public func readiness() async -> Int? {
-        var request = URLRequest(url: baseURL.appendingPathComponent("health/ready"))
-        request.timeoutInterval = 2
-        guard let (_, response) = try? await URLSession.shared.data(for: request) else { return nil }
-        return (response as? HTTPURLResponse)?.statusCode
+        try? await get("/health/ready", timeout: 2).status
     }
 
     /// A GET against the service, with an optional bearer token: status and body.
-    public func get(_ path: String, token: String? = nil) async throws -> (status: Int, body: Data) {
+    public func get(_ path: String, token: String? = nil, timeout: TimeInterval = 10) async throws -> (status: Int, body: Data) {
         var request = URLRequest(url: URL(string: path, relativeTo: baseURL)!)
-        request.timeoutInterval = 10
+        request.timeoutInterval = timeout
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         let (data, response) = try await URLSession.shared.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)

@@ -68,19 +68,11 @@ public enum TestStack {
 
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+        let run = try Program.run(URL(fileURLWithPath: executable), arguments)
+        guard run.status == 0 else {
+            throw Failure(description: "\(executable) \(arguments.joined(separator: " ")) exited with \(run.status)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return run.text
     }
 }
 

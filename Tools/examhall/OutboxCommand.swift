@@ -1,4 +1,5 @@
 import ArgumentParser
+import ExamHallServiceKit
 import ExamHallStorage
 import Foundation
 
@@ -21,12 +22,8 @@ struct OutboxCommand: AsyncParsableCommand {
                 continue
             }
             // The schema name comes from the fixed list above, never from input.
-            let row = try connection.query(
-                "SELECT count(*) AS n, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age FROM \(PGConnection.quoteIdentifier(service)).outbox WHERE sent_at IS NULL"
-            )[0]
-            let unsent: Int = try row.decode("n")
-            let age: Double = try row.decode("age")
-            print(service.padding(toLength: 16, withPad: " ", startingAt: 0) + String(unsent).padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: "%.1f", age))
+            let backlog = try OutboxBacklog.read(on: connection, table: "\(PGConnection.quoteIdentifier(service)).outbox")
+            print(service.padding(toLength: 16, withPad: " ", startingAt: 0) + String(backlog.unsent).padding(toLength: 8, withPad: " ", startingAt: 0) + String(format: "%.1f", backlog.oldestAgeSeconds))
         }
     }
 }

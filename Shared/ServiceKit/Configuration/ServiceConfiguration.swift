@@ -1,4 +1,5 @@
 import ExamHallMessaging
+import ExamHallStorage
 import Foundation
 import ExamHallModels
 import Logging
@@ -28,6 +29,11 @@ public struct ServiceConfiguration: Sendable {
     /// Competing consumers per process, each with its own connection and database transaction.
     public var consumers: Int
     public var deliveryLimit: Int
+
+    /// The service's own schema on its own role: every connection it opens.
+    public var databaseSettings: DatabaseSettings {
+        DatabaseSettings(url: databaseURL, schema: service, applicationName: "examhall-\(service)")
+    }
 
     public static let localJWTSecret = "examhall-local-development-jwt-secret-change-me"
 

@@ -79,13 +79,8 @@ public final class OutboxRelay: Service, Sendable {
     }
 
     private func reportBacklog(_ claims: DedicatedConnection) async throws {
-        let (backlog, age) = try await claims.run { connection -> (Int, Double) in
-            let row = try connection.query(
-                "SELECT count(*) AS backlog, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age FROM outbox WHERE sent_at IS NULL"
-            )[0]
-            return (try row.decode("backlog"), try row.decode("age"))
-        }
-        ExamHallMetrics.outbox(backlog: backlog, oldestAgeSeconds: age)
+        let backlog = try await claims.run { try OutboxBacklog.read(on: $0) }
+        ExamHallMetrics.outbox(backlog: backlog.unsent, oldestAgeSeconds: backlog.oldestAgeSeconds)
     }
 }
 

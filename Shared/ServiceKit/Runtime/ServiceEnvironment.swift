@@ -25,10 +25,6 @@ public final class ServiceEnvironment: Sendable {
     /// The CloudEvents `source` of everything this service publishes.
     public var source: String { "examhall-\(configuration.service)" }
 
-    public var databaseSettings: DatabaseSettings {
-        DatabaseSettings(url: configuration.databaseURL, schema: configuration.service, applicationName: source)
-    }
-
     /// An outbox writer for work started by an HTTP request.
     public func outbox(correlationId: String?) -> OutboxWriter {
         OutboxWriter(source: source, correlationId: correlationId, causationId: nil, now: clock())

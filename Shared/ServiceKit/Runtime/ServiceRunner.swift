@@ -37,7 +37,7 @@ public enum ServiceRunner {
         if configuration.usesDefaultJWTSecret {
             logger.warning("EXAMHALL_JWT_SECRET is the local development secret; set your own in production")
         }
-        let settings = DatabaseSettings(url: configuration.databaseURL, schema: configuration.service, applicationName: "examhall-\(configuration.service)")
+        let settings = configuration.databaseSettings
         let database = DatabasePool(settings: settings, size: configuration.databasePoolSize, logger: logger)
         do {
             try await migrateWhenReachable(database, description: description, logger: logger)
