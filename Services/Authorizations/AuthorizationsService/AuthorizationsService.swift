@@ -14,6 +14,10 @@ public enum AuthorizationsService {
         handlers.register(OpenAuthorizationOnPurchaseCompleted(), from: .inbound)
         handlers.register(InactivateAuthorizationOnPurchaseRefunded(), from: .inbound)
         handlers.register(UpdateCandidateOnCandidateUpdated(), from: .inbound)
+        handlers.register(AssignAuthorizationOnBookingConfirmed())
+        handlers.register(ReleaseAuthorizationOnBookingCancelled())
+        handlers.register(ReleaseAuthorizationOnBookingRejected())
+        handlers.register(FollowBookingOnBookingTransferred())
         let controller = AuthorizationsController(environment: environment)
         return ServiceComponents(
             handlers: handlers,

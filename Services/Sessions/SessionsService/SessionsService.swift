@@ -1,7 +1,10 @@
+import ExamHallModels
 import ExamHallServiceKit
 import Foundation
+import Hummingbird
 
-/// The sessions service. It starts, migrates and serves /health and /metrics; handlers and routes come next.
+/// The exam catalog, testing locations, sessions, proctors and bookings (with waitlists and the
+/// booking saga with the authorizations service).
 public enum SessionsService {
     public static let description = ServiceDescription(
         name: "sessions", defaultHTTPPort: 8081,
@@ -9,7 +12,30 @@ public enum SessionsService {
     )
 
     public static func components(_ environment: ServiceEnvironment) -> ServiceComponents {
-        ServiceComponents()
+        let window = environment.configuration.paymentWindow
+        var handlers = HandlerRegistry()
+        handlers.register(ProjectAuthorizationOpened())
+        handlers.register(ProjectAuthorizationAssigned())
+        handlers.register(ProjectAuthorizationReleased())
+        handlers.register(CancelBookingOnAuthorizationInactivated(paymentWindow: window))
+        handlers.register(RejectBookingOnAssignmentRejected(paymentWindow: window))
+        handlers.register(UpdateCandidateOnCandidateUpdated(), from: .inbound)
+        handlers.register(ConfirmBookingOnPaymentCompleted(paymentWindow: window), from: .inbound)
+        let catalog = CatalogController(environment: environment)
+        let sessions = SessionsController(environment: environment)
+        let bookings = BookingsController(environment: environment)
+        let proctors = ProctorsController(environment: environment)
+        return ServiceComponents(
+            handlers: handlers,
+            jobs: [ExpireHeldSeats.job(environment)],
+            routes: { router in
+                router.add(middleware: RefusalMiddleware())
+                catalog.add(to: router)
+                sessions.add(to: router)
+                bookings.add(to: router)
+                proctors.add(to: router)
+            }
+        )
     }
 
     public static func main() async {

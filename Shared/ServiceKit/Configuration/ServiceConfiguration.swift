@@ -29,6 +29,8 @@ public struct ServiceConfiguration: Sendable {
     /// Competing consumers per process, each with its own connection and database transaction.
     public var consumers: Int
     public var deliveryLimit: Int
+    /// How long a seat in a paid session is held for the candidate's payment (sessions).
+    public var paymentWindow: Duration
 
     /// The service's own schema on its own role: every connection it opens.
     public var databaseSettings: DatabaseSettings {
@@ -82,7 +84,8 @@ public struct ServiceConfiguration: Sendable {
             prefetch: try reader.int("EXAMHALL_PREFETCH", default: 200, in: 1...5000),
             batchSize: try reader.int("EXAMHALL_BATCH_SIZE", default: 100, in: 1...1000),
             consumers: try reader.int("EXAMHALL_CONSUMERS", default: 2, in: 1...16),
-            deliveryLimit: try reader.int("EXAMHALL_DELIVERY_LIMIT", default: 10, in: 1...1000)
+            deliveryLimit: try reader.int("EXAMHALL_DELIVERY_LIMIT", default: 10, in: 1...1000),
+            paymentWindow: .seconds(try reader.int("EXAMHALL_PAYMENT_WINDOW_SECONDS", default: 1800, in: 10...604_800))
         )
     }
 }

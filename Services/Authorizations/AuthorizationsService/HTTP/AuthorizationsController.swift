@@ -18,17 +18,12 @@ struct AuthorizationsController {
         let principal = try context.require(.admin, .csr, .candidate)
         let query = request.uri.queryParameters
         var filter = AuthorizationStore.Filter(
-            status: try query.get("status").map { text in
-                guard let status = AuthorizationStatus(rawValue: text) else {
-                    throw Problem(.badRequest, type: "invalid-query", detail: "status must be one of open, assigned, inactive")
-                }
-                return status
-            },
+            status: try QueryValue.choice(query.get("status"), name: "status", as: AuthorizationStatus.self),
             examCode: query.get("examCode"),
             candidateId: query.get("candidateId"),
             purchaseId: query.get("purchaseId"),
-            limit: try boundedInt(query.get("limit"), name: "limit", default: 100, range: 1...1000),
-            offset: try boundedInt(query.get("offset"), name: "offset", default: 0, range: 0...1_000_000)
+            limit: try QueryValue.boundedInt(query.get("limit"), name: "limit", default: 100, range: 1...1000),
+            offset: try QueryValue.boundedInt(query.get("offset"), name: "offset", default: 0, range: 0...1_000_000)
         )
         if principal.role == .candidate {
             if let asked = filter.candidateId, asked != principal.subject {
@@ -42,7 +37,7 @@ struct AuthorizationsController {
 
     @Sendable func show(_ request: Request, context: ExamHallRequestContext) async throws -> AuthorizationView {
         let principal = try context.require(.admin, .csr, .candidate)
-        let id = try authorizationId(context)
+        let id = try context.uuidParameter(what: "authorization")
         let result = try await environment.database.withConnection { connection -> (Authorization, [StatusChange])? in
             let store = AuthorizationStore(connection: connection)
             guard let authorization = try store.find(id: id) else { return nil }
@@ -61,11 +56,11 @@ struct AuthorizationsController {
 
     @Sendable func deactivate(_ request: Request, context: ExamHallRequestContext) async throws -> AuthorizationView {
         let principal = try context.require(.admin, .csr)
-        let id = try authorizationId(context)
+        let id = try context.uuidParameter(what: "authorization")
         let body = try await request.decode(as: DeactivateRequest.self, context: context)
         var validator = Validator()
         validator.text("reason", body.reason, maxLength: 1000)
-        do { try validator.throwIfInvalid() } catch { throw Problem.invalid(error) }
+        try validator.throwIfInvalidAsProblem()
 
         let outbox = environment.outbox(correlationId: context.correlationId)
         let now = environment.clock()
@@ -86,21 +81,6 @@ struct AuthorizationsController {
         case let .failure(violation): throw Problem(.conflict, type: violation.problemType, detail: violation.description)
         case let .success((authorization, history)): return AuthorizationView(authorization, history: history)
         }
-    }
-
-    private func authorizationId(_ context: ExamHallRequestContext) throws -> UUID {
-        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else {
-            throw Problem(.notFound, type: "not-found", detail: "authorization ids are UUIDs")
-        }
-        return id
-    }
-
-    private func boundedInt(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text else { return value }
-        guard let number = Int(text), range.contains(number) else {
-            throw Problem(.badRequest, type: "invalid-query", detail: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return number
     }
 }
 

@@ -18,14 +18,18 @@ struct RecordTransition {
 
     @discardableResult
     func apply(
-        _ action: AuthorizationAction, to current: Authorization, reason: String, actor: String, messageId: String?
+        _ action: AuthorizationAction, to current: Authorization, reason: String, actor: String, messageId: String?,
+        assignment: (bookingId: String, sessionId: String)? = nil
     ) throws -> Authorization {
         let transition = try AuthorizationRules.transition(current, action)
         var next = current
         next.status = transition.to
         next.inactivationReason = transition.inactivationReason ?? current.inactivationReason
         next.updatedAt = now
-        if transition.to != .assigned {
+        if transition.to == .assigned, let assignment {
+            next.bookingId = assignment.bookingId
+            next.sessionId = assignment.sessionId
+        } else if transition.to != .assigned {
             next.bookingId = nil
             next.sessionId = nil
         }
@@ -41,8 +45,9 @@ struct RecordTransition {
             )
         case .open where current.status == .assigned:
             try outbox.publish(AuthorizationReleased(ref: current.ref, bookingId: current.bookingId ?? ""), on: store.connection)
-        case .assigned, .open:
-            // Assignment carries the booking, so the booking handler publishes it (sessions issue).
+        case .assigned:
+            try outbox.publish(AuthorizationAssigned(ref: current.ref, bookingId: next.bookingId ?? "", sessionId: next.sessionId ?? ""), on: store.connection)
+        case .open:
             break
         }
         return next

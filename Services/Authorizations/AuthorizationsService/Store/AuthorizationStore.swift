@@ -132,6 +132,24 @@ struct AuthorizationStore {
         }
     }
 
+    /// The assigned booking moved to another session.
+    func moveAssignment(id: UUID, bookingId: String, toSession sessionId: String, at now: Date) throws {
+        try connection.execute(
+            "UPDATE authorizations SET session_id = $3, updated_at = $4 WHERE id = $1 AND booking_id = $2 AND status = 'assigned'",
+            [id, bookingId, sessionId, now]
+        )
+    }
+
+    // MARK: - Ended bookings
+
+    func recordEndedBooking(_ bookingId: String, at now: Date) throws {
+        try connection.execute("INSERT INTO ended_bookings (booking_id, ended_at) VALUES ($1, $2) ON CONFLICT DO NOTHING", [bookingId, now])
+    }
+
+    func hasEnded(bookingId: String) throws -> Bool {
+        try connection.query("SELECT EXISTS (SELECT 1 FROM ended_bookings WHERE booking_id = $1) AS ended", [bookingId])[0].decode("ended")
+    }
+
     // MARK: - Candidates and early refunds
 
     func upsertCandidate(_ candidate: CandidateProfile, at now: Date) throws {

@@ -1,0 +1,74 @@
+import ExamHallModels
+import ExamHallServiceKit
+import Foundation
+
+// The authorizations side of the booking saga: sessions decides bookings from its projection and
+// announces them; this service, the owner, assigns, releases or refuses.
+
+/// `booking.confirmed` with an authorization → Assigned (`authorization.assigned`), or
+/// `authorization.assignment_rejected` when it is no longer Open or not the candidate's for that exam.
+struct AssignAuthorizationOnBookingConfirmed: EventHandler {
+    func handle(_ event: CloudEvent<BookingConfirmed>, context: HandlerContext) throws {
+        let booking = event.data.booking
+        guard let authorizationId = booking.authorizationId else { return }
+        guard let id = UUID(uuidString: authorizationId) else { throw HandlerRejection("authorizationId '\(authorizationId)' is not a UUID") }
+        let store = AuthorizationStore(connection: context.connection)
+        // A cancellation that overtook its confirmation already ended this booking.
+        if try store.hasEnded(bookingId: booking.bookingId) { return }
+        func reject(_ reason: String, status: AuthorizationStatus?) throws {
+            try context.publish(AuthorizationAssignmentRejected(
+                authorizationId: authorizationId, candidateId: booking.candidateId, examCode: booking.examCode,
+                bookingId: booking.bookingId, sessionId: booking.sessionId, reason: reason, status: status
+            ))
+        }
+        guard let authorization = try store.lock(id: id) else { return try reject("no such authorization", status: nil) }
+        if authorization.status == .assigned, authorization.bookingId == booking.bookingId { return }
+        guard authorization.candidateId == booking.candidateId else {
+            return try reject("the authorization belongs to another candidate", status: authorization.status)
+        }
+        guard authorization.examCode == booking.examCode else {
+            return try reject("the authorization is for \(authorization.examCode), not \(booking.examCode)", status: authorization.status)
+        }
+        do {
+            try RecordTransition(connection: context.connection, outbox: context.outbox, now: context.now).apply(
+                .assign, to: authorization, reason: "booked in session \(booking.sessionId)", actor: event.data.actor.rawValue,
+                messageId: event.id, assignment: (booking.bookingId, booking.sessionId)
+            )
+        } catch let violation as AuthorizationRuleViolation {
+            try reject(violation.description, status: authorization.status)
+        }
+    }
+}
+
+/// `booking.cancelled` → the authorization its booking held is Open again (`authorization.released`).
+struct ReleaseAuthorizationOnBookingCancelled: EventHandler {
+    func handle(_ event: CloudEvent<BookingCancelled>, context: HandlerContext) throws {
+        try release(event.data.booking, reason: "booking cancelled: \(event.data.reason)", actor: event.data.actor.rawValue, event.id, context)
+    }
+}
+
+/// `booking.rejected` → remembered, so a late confirmation of the same booking changes nothing.
+struct ReleaseAuthorizationOnBookingRejected: EventHandler {
+    func handle(_ event: CloudEvent<BookingRejected>, context: HandlerContext) throws {
+        try release(event.data.booking, reason: "booking rejected: \(event.data.reason)", actor: "system", event.id, context)
+    }
+}
+
+private func release(_ booking: BookingRef, reason: String, actor: String, _ messageId: String, _ context: HandlerContext) throws {
+    guard let authorizationId = booking.authorizationId else { return }
+    guard let id = UUID(uuidString: authorizationId) else { throw HandlerRejection("authorizationId '\(authorizationId)' is not a UUID") }
+    let store = AuthorizationStore(connection: context.connection)
+    try store.recordEndedBooking(booking.bookingId, at: context.now)
+    guard let authorization = try store.lock(id: id), authorization.status == .assigned, authorization.bookingId == booking.bookingId else { return }
+    try RecordTransition(connection: context.connection, outbox: context.outbox, now: context.now)
+        .apply(.release, to: authorization, reason: reason, actor: actor, messageId: messageId)
+}
+
+/// `booking.transferred` → the authorization stays connected, now to the booking's new session.
+struct FollowBookingOnBookingTransferred: EventHandler {
+    func handle(_ event: CloudEvent<BookingTransferred>, context: HandlerContext) throws {
+        let booking = event.data.booking
+        guard let authorizationId = booking.authorizationId, let id = UUID(uuidString: authorizationId) else { return }
+        try AuthorizationStore(connection: context.connection).moveAssignment(id: id, bookingId: booking.bookingId, toSession: booking.sessionId, at: context.now)
+    }
+}

@@ -1,0 +1,160 @@
+import ExamHallModels
+import Foundation
+
+/// A session's settings as a CSR sends them (`POST /sessions`, and `PATCH` merged onto the current ones).
+public struct SessionDraft: Codable, Sendable, Equatable {
+    public struct Availability: Codable, Sendable, Equatable {
+        public var start: Date
+        public var end: Date
+    }
+
+    public var locationId: UUID
+    public var name: String
+    public var examCodes: [String]
+    public var room: String?
+    public var additionalInstructions: String?
+    public var instructions: String?
+    public var deliveryPreference: String?
+    public var availability: Availability
+    public var selfEnrollment: Bool
+    public var privateKind: PrivateKind?
+    public var bookingDeadline: Date?
+    public var cancellationDeadline: Date?
+    public var capacity: Int?
+    public var authorizationRequired: Bool?
+    public var price: Money?
+    public var candidatesPerProctor: Int?
+}
+
+/// The session settings rules of DESIGN §5: the public/private option matrix and the time order.
+public enum SessionRules {
+    public static let defaultCandidatesPerProctor = 16
+    public static let defaultDeliveryPreference = "in-person"
+
+    /// The settings a draft describes, or every field that is wrong. Options that only public sessions
+    /// have are refused on a private session, never silently dropped.
+    public static func settings(of draft: SessionDraft) throws(ValidationError) -> (enrollment: Enrollment, candidatesPerProctor: Int, deliveryPreference: String) {
+        var v = Validator()
+        v.text("name", draft.name)
+        v.text("room", draft.room, maxLength: 100)
+        v.text("instructions", draft.instructions, maxLength: 10_000)
+        v.text("additionalInstructions", draft.additionalInstructions, maxLength: 10_000)
+        let delivery = draft.deliveryPreference ?? defaultDeliveryPreference
+        if !isSlug(delivery) { v.fail("deliveryPreference", "must be a lowercase name such as 'in-person' or 'online-live-proctored'") }
+        for (index, code) in draft.examCodes.enumerated() { v.examCode("examCodes[\(index)]", code) }
+        if Set(draft.examCodes).count != draft.examCodes.count { v.fail("examCodes", "must not repeat an exam") }
+        v.ordered("availability.start", draft.availability.start, before: "availability.end", draft.availability.end)
+        let perProctor = draft.candidatesPerProctor ?? defaultCandidatesPerProctor
+        v.range("candidatesPerProctor", perProctor, 1...500)
+        if let price = draft.price {
+            v.nested("price", price)
+            if price.amount <= 0 { v.fail("price.amount", "must be more than 0; a free session has no price") }
+        }
+
+        var enrollment = Enrollment.privateSession(.individual)
+        if draft.selfEnrollment {
+            if draft.privateKind != nil { v.fail("privateKind", "applies only to private sessions (selfEnrollment false)") }
+            if draft.examCodes.count != 1 { v.fail("examCodes", "a public session is for exactly one exam") }
+            let start = draft.availability.start
+            let bookingDeadline = draft.bookingDeadline ?? start
+            let cancellationDeadline = draft.cancellationDeadline ?? bookingDeadline
+            if bookingDeadline > start { v.fail("bookingDeadline", "must not be after availability.start") }
+            if cancellationDeadline > start { v.fail("cancellationDeadline", "must not be after availability.start") }
+            if let capacity = draft.capacity { v.range("capacity", capacity, 1...100_000) } else { v.fail("capacity", "is required for a public session") }
+            enrollment = .selfEnrollment(PublicSettings(
+                bookingDeadline: bookingDeadline, cancellationDeadline: cancellationDeadline,
+                capacity: draft.capacity ?? 1, authorizationRequired: draft.authorizationRequired ?? false
+            ))
+        } else {
+            for (field, isSet) in [
+                ("bookingDeadline", draft.bookingDeadline != nil), ("cancellationDeadline", draft.cancellationDeadline != nil),
+                ("capacity", draft.capacity != nil), ("authorizationRequired", draft.authorizationRequired != nil),
+            ] where isSet {
+                v.fail(field, "applies only to sessions with self-enrollment; a private session has no \(field)")
+            }
+            if let kind = draft.privateKind {
+                enrollment = .privateSession(kind)
+                if kind == .individual, draft.examCodes.count != 1 { v.fail("examCodes", "an individual private session is for exactly one exam") }
+                if kind == .common, draft.examCodes.isEmpty { v.fail("examCodes", "must name at least one exam") }
+            } else {
+                v.fail("privateKind", "is required for a private session: 'individual' or 'common'")
+            }
+        }
+        try v.throwIfInvalid()
+        return (enrollment, perProctor, delivery)
+    }
+
+    /// The fields a session with bookings may no longer change, because bookings were made under them.
+    public static func frozenOnceBooked(current: Session, draft: SessionDraft) -> String? {
+        if draft.examCodes != current.examCodes { return "examCodes" }
+        if draft.selfEnrollment != (current.publicSettings != nil) || draft.privateKind != current.privateKind { return "selfEnrollment" }
+        if draft.price != current.price { return "price" }
+        if draft.locationId != current.location.id { return "locationId" }
+        return nil
+    }
+
+    /// The draft that reproduces `session`, for merging a PATCH onto it.
+    public static func draft(of session: Session) -> SessionDraft {
+        let settings = session.publicSettings
+        return SessionDraft(
+            locationId: session.location.id, name: session.name, examCodes: session.examCodes, room: session.room,
+            additionalInstructions: session.additionalInstructions, instructions: session.instructions,
+            deliveryPreference: session.deliveryPreference, availability: .init(start: session.start, end: session.end),
+            selfEnrollment: settings != nil, privateKind: session.privateKind, bookingDeadline: settings?.bookingDeadline,
+            cancellationDeadline: settings?.cancellationDeadline, capacity: settings?.capacity,
+            authorizationRequired: settings?.authorizationRequired, price: session.price, candidatesPerProctor: session.candidatesPerProctor
+        )
+    }
+
+    /// The names of the fields that differ, for `session.updated`.
+    public static func changedFields(from old: Session, to new: Session) -> [String] {
+        var fields: [String] = []
+        if old.name != new.name { fields.append("name") }
+        if old.room != new.room { fields.append("room") }
+        if old.instructions != new.instructions { fields.append("instructions") }
+        if old.additionalInstructions != new.additionalInstructions { fields.append("additionalInstructions") }
+        if old.deliveryPreference != new.deliveryPreference { fields.append("deliveryPreference") }
+        if old.start != new.start || old.end != new.end { fields.append("availability") }
+        if old.enrollment != new.enrollment { fields.append("enrollment") }
+        if old.price != new.price { fields.append("price") }
+        if old.candidatesPerProctor != new.candidatesPerProctor { fields.append("candidatesPerProctor") }
+        return fields
+    }
+
+    static func isSlug(_ value: String) -> Bool {
+        !value.isEmpty && value.count <= 64 && value.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+    }
+}
+
+/// How many proctors a session needs, and when two sessions collide for one proctor.
+public enum StaffingRules {
+    /// `ceil(confirmed / candidatesPerProctor)`: none for an empty session, at least one once anyone is booked.
+    public static func requiredProctors(confirmed: Int, candidatesPerProctor: Int) -> Int {
+        guard confirmed > 0 else { return 0 }
+        return (confirmed + candidatesPerProctor - 1) / candidatesPerProctor
+    }
+
+    /// Half-open intervals: a session ending at 12:00 does not collide with one starting at 12:00.
+    public static func overlaps(_ a: (start: Date, end: Date), _ b: (start: Date, end: Date)) -> Bool {
+        a.start < b.end && b.start < a.end
+    }
+}
+
+/// A moment as a location's clock shows it: RFC 3339 with that zone's offset at that moment.
+public enum LocalTime {
+    public static func format(_ date: Date, timeZone identifier: String) -> String {
+        let zone = TimeZone(identifier: identifier) ?? TimeZone(secondsFromGMT: 0)!
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let offset = zone.secondsFromGMT(for: date)
+        let sign = offset < 0 ? "-" : "+"
+        let hours = abs(offset) / 3600, minutes = abs(offset) % 3600 / 60
+        func pad(_ value: Int, _ width: Int = 2) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(parts.year!, 4))-\(pad(parts.month!))-\(pad(parts.day!))T\(pad(parts.hour!)):\(pad(parts.minute!)):\(pad(parts.second!))"
+            + "\(sign)\(pad(hours)):\(pad(minutes))"
+    }
+}

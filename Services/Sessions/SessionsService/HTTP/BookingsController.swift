@@ -1,0 +1,156 @@
+import ExamHallModels
+import ExamHallServiceKit
+import Foundation
+import Hummingbird
+
+/// `POST /sessions/{id}/bookings`, `GET /bookings`, `GET /bookings/{id}`, `POST /bookings/{id}/cancel`,
+/// `POST /bookings/{id}/transfer`. Candidates act on their own bookings only; CSRs and admins on any.
+struct BookingsController {
+    let environment: ServiceEnvironment
+
+    func add(to router: Router<ExamHallRequestContext>) {
+        router.post("/sessions/:id/bookings", use: book)
+        router.get("/bookings", use: list)
+        router.get("/bookings/:id", use: show)
+        router.post("/bookings/:id/cancel", use: cancel)
+        router.post("/bookings/:id/transfer", use: transfer)
+    }
+
+    struct BookRequest: Decodable {
+        /// A CSR names the candidate; a candidate books for themself.
+        var candidateId: String?
+        /// How a CSR assigns an Open authorization (e.g. to a private session).
+        var authorizationId: UUID?
+        /// Which exam, in a common private session booked without an authorization.
+        var examCode: String?
+        /// Join the waitlist when the session is full.
+        var waitlist: Bool?
+        /// Contact data for a candidate the service has not heard of yet.
+        var candidate: CandidateContact?
+    }
+
+    @Sendable func book(_ request: Request, context: ExamHallRequestContext) async throws -> EditedResponse<BookingView> {
+        let principal = try context.require(.admin, .csr, .candidate)
+        let sessionId = try context.uuidParameter(what: "session")
+        let body = try await request.decodeIfPresent(as: BookRequest.self, context: context) ?? BookRequest()
+        var v = Validator()
+        v.identifier("candidateId", body.candidateId)
+        if let examCode = body.examCode { v.examCode("examCode", examCode) }
+        v.nested("candidate", body.candidate)
+        try v.throwIfInvalidAsProblem()
+
+        let now = environment.clock()
+        let outbox = environment.outbox(correlationId: context.correlationId)
+        let window = environment.configuration.paymentWindow
+        let defaultLanguage = environment.configuration.defaultLanguage
+        let booking = try await environment.database.transaction { connection -> Booking in
+            let workflow = BookingWorkflow(connection: connection, outbox: outbox, now: now, paymentWindow: window)
+            var command = BookingWorkflow.BookCommand(
+                sessionId: sessionId, requester: .candidate(id: principal.subject), candidateId: principal.subject,
+                examCode: body.examCode, authorizationId: body.authorizationId, joinWaitlistWhenFull: body.waitlist ?? false,
+                contact: body.candidate
+            )
+            if principal.isStaff {
+                command.requester = .staff(actor: principal.role == .admin ? .admin : .csr)
+                guard let candidateId = try body.candidateId ?? body.authorizationId.flatMap({ try workflow.bookings.authorization($0)?.candidateId }) else {
+                    throw Problem(.unprocessableContent, type: "validation-failed", detail: "candidateId is required when a CSR books")
+                }
+                command.candidateId = candidateId
+            } else {
+                if let asked = body.candidateId, asked != principal.subject {
+                    throw Problem(.forbidden, type: "forbidden", detail: "candidates book only for themselves")
+                }
+                command.contact = body.candidate ?? Self.contact(of: principal, defaultLanguage: defaultLanguage)
+            }
+            return try workflow.book(command)
+        }
+        return EditedResponse(status: .created, response: BookingView(booking))
+    }
+
+    /// A candidate's contact data from their token, when it carries at least name and email.
+    static func contact(of principal: Principal, defaultLanguage: String) -> CandidateContact? {
+        guard let name = principal.name, let email = principal.email, Formats.isEmail(email) else { return nil }
+        let language = principal.language.flatMap { Formats.isLanguageTag($0) ? $0 : nil } ?? defaultLanguage
+        let timeZone = principal.timeZone.flatMap { TimeZone(identifier: $0) != nil ? $0 : nil } ?? "UTC"
+        return CandidateContact(name: name, email: email, language: language, timeZone: timeZone)
+    }
+
+    @Sendable func list(_ request: Request, context: ExamHallRequestContext) async throws -> Page<BookingView> {
+        let principal = try context.require(.admin, .csr, .candidate)
+        let query = request.uri.queryParameters
+        var filter = BookingStore.Filter(
+            candidateId: query.get("candidateId"), sessionId: try QueryValue.uuid(query.get("sessionId"), name: "sessionId"),
+            status: try QueryValue.choice(query.get("status"), name: "status", as: BookingStatus.self),
+            limit: try QueryValue.boundedInt(query.get("limit"), name: "limit", default: 100, range: 1...1000),
+            offset: try QueryValue.boundedInt(query.get("offset"), name: "offset", default: 0, range: 0...1_000_000)
+        )
+        if principal.role == .candidate {
+            if let asked = filter.candidateId, asked != principal.subject {
+                throw Problem(.forbidden, type: "forbidden", detail: "candidates may list only their own bookings")
+            }
+            filter.candidateId = principal.subject
+        }
+        let found = try await environment.database.withConnection { [filter] in try BookingStore(connection: $0).bookings(filter) }
+        return Page(items: found.map(BookingView.init), limit: filter.limit, offset: filter.offset)
+    }
+
+    @Sendable func show(_ request: Request, context: ExamHallRequestContext) async throws -> BookingView {
+        let principal = try context.require(.admin, .csr, .candidate)
+        let id = try context.uuidParameter(what: "booking")
+        let booking = try await environment.database.withConnection { try BookingStore(connection: $0).find(id) }
+        // Someone else's booking is reported as missing, so ids cannot be probed.
+        guard let booking, BookingWorkflow.canSee(booking, Self.requester(principal)) else {
+            throw Problem.notFound("booking \(id.uuidString.lowercased())")
+        }
+        return BookingView(booking)
+    }
+
+    struct CancelRequest: Decodable {
+        var reason: String?
+    }
+
+    @Sendable func cancel(_ request: Request, context: ExamHallRequestContext) async throws -> BookingView {
+        let principal = try context.require(.admin, .csr, .candidate)
+        let id = try context.uuidParameter(what: "booking")
+        let body = try await request.decodeIfPresent(as: CancelRequest.self, context: context)
+        var v = Validator()
+        v.text("reason", body?.reason, maxLength: 1000)
+        try v.throwIfInvalidAsProblem()
+        let requester = Self.requester(principal)
+        let reason = body?.reason ?? (principal.isStaff ? "cancelled by \(principal.role.rawValue)" : "cancelled by the candidate")
+        let booking = try await inWorkflow(context) { try $0.cancel(id, by: requester, reason: reason) }
+        return BookingView(booking)
+    }
+
+    struct TransferRequest: Decodable {
+        var sessionId: UUID
+    }
+
+    /// A CSR transfers any confirmed booking; a candidate reschedules their own (same exam, before the
+    /// cancellation deadline). Either way the seat moves in one transaction.
+    @Sendable func transfer(_ request: Request, context: ExamHallRequestContext) async throws -> BookingView {
+        let principal = try context.require(.admin, .csr, .candidate)
+        let id = try context.uuidParameter(what: "booking")
+        let body = try await request.decode(as: TransferRequest.self, context: context)
+        let requester = Self.requester(principal)
+        let booking = try await inWorkflow(context) { try $0.transfer(id, to: body.sessionId, by: requester) }
+        return BookingView(booking)
+    }
+
+    private func inWorkflow<T: Sendable>(_ context: ExamHallRequestContext, _ body: @escaping @Sendable (BookingWorkflow) throws -> T) async throws -> T {
+        let now = environment.clock()
+        let outbox = environment.outbox(correlationId: context.correlationId)
+        let window = environment.configuration.paymentWindow
+        return try await environment.database.transaction { connection in
+            try body(BookingWorkflow(connection: connection, outbox: outbox, now: now, paymentWindow: window))
+        }
+    }
+
+    static func requester(_ principal: Principal) -> Requester {
+        switch principal.role {
+        case .candidate: .candidate(id: principal.subject)
+        case .admin: .staff(actor: .admin)
+        default: .staff(actor: .csr)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import ExamHallModels
+import ExamHallServiceKit
+import Foundation
+import Hummingbird
+
+/// `GET/POST /proctors`, `PUT/DELETE /sessions/{id}/proctors/{proctorId}`. A proctor is never on two
+/// overlapping sessions.
+struct ProctorsController {
+    let environment: ServiceEnvironment
+
+    func add(to router: Router<ExamHallRequestContext>) {
+        router.get("/proctors", use: list)
+        router.post("/proctors", use: create)
+        router.put("/sessions/:id/proctors/:proctorId", use: assign)
+        router.delete("/sessions/:id/proctors/:proctorId", use: unassign)
+    }
+
+    struct ProctorRequest: Decodable {
+        var name: String
+        var email: String
+    }
+
+    @Sendable func create(_ request: Request, context: ExamHallRequestContext) async throws -> EditedResponse<ProctorView> {
+        try context.require(.admin, .csr)
+        let body = try await request.decode(as: ProctorRequest.self, context: context)
+        var v = Validator()
+        v.text("name", body.name)
+        v.email("email", body.email)
+        try v.throwIfInvalidAsProblem()
+        let proctor = Proctor(id: UUID(), name: body.name, email: body.email.lowercased())
+        let now = environment.clock()
+        let created = try await environment.database.withConnection { try SessionStore(connection: $0).insert(proctor, at: now) }
+        guard created else { throw Problem(.conflict, type: "proctor-exists", detail: "a proctor with email \(proctor.email) is already registered") }
+        return EditedResponse(status: .created, response: ProctorView(proctor))
+    }
+
+    @Sendable func list(_ request: Request, context: ExamHallRequestContext) async throws -> Page<ProctorView> {
+        try context.require(.admin, .csr)
+        let proctors = try await environment.database.withConnection { try SessionStore(connection: $0).proctors() }
+        return Page(items: proctors.map(ProctorView.init), limit: proctors.count, offset: 0)
+    }
+
+    /// The session's staffing after a change.
+    struct Staffing: ResponseEncodable, Codable {
+        var sessionId: String
+        var proctors: [ProctorView]
+        var proctorsRequired: Int
+        var proctorsAssigned: Int
+        var understaffed: Bool
+    }
+
+    @Sendable func assign(_ request: Request, context: ExamHallRequestContext) async throws -> Staffing {
+        try context.require(.admin, .csr)
+        let sessionId = try context.uuidParameter(what: "session")
+        let proctorId = try context.uuidParameter("proctorId", what: "proctor")
+        let now = environment.clock()
+        let outbox = environment.outbox(correlationId: context.correlationId)
+        return try await environment.database.transaction { connection in
+            let store = SessionStore(connection: connection)
+            guard let session = try store.lock(sessionId) else { throw NotFound(what: "session \(sessionId.uuidString.lowercased())") }
+            guard session.status == .scheduled else { throw BookingRefusal.sessionCancelled }
+            guard let proctor = try store.lockProctor(proctorId) else { throw NotFound(what: "proctor \(proctorId.uuidString.lowercased())") }
+            if let other = try store.overlappingAssignment(proctorId: proctorId, start: session.start, end: session.end, excluding: sessionId) {
+                throw BookingRefusal.proctorOverlap(sessionId: other.id.uuidString.lowercased(), sessionName: other.name)
+            }
+            if try store.assign(proctorId: proctorId, to: sessionId, at: now) {
+                try outbox.publish(
+                    ProctorAssigned(sessionId: session.snapshot.sessionId, proctorId: proctorId.uuidString.lowercased(), proctorName: proctor.name, start: session.start, end: session.end),
+                    on: connection
+                )
+            }
+            return try Self.staffing(session, store: store)
+        }
+    }
+
+    @Sendable func unassign(_ request: Request, context: ExamHallRequestContext) async throws -> Staffing {
+        try context.require(.admin, .csr)
+        let sessionId = try context.uuidParameter(what: "session")
+        let proctorId = try context.uuidParameter("proctorId", what: "proctor")
+        let outbox = environment.outbox(correlationId: context.correlationId)
+        return try await environment.database.transaction { connection in
+            let store = SessionStore(connection: connection)
+            guard let session = try store.lock(sessionId) else { throw NotFound(what: "session \(sessionId.uuidString.lowercased())") }
+            guard try store.unassign(proctorId: proctorId, from: sessionId) else {
+                throw NotFound(what: "assignment of proctor \(proctorId.uuidString.lowercased()) to this session")
+            }
+            try outbox.publish(ProctorUnassigned(sessionId: session.snapshot.sessionId, proctorId: proctorId.uuidString.lowercased()), on: connection)
+            return try Self.staffing(session, store: store)
+        }
+    }
+
+    static func staffing(_ session: Session, store: SessionStore) throws -> Staffing {
+        let occupancy = Occupancy(session, try store.occupancy(of: [session.id])[session.id] ?? .init())
+        return Staffing(
+            sessionId: session.snapshot.sessionId, proctors: try store.proctors(of: session.id).map(ProctorView.init),
+            proctorsRequired: occupancy.proctorsRequired, proctorsAssigned: occupancy.proctorsAssigned, understaffed: occupancy.understaffed
+        )
+    }
+}

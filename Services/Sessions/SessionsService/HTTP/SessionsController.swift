@@ -1,0 +1,205 @@
+import ExamHallModels
+import ExamHallServiceKit
+import Foundation
+import Hummingbird
+
+/// `GET/POST /sessions`, `GET/PATCH /sessions/{id}`, `POST /sessions/{id}/cancel`, `GET /calendar`.
+/// CSRs and admins set sessions up; candidates see public sessions (and those they are booked in).
+struct SessionsController {
+    let environment: ServiceEnvironment
+
+    func add(to router: Router<ExamHallRequestContext>) {
+        router.get("/sessions", use: list)
+        router.post("/sessions", use: create)
+        router.get("/sessions/:id", use: show)
+        router.patch("/sessions/:id", use: update)
+        router.post("/sessions/:id/cancel", use: cancel)
+        router.get("/calendar", use: calendar)
+    }
+
+    @Sendable func create(_ request: Request, context: ExamHallRequestContext) async throws -> EditedResponse<SessionView> {
+        try context.require(.admin, .csr)
+        let draft = try await request.decode(as: SessionDraft.self, context: context)
+        let settings = try SessionRules.settings(of: draft)
+        let now = environment.clock()
+        if draft.availability.start <= now {
+            throw Problem(.unprocessableContent, type: "validation-failed", detail: "availability.start must be in the future")
+        }
+        let outbox = environment.outbox(correlationId: context.correlationId)
+        let session = try await environment.database.transaction { connection -> Session in
+            let store = SessionStore(connection: connection)
+            let session = try Self.resolve(draft, settings: settings, id: UUID(), store: store, createdAt: now, now: now)
+            try store.insert(session)
+            try outbox.publish(SessionScheduled(session: session.snapshot), on: connection)
+            return session
+        }
+        return EditedResponse(status: .created, response: SessionView(session, occupancy: .init(), proctors: []))
+    }
+
+    /// The session a valid draft describes, once its location and exams are known to exist.
+    static func resolve(
+        _ draft: SessionDraft, settings: (enrollment: Enrollment, candidatesPerProctor: Int, deliveryPreference: String),
+        id: UUID, store: SessionStore, createdAt: Date, now: Date
+    ) throws -> Session {
+        var v = Validator()
+        let location = try store.location(draft.locationId)
+        if location == nil { v.fail("locationId", "no location \(draft.locationId.uuidString.lowercased()) exists; create it with POST /locations") }
+        for code in try store.unknownExams(draft.examCodes) { v.fail("examCodes", "\(code) is not in the exam catalog; add it with POST /exams") }
+        try v.throwIfInvalid()
+        return Session(
+            id: id, location: location!, name: draft.name, examCodes: draft.examCodes, room: draft.room,
+            additionalInstructions: draft.additionalInstructions, instructions: draft.instructions,
+            deliveryPreference: settings.deliveryPreference, start: draft.availability.start, end: draft.availability.end,
+            enrollment: settings.enrollment, price: draft.price, candidatesPerProctor: settings.candidatesPerProctor,
+            status: .scheduled, seatsTaken: 0, createdAt: createdAt, updatedAt: now
+        )
+    }
+
+    @Sendable func list(_ request: Request, context: ExamHallRequestContext) async throws -> Page<SessionView> {
+        let principal = try context.require(.admin, .csr, .proctor, .candidate)
+        let query = request.uri.queryParameters
+        let filter = SessionStore.Filter(
+            from: try QueryValue.date(query.get("from"), name: "from"), to: try QueryValue.date(query.get("to"), name: "to"),
+            locationId: try QueryValue.uuid(query.get("locationId"), name: "locationId"), examCode: query.get("examCode"),
+            includeCancelled: principal.isStaff, limit: try QueryValue.boundedInt(query.get("limit"), name: "limit", default: 200, range: 1...1000)
+        )
+        let (sessions, counts) = try await environment.database.withConnection { connection in
+            let store = SessionStore(connection: connection)
+            let sessions = try store.sessions(filter)
+            return (sessions, try store.occupancy(of: sessions.map(\.id)))
+        }
+        // Candidates see what they can book: public sessions.
+        let visible = principal.role == .candidate ? sessions.filter { $0.publicSettings != nil } : sessions
+        return Page(items: visible.map { SessionView($0, occupancy: counts[$0.id]) }, limit: filter.limit, offset: 0)
+    }
+
+    @Sendable func show(_ request: Request, context: ExamHallRequestContext) async throws -> SessionView {
+        let principal = try context.require(.admin, .csr, .proctor, .candidate)
+        let id = try context.uuidParameter(what: "session")
+        let found = try await environment.database.withConnection { connection -> (Session, SessionStore.Occupancy, [Proctor], Bool)? in
+            let store = SessionStore(connection: connection)
+            guard let session = try store.find(id) else { return nil }
+            let booked = principal.role == .candidate
+                ? try !BookingStore(connection: connection).bookings(.init(candidateId: principal.subject, sessionId: id, limit: 1)).isEmpty
+                : false
+            return (session, try store.occupancy(of: [id])[id] ?? .init(), try store.proctors(of: id), booked)
+        }
+        guard let (session, counts, proctors, booked) = found,
+              principal.role != .candidate || session.publicSettings != nil || booked else {
+            throw Problem.notFound("session \(id.uuidString.lowercased())")
+        }
+        return SessionView(session, occupancy: counts, proctors: principal.role == .candidate ? nil : proctors)
+    }
+
+    /// A JSON merge patch of the session's settings. Moving a booked session in time tells its
+    /// candidates (`session.updated`); raising capacity moves the waitlist up.
+    @Sendable func update(_ request: Request, context: ExamHallRequestContext) async throws -> SessionView {
+        try context.require(.admin, .csr)
+        let id = try context.uuidParameter(what: "session")
+        let patch = try await request.body.collect(upTo: 1 << 20)
+        let now = environment.clock()
+        let outbox = environment.outbox(correlationId: context.correlationId)
+        let window = environment.configuration.paymentWindow
+        let (session, counts, proctors) = try await environment.database.transaction { connection -> (Session, SessionStore.Occupancy, [Proctor]) in
+            let workflow = BookingWorkflow(connection: connection, outbox: outbox, now: now, paymentWindow: window)
+            let store = workflow.sessions
+            guard let current = try store.lock(id) else { throw NotFound(what: "session \(id.uuidString.lowercased())") }
+            guard current.status == .scheduled else { throw BookingRefusal.sessionCancelled }
+            let draft = try MergePatch.apply(Data(buffer: patch), to: SessionRules.draft(of: current))
+            let settings = try SessionRules.settings(of: draft)
+            var updated = try Self.resolve(draft, settings: settings, id: id, store: store, createdAt: current.createdAt, now: now)
+            updated.seatsTaken = current.seatsTaken
+            let countsBefore = try store.occupancy(of: [id])[id] ?? .init()
+            if current.seatsTaken > 0 || countsBefore.waitlisted > 0, let field = SessionRules.frozenOnceBooked(current: current, draft: draft) {
+                throw BookingRefusal.sessionHasBookings(field: field)
+            }
+            if let capacity = updated.publicSettings?.capacity, capacity < current.seatsTaken {
+                throw BookingRefusal.capacityBelowBookings(seatsTaken: current.seatsTaken)
+            }
+            let moved = updated.start != current.start || updated.end != current.end
+            if moved {
+                if updated.start <= now {
+                    throw Problem(.unprocessableContent, type: "validation-failed", detail: "availability.start must be in the future")
+                }
+                for proctor in try store.proctors(of: id) {
+                    _ = try store.lockProctor(proctor.id)
+                    if let other = try store.overlappingAssignment(proctorId: proctor.id, start: updated.start, end: updated.end, excluding: id) {
+                        throw BookingRefusal.proctorOverlap(sessionId: other.id.uuidString.lowercased(), sessionName: other.name)
+                    }
+                }
+            }
+            let changed = SessionRules.changedFields(from: current, to: updated)
+            if !changed.isEmpty {
+                try store.update(updated)
+                try outbox.publish(
+                    SessionUpdated(
+                        session: updated.snapshot, previousStart: moved ? current.start : nil, previousEnd: moved ? current.end : nil,
+                        changedFields: changed
+                    ),
+                    on: connection
+                )
+                if (updated.publicSettings?.capacity ?? 0) > (current.publicSettings?.capacity ?? 0) {
+                    try workflow.promoteWaitlist(of: updated)
+                }
+            }
+            let after = try store.find(id) ?? updated
+            return (after, try store.occupancy(of: [id])[id] ?? .init(), try store.proctors(of: id))
+        }
+        return SessionView(session, occupancy: counts, proctors: proctors)
+    }
+
+    struct CancelRequest: Decodable {
+        var reason: String?
+    }
+
+    @Sendable func cancel(_ request: Request, context: ExamHallRequestContext) async throws -> SessionView {
+        let principal = try context.require(.admin, .csr)
+        let id = try context.uuidParameter(what: "session")
+        let body = try await request.decodeIfPresent(as: CancelRequest.self, context: context)
+        var v = Validator()
+        v.text("reason", body?.reason, maxLength: 1000)
+        try v.throwIfInvalidAsProblem()
+        let now = environment.clock()
+        let outbox = environment.outbox(correlationId: context.correlationId)
+        let window = environment.configuration.paymentWindow
+        let session = try await environment.database.transaction { connection in
+            try BookingWorkflow(connection: connection, outbox: outbox, now: now, paymentWindow: window)
+                .cancelSession(id, reason: body?.reason, actor: principal.role == .admin ? .admin : .csr)
+        }
+        return SessionView(session)
+    }
+
+    /// The session calendar: per session, seats booked and left, waitlist, and proctors required vs
+    /// assigned, with times on the location's clock.
+    @Sendable func calendar(_ request: Request, context: ExamHallRequestContext) async throws -> CalendarView {
+        try context.require(.admin, .csr, .proctor)
+        let query = request.uri.queryParameters
+        let now = environment.clock()
+        let from = try QueryValue.date(query.get("from"), name: "from") ?? now
+        let to = try QueryValue.date(query.get("to"), name: "to") ?? from.addingTimeInterval(31 * 86_400)
+        guard from < to, to.timeIntervalSince(from) <= 400 * 86_400 else {
+            throw Problem(.badRequest, type: "invalid-query", detail: "from must be before to, at most 400 days apart")
+        }
+        let filter = SessionStore.Filter(
+            from: from, to: to, locationId: try QueryValue.uuid(query.get("locationId"), name: "locationId"),
+            examCode: query.get("examCode"), includeCancelled: true, limit: 2000
+        )
+        let entries = try await environment.database.withConnection { connection in
+            let store = SessionStore(connection: connection)
+            let sessions = try store.sessions(filter)
+            let counts = try store.occupancy(of: sessions.map(\.id))
+            return sessions.map { CalendarEntry($0, counts[$0.id] ?? .init()) }
+        }
+        return CalendarView(from: from, to: to, sessions: entries, understaffed: entries.filter(\.occupancy.understaffed).count)
+    }
+}
+
+extension Request {
+    /// Decodes an optional JSON body: nil when the request has none.
+    func decodeIfPresent<T: Decodable>(as type: T.Type, context: ExamHallRequestContext) async throws -> T? {
+        var request = self
+        let buffer = try await request.collectBody(upTo: 1 << 20)
+        guard buffer.readableBytes > 0 else { return nil }
+        return try await request.decode(as: type, context: context)
+    }
+}

@@ -1,0 +1,203 @@
+import ExamHallModels
+import Foundation
+import Hummingbird
+
+// What the sessions API returns. Ids are lowercase UUIDs; times are RFC 3339 in UTC, with the
+// location's local time beside them where a person reads them.
+
+struct ExamView: ResponseEncodable, Codable, Equatable {
+    var code: String
+    var title: String
+    var durationMinutes: Int
+    var languages: [String]
+
+    init(_ exam: Exam) {
+        code = exam.code
+        title = exam.title
+        durationMinutes = exam.durationMinutes
+        languages = exam.languages
+    }
+}
+
+struct LocationView: ResponseEncodable, Codable, Equatable {
+    var id: String
+    var name: String
+    var address: String
+    var timeZone: String
+
+    init(_ location: Location) {
+        id = location.id.uuidString.lowercased()
+        name = location.name
+        address = location.address
+        timeZone = location.timeZone
+    }
+}
+
+struct ProctorView: ResponseEncodable, Codable, Equatable {
+    var id: String
+    var name: String
+    var email: String
+
+    init(_ proctor: Proctor) {
+        id = proctor.id.uuidString.lowercased()
+        name = proctor.name
+        email = proctor.email
+    }
+}
+
+/// A session's time window, in UTC and on the location's clock.
+struct TimeWindow: Codable, Equatable {
+    var start: Date
+    var end: Date
+    var localStart: String
+    var localEnd: String
+    var timeZone: String
+
+    init(start: Date, end: Date, timeZone: String) {
+        self.start = start
+        self.end = end
+        localStart = LocalTime.format(start, timeZone: timeZone)
+        localEnd = LocalTime.format(end, timeZone: timeZone)
+        self.timeZone = timeZone
+    }
+}
+
+/// Seats, waitlist and staffing of a session right now.
+struct Occupancy: Codable, Equatable {
+    var capacity: Int?
+    var seatsBooked: Int
+    var seatsHeldForPayment: Int
+    var seatsLeft: Int?
+    var waitlistLength: Int
+    var proctorsRequired: Int
+    var proctorsAssigned: Int
+    var understaffed: Bool
+
+    init(_ session: Session, _ counts: SessionStore.Occupancy) {
+        capacity = session.publicSettings?.capacity
+        seatsBooked = counts.confirmed
+        seatsHeldForPayment = counts.held
+        seatsLeft = session.status == .cancelled ? 0 : session.seatsLeft
+        waitlistLength = counts.waitlisted
+        proctorsRequired = StaffingRules.requiredProctors(confirmed: counts.confirmed, candidatesPerProctor: session.candidatesPerProctor)
+        proctorsAssigned = counts.proctorsAssigned
+        understaffed = session.status == .scheduled && proctorsAssigned < proctorsRequired
+    }
+}
+
+struct SessionView: ResponseEncodable, Codable, Equatable {
+    var id: String
+    var location: LocationView
+    var name: String
+    var examCodes: [String]
+    var room: String?
+    var additionalInstructions: String?
+    var instructions: String?
+    var deliveryPreference: String
+    var availability: TimeWindow
+    var selfEnrollment: Bool
+    var privateKind: PrivateKind?
+    var bookingDeadline: Date?
+    var cancellationDeadline: Date?
+    var capacity: Int?
+    var authorizationRequired: Bool?
+    var price: Money?
+    var candidatesPerProctor: Int
+    var status: SessionStatus
+    var occupancy: Occupancy?
+    var proctors: [ProctorView]?
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ session: Session, occupancy counts: SessionStore.Occupancy? = nil, proctors: [Proctor]? = nil) {
+        let settings = session.publicSettings
+        id = session.id.uuidString.lowercased()
+        location = LocationView(session.location)
+        name = session.name
+        examCodes = session.examCodes
+        room = session.room
+        additionalInstructions = session.additionalInstructions
+        instructions = session.instructions
+        deliveryPreference = session.deliveryPreference
+        availability = TimeWindow(start: session.start, end: session.end, timeZone: session.location.timeZone)
+        selfEnrollment = settings != nil
+        privateKind = session.privateKind
+        bookingDeadline = settings?.bookingDeadline
+        cancellationDeadline = settings?.cancellationDeadline
+        capacity = settings?.capacity
+        authorizationRequired = settings?.authorizationRequired
+        price = session.price
+        candidatesPerProctor = session.candidatesPerProctor
+        status = session.status
+        occupancy = counts.map { Occupancy(session, $0) }
+        self.proctors = proctors.map { $0.map(ProctorView.init) }
+        createdAt = session.createdAt
+        updatedAt = session.updatedAt
+    }
+}
+
+/// One line of the calendar.
+struct CalendarEntry: Codable, Equatable {
+    var sessionId: String
+    var name: String
+    var examCodes: [String]
+    var locationId: String
+    var locationName: String
+    var time: TimeWindow
+    var selfEnrollment: Bool
+    var privateKind: PrivateKind?
+    var status: SessionStatus
+    var occupancy: Occupancy
+
+    init(_ session: Session, _ counts: SessionStore.Occupancy) {
+        sessionId = session.id.uuidString.lowercased()
+        name = session.name
+        examCodes = session.examCodes
+        locationId = session.location.id.uuidString.lowercased()
+        locationName = session.location.name
+        time = TimeWindow(start: session.start, end: session.end, timeZone: session.location.timeZone)
+        selfEnrollment = session.publicSettings != nil
+        privateKind = session.privateKind
+        status = session.status
+        occupancy = Occupancy(session, counts)
+    }
+}
+
+struct CalendarView: ResponseEncodable, Codable {
+    var from: Date
+    var to: Date
+    var sessions: [CalendarEntry]
+    var understaffed: Int
+}
+
+struct BookingView: ResponseEncodable, Codable, Equatable {
+    var id: String
+    var status: BookingStatus
+    var sessionId: String
+    var candidateId: String
+    var examCode: String
+    var authorizationId: String?
+    var paymentExpiresAt: Date?
+    var endReason: String?
+    var createdAt: Date
+    var updatedAt: Date
+
+    init(_ booking: Booking) {
+        id = booking.id.uuidString.lowercased()
+        status = booking.status
+        sessionId = booking.sessionId.uuidString.lowercased()
+        candidateId = booking.candidateId
+        examCode = booking.examCode
+        authorizationId = booking.authorizationId?.uuidString.lowercased()
+        paymentExpiresAt = booking.paymentExpiresAt
+        endReason = booking.endReason
+        createdAt = booking.createdAt
+        updatedAt = booking.updatedAt
+    }
+}
+
+struct Page<Item: Codable & Sendable>: ResponseEncodable, Codable, Sendable {
+    var items: [Item]
+    var limit: Int
+    var offset: Int
+}

@@ -1,0 +1,30 @@
+import ExamHallModels
+import ExamHallServiceKit
+import Foundation
+
+/// `candidate.updated` → the contact data bookings are announced with.
+struct UpdateCandidateOnCandidateUpdated: EventHandler {
+    func handle(_ event: CloudEvent<CandidateUpdated>, context: HandlerContext) throws {
+        let candidate = event.data.candidate
+        try BookingStore(connection: context.connection).saveCandidate(candidate.externalId, CandidateContact(candidate), replace: true, at: context.now)
+    }
+}
+
+/// `payment.completed` → the seat held for payment becomes a confirmed booking. A payment for an unknown,
+/// expired or differently priced booking is dead-lettered with a reason, for an operator to refund.
+struct ConfirmBookingOnPaymentCompleted: EventHandler {
+    let paymentWindow: Duration
+
+    func handle(_ event: CloudEvent<PaymentCompleted>, context: HandlerContext) throws {
+        let payment = event.data
+        guard let bookingId = UUID(uuidString: payment.bookingId) else { throw HandlerRejection("bookingId '\(payment.bookingId)' is not a UUID") }
+        let workflow = BookingWorkflow(connection: context.connection, outbox: context.outbox, now: context.now, paymentWindow: paymentWindow)
+        do {
+            _ = try workflow.confirmPayment(bookingId: bookingId, paymentId: payment.paymentId, amount: payment.amount, currency: payment.currency)
+        } catch let refusal as BookingWorkflow.PaymentRefusal {
+            throw HandlerRejection(refusal.reason)
+        } catch let missing as NotFound {
+            throw HandlerRejection("payment \(payment.paymentId): \(missing)")
+        }
+    }
+}

@@ -1,0 +1,271 @@
+import ExamHallModels
+import ExamHallStorage
+import Foundation
+
+/// SQL for the catalog, locations and sessions, used inside the caller's transaction.
+struct SessionStore {
+    let connection: PGConnection
+
+    // MARK: - Exams
+
+    /// False when an exam with that code already exists.
+    func insert(_ exam: Exam, at now: Date) throws -> Bool {
+        try connection.execute(
+            """
+            INSERT INTO exams (code, title, duration_minutes, languages, created_at) VALUES ($1, $2, $3, $4, $5)
+            ON CONFLICT (code) DO NOTHING
+            """, [exam.code, exam.title, exam.durationMinutes, exam.languages.joined(separator: ","), now]
+        ).affectedRows == 1
+    }
+
+    func exams() throws -> [Exam] {
+        try connection.query("SELECT code, title, duration_minutes, languages FROM exams ORDER BY code").map { row in
+            Exam(
+                code: try row.decode("code"), title: try row.decode("title"), durationMinutes: try row.decode("duration_minutes"),
+                languages: Self.list(try row.decode("languages"))
+            )
+        }
+    }
+
+    /// The codes among `codes` that are not in the catalog.
+    func unknownExams(_ codes: [String]) throws -> [String] {
+        let known = Set(try connection.query("SELECT code FROM exams WHERE code = ANY($1::text[])", [codes]).map { try $0.decode("code", as: String.self) })
+        return codes.filter { !known.contains($0) }
+    }
+
+    // MARK: - Locations
+
+    func insert(_ location: Location, at now: Date) throws {
+        try connection.execute(
+            "INSERT INTO locations (id, name, address, time_zone, created_at) VALUES ($1, $2, $3, $4, $5)",
+            [location.id, location.name, location.address, location.timeZone, now]
+        )
+    }
+
+    func locations() throws -> [Location] {
+        try connection.query("SELECT id, name, address, time_zone FROM locations ORDER BY name, id").map(Self.decodeLocation)
+    }
+
+    func location(_ id: UUID) throws -> Location? {
+        try connection.query("SELECT id, name, address, time_zone FROM locations WHERE id = $1", [id]).first.map(Self.decodeLocation)
+    }
+
+    // MARK: - Sessions
+
+    private static let sessionColumns = """
+        s.id, s.location_id, l.name AS location_name, l.address, l.time_zone, s.name, s.exam_codes, s.room,
+        s.additional_instructions, s.instructions, s.delivery_preference, s.starts_at, s.ends_at, s.self_enrollment,
+        s.private_kind, s.booking_deadline, s.cancellation_deadline, s.capacity, s.authorization_required,
+        s.price_amount, s.price_currency, s.candidates_per_proctor, s.status, s.seats_taken, s.created_at, s.updated_at
+        """
+
+    func insert(_ session: Session) throws {
+        try connection.execute(
+            """
+            INSERT INTO sessions (id, location_id, name, exam_codes, room, additional_instructions, instructions, delivery_preference,
+                starts_at, ends_at, self_enrollment, private_kind, booking_deadline, cancellation_deadline, capacity,
+                authorization_required, price_amount, price_currency, candidates_per_proctor, status, seats_taken, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+            """, Self.parameters(session)
+        )
+    }
+
+    /// Saves every setting, the status and the seat count of `session`.
+    func update(_ session: Session) throws {
+        try connection.execute(
+            """
+            UPDATE sessions SET location_id = $2, name = $3, exam_codes = $4, room = $5, additional_instructions = $6,
+                instructions = $7, delivery_preference = $8, starts_at = $9, ends_at = $10, self_enrollment = $11,
+                private_kind = $12, booking_deadline = $13, cancellation_deadline = $14, capacity = $15,
+                authorization_required = $16, price_amount = $17, price_currency = $18, candidates_per_proctor = $19,
+                status = $20, seats_taken = $21, updated_at = $23
+            WHERE id = $1
+            """, Self.parameters(session)
+        )
+    }
+
+    /// Adds `delta` to the seats taken. The table's CHECK refuses more than capacity whatever happens above.
+    func adjustSeats(_ sessionId: UUID, by delta: Int) throws {
+        try connection.execute("UPDATE sessions SET seats_taken = seats_taken + $2 WHERE id = $1", [sessionId, delta])
+    }
+
+    func find(_ id: UUID) throws -> Session? {
+        try connection.query("SELECT \(Self.sessionColumns) FROM sessions s JOIN locations l ON l.id = s.location_id WHERE s.id = $1", [id])
+            .first.map(Self.decodeSession)
+    }
+
+    /// The session, locked until the transaction ends: every change to its seats goes through this lock,
+    /// so two replicas deciding at once see each other's bookings.
+    func lock(_ id: UUID) throws -> Session? {
+        try connection.query(
+            "SELECT \(Self.sessionColumns) FROM sessions s JOIN locations l ON l.id = s.location_id WHERE s.id = $1 FOR UPDATE OF s", [id]
+        ).first.map(Self.decodeSession)
+    }
+
+    /// Locks several sessions in id order, so two transfers in opposite directions cannot deadlock.
+    func lock(_ ids: [UUID]) throws -> [UUID: Session] {
+        var locked: [UUID: Session] = [:]
+        for id in Set(ids).sorted(by: { $0.uuidString < $1.uuidString }) {
+            if let session = try lock(id) { locked[id] = session }
+        }
+        return locked
+    }
+
+    struct Filter {
+        var from: Date?
+        var to: Date?
+        var locationId: UUID?
+        var examCode: String?
+        var includeCancelled = true
+        var limit = 500
+    }
+
+    /// Sessions overlapping [from, to), earliest first.
+    func sessions(_ filter: Filter) throws -> [Session] {
+        try connection.query(
+            """
+            SELECT \(Self.sessionColumns) FROM sessions s JOIN locations l ON l.id = s.location_id
+            WHERE ($1::timestamptz IS NULL OR s.ends_at > $1) AND ($2::timestamptz IS NULL OR s.starts_at < $2)
+              AND ($3::uuid IS NULL OR s.location_id = $3)
+              AND ($4::text IS NULL OR $4 = ANY(string_to_array(s.exam_codes, ',')))
+              AND ($5 OR s.status = 'scheduled')
+            ORDER BY s.starts_at, s.id LIMIT $6
+            """, [filter.from, filter.to, filter.locationId, filter.examCode, filter.includeCancelled, filter.limit]
+        ).map(Self.decodeSession)
+    }
+
+    /// Per session: confirmed seats, seats held for payment, waitlist length and proctors assigned.
+    struct Occupancy: Equatable {
+        var confirmed = 0
+        var held = 0
+        var waitlisted = 0
+        var proctorsAssigned = 0
+    }
+
+    func occupancy(of ids: [UUID]) throws -> [UUID: Occupancy] {
+        guard !ids.isEmpty else { return [:] }
+        var result: [UUID: Occupancy] = [:]
+        for row in try connection.query(
+            """
+            SELECT id,
+                (SELECT count(*) FROM bookings b WHERE b.session_id = s.id AND b.status = 'confirmed') AS confirmed,
+                (SELECT count(*) FROM bookings b WHERE b.session_id = s.id AND b.status = 'awaiting-payment') AS held,
+                (SELECT count(*) FROM bookings b WHERE b.session_id = s.id AND b.status = 'waitlisted') AS waitlisted,
+                (SELECT count(*) FROM session_proctors p WHERE p.session_id = s.id) AS proctors
+            FROM sessions s WHERE s.id = ANY($1::uuid[])
+            """, [ids]
+        ) {
+            result[try row.decode("id")] = Occupancy(
+                confirmed: try row.decode("confirmed"), held: try row.decode("held"),
+                waitlisted: try row.decode("waitlisted"), proctorsAssigned: try row.decode("proctors")
+            )
+        }
+        return result
+    }
+
+    // MARK: - Proctors
+
+    /// False when a proctor with that email is already registered.
+    func insert(_ proctor: Proctor, at now: Date) throws -> Bool {
+        try connection.execute(
+            "INSERT INTO proctors (id, name, email, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (email) DO NOTHING",
+            [proctor.id, proctor.name, proctor.email, now]
+        ).affectedRows == 1
+    }
+
+    func proctors() throws -> [Proctor] {
+        try connection.query("SELECT id, name, email FROM proctors ORDER BY name, id").map(Self.decodeProctor)
+    }
+
+    /// The proctor, locked: assignments of one proctor are decided one at a time, so two CSRs cannot
+    /// put them on overlapping sessions at once.
+    func lockProctor(_ id: UUID) throws -> Proctor? {
+        try connection.query("SELECT id, name, email FROM proctors WHERE id = $1 FOR UPDATE", [id]).first.map(Self.decodeProctor)
+    }
+
+    func proctors(of sessionId: UUID) throws -> [Proctor] {
+        try connection.query(
+            """
+            SELECT p.id, p.name, p.email FROM proctors p JOIN session_proctors sp ON sp.proctor_id = p.id
+            WHERE sp.session_id = $1 ORDER BY p.name, p.id
+            """, [sessionId]
+        ).map(Self.decodeProctor)
+    }
+
+    /// A scheduled session other than `excluding` that `proctorId` is on and that overlaps [start, end).
+    func overlappingAssignment(proctorId: UUID, start: Date, end: Date, excluding: UUID) throws -> (id: UUID, name: String)? {
+        try connection.query(
+            """
+            SELECT s.id, s.name FROM session_proctors sp JOIN sessions s ON s.id = sp.session_id
+            WHERE sp.proctor_id = $1 AND s.id <> $4 AND s.status = 'scheduled' AND s.starts_at < $3 AND s.ends_at > $2
+            ORDER BY s.starts_at LIMIT 1
+            """, [proctorId, start, end, excluding]
+        ).first.map { (try $0.decode("id"), try $0.decode("name")) }
+    }
+
+    /// False when the proctor was already on the session.
+    func assign(proctorId: UUID, to sessionId: UUID, at now: Date) throws -> Bool {
+        try connection.execute(
+            "INSERT INTO session_proctors (session_id, proctor_id, assigned_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            [sessionId, proctorId, now]
+        ).affectedRows == 1
+    }
+
+    /// False when the proctor was not on the session.
+    func unassign(proctorId: UUID, from sessionId: UUID) throws -> Bool {
+        try connection.execute("DELETE FROM session_proctors WHERE session_id = $1 AND proctor_id = $2", [sessionId, proctorId]).affectedRows == 1
+    }
+
+    // MARK: - Rows
+
+    private static func parameters(_ session: Session) -> [any PostgresEncodable] {
+        let settings = session.publicSettings
+        return [
+            session.id, session.location.id, session.name, session.examCodes.joined(separator: ","), session.room,
+            session.additionalInstructions, session.instructions, session.deliveryPreference, session.start, session.end,
+            settings != nil, session.privateKind?.rawValue, settings?.bookingDeadline, settings?.cancellationDeadline,
+            settings?.capacity, settings?.authorizationRequired ?? false, session.price?.amount, session.price?.currency,
+            session.candidatesPerProctor, session.status.rawValue, session.seatsTaken, session.createdAt, session.updatedAt,
+        ]
+    }
+
+    private static func decodeSession(_ row: PGRow) throws -> Session {
+        let enrollment: Enrollment
+        if try row.decode("self_enrollment", as: Bool.self) {
+            enrollment = .selfEnrollment(PublicSettings(
+                bookingDeadline: try row.decode("booking_deadline"), cancellationDeadline: try row.decode("cancellation_deadline"),
+                capacity: try row.decode("capacity"), authorizationRequired: try row.decode("authorization_required")
+            ))
+        } else {
+            enrollment = .privateSession(PrivateKind(rawValue: try row.decode("private_kind")) ?? .individual)
+        }
+        let amount: Decimal? = try row.decode("price_amount")
+        let currency: String? = try row.decode("price_currency")
+        return Session(
+            id: try row.decode("id"),
+            location: Location(
+                id: try row.decode("location_id"), name: try row.decode("location_name"),
+                address: try row.decode("address"), timeZone: try row.decode("time_zone")
+            ),
+            name: try row.decode("name"), examCodes: list(try row.decode("exam_codes")), room: try row.decode("room"),
+            additionalInstructions: try row.decode("additional_instructions"), instructions: try row.decode("instructions"),
+            deliveryPreference: try row.decode("delivery_preference"), start: try row.decode("starts_at"), end: try row.decode("ends_at"),
+            enrollment: enrollment, price: amount.flatMap { amount in currency.map { Money(amount: amount, currency: $0) } },
+            candidatesPerProctor: try row.decode("candidates_per_proctor"),
+            status: SessionStatus(rawValue: try row.decode("status")) ?? .scheduled, seatsTaken: try row.decode("seats_taken"),
+            createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at")
+        )
+    }
+
+    private static func decodeLocation(_ row: PGRow) throws -> Location {
+        Location(id: try row.decode("id"), name: try row.decode("name"), address: try row.decode("address"), timeZone: try row.decode("time_zone"))
+    }
+
+    private static func decodeProctor(_ row: PGRow) throws -> Proctor {
+        Proctor(id: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"))
+    }
+
+    private static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map(String.init)
+    }
+}

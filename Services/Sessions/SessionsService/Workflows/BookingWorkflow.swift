@@ -1,0 +1,342 @@
+import ExamHallModels
+import ExamHallServiceKit
+import ExamHallStorage
+import Foundation
+
+/// Something a booking operation names does not exist (or is not the caller's to see).
+struct NotFound: Error, CustomStringConvertible {
+    let what: String
+    var description: String { "\(what) does not exist" }
+}
+
+/// Every change to bookings, inside the caller's transaction: lock (sessions before bookings), load,
+/// decide with `BookingRules`, store, and write the events to the outbox. HTTP routes, inbox handlers and
+/// jobs all go through here, so a rule holds the same way whoever triggers it.
+struct BookingWorkflow {
+    let sessions: SessionStore
+    let bookings: BookingStore
+    let outbox: OutboxWriter
+    let connection: PGConnection
+    let now: Date
+    let paymentWindow: TimeInterval
+
+    init(connection: PGConnection, outbox: OutboxWriter, now: Date, paymentWindow: Duration) {
+        self.connection = connection
+        self.sessions = SessionStore(connection: connection)
+        self.bookings = BookingStore(connection: connection)
+        self.outbox = outbox
+        self.now = now
+        self.paymentWindow = TimeInterval(paymentWindow.components.seconds)
+    }
+
+    // MARK: - Booking
+
+    struct BookCommand: Sendable {
+        var sessionId: UUID
+        var requester: Requester
+        var candidateId: String
+        var examCode: String?
+        var authorizationId: UUID?
+        var joinWaitlistWhenFull: Bool
+        /// Contact data that came with the request (a candidate's token, or a CSR's body); otherwise the projection's.
+        var contact: CandidateContact?
+    }
+
+    func book(_ command: BookCommand) throws -> Booking {
+        guard let session = try sessions.lock(command.sessionId) else { throw NotFound(what: "session \(Self.text(command.sessionId))") }
+        var named: ProjectedAuthorization?
+        if let id = command.authorizationId {
+            guard let authorization = try bookings.authorization(id) else { throw NotFound(what: "authorization \(Self.text(id))") }
+            named = authorization
+        }
+        let request = BookingRules.Request(
+            requester: command.requester, candidateId: command.candidateId, examCode: command.examCode,
+            authorization: named, joinWaitlistWhenFull: command.joinWaitlistWhenFull
+        )
+        let exam = try BookingRules.examFor(request, in: session)
+        let facts = try candidateFacts(command.candidateId, exam: exam, session: session, lookUpAuthorization: named == nil)
+        let contact = try contactFor(command.candidateId, given: command.contact)
+        let decision = try BookingRules.decide(request, session: session, exam: exam, facts: facts, now: now, paymentWindow: paymentWindow)
+
+        var booking = Booking(
+            id: UUID(), sessionId: session.id, candidateId: command.candidateId, examCode: exam, authorizationId: nil,
+            status: .confirmed, waitlistPosition: nil, paymentExpiresAt: nil, paymentId: nil, endReason: nil,
+            createdBy: Self.describe(command.requester), createdAt: now, updatedAt: now
+        )
+        switch decision {
+        case let .confirm(authorization):
+            if let authorization {
+                guard try bookings.claim(authorizationId: authorization.id, for: booking.id, at: now) else {
+                    throw BookingRefusal.authorizationNotOpen(status: "assigned")
+                }
+                booking.authorizationId = authorization.id
+            }
+            booking = try insertHoldingUniqueness(booking)
+            try sessions.adjustSeats(session.id, by: 1)
+            try outbox.publish(
+                BookingConfirmed(booking: booking.ref, session: session.snapshot, candidate: contact, confirmedAt: now, actor: command.requester.actor, fromWaitlist: false),
+                on: connection
+            )
+        case let .holdForPayment(until, price):
+            booking.status = .awaitingPayment
+            booking.paymentExpiresAt = until
+            booking = try insertHoldingUniqueness(booking)
+            try sessions.adjustSeats(session.id, by: 1)
+            try requestPayment(for: booking, price: price)
+        case .waitlist:
+            booking.status = .waitlisted
+            booking = try insertHoldingUniqueness(booking)
+        }
+        return booking
+    }
+
+    /// Inserts, turning a unique-index refusal (the same candidate booking twice at the same instant
+    /// through another session or replica) into the rule it enforces.
+    private func insertHoldingUniqueness(_ booking: Booking) throws -> Booking {
+        do {
+            return try bookings.insert(booking)
+        } catch let error as PostgresError where error.isUniqueViolation {
+            switch error.constraint {
+            case "bookings_one_waitlist_place": throw BookingRefusal.alreadyWaitlisted
+            case "bookings_one_active_per_authorization": throw BookingRefusal.authorizationNotOpen(status: "assigned")
+            default: throw BookingRefusal.alreadyBooked
+            }
+        }
+    }
+
+    private func candidateFacts(_ candidateId: String, exam: String, session: Session, lookUpAuthorization: Bool) throws -> BookingRules.CandidateFacts {
+        let needsAuthorization = session.publicSettings?.authorizationRequired == true
+        return BookingRules.CandidateFacts(
+            hasActiveBookingForExam: try bookings.hasActiveBooking(candidateId: candidateId, examCode: exam),
+            isWaitlistedHere: try bookings.isWaitlisted(candidateId: candidateId, sessionId: session.id),
+            openAuthorization: lookUpAuthorization && needsAuthorization ? try bookings.openAuthorization(candidateId: candidateId, examCode: exam) : nil
+        )
+    }
+
+    /// The contact data to tell the candidate with; what came with the request is remembered for later.
+    private func contactFor(_ candidateId: String, given: CandidateContact?) throws -> CandidateContact {
+        if let given {
+            try bookings.saveCandidate(candidateId, given, replace: true, at: now)
+            return given
+        }
+        guard let known = try bookings.candidate(candidateId) else { throw BookingRefusal.candidateContactUnknown(candidateId: candidateId) }
+        return known
+    }
+
+    private func requestPayment(for booking: Booking, price: Money) throws {
+        try outbox.publish(
+            PaymentRequested(
+                bookingId: booking.ref.bookingId, candidateExternalId: booking.candidateId, amount: price.amount,
+                currency: price.currency, expiresAt: booking.paymentExpiresAt ?? now
+            ),
+            to: .outbound, on: connection
+        )
+    }
+
+    // MARK: - Ending bookings
+
+    /// Cancels a booking as `requester` asks; a freed seat goes to the waitlist.
+    func cancel(_ bookingId: UUID, by requester: Requester, reason: String) throws -> Booking {
+        let (session, booking) = try lockBooking(bookingId, visibleTo: requester)
+        try BookingRules.cancellation(of: booking, in: session, by: requester, now: now)
+        return try end(booking, in: session, as: .cancelled, reason: reason, actor: requester.actor)
+    }
+
+    /// Locks a booking and its session (session first). Candidates see only their own bookings.
+    func lockBooking(_ bookingId: UUID, visibleTo requester: Requester = .system) throws -> (Session, Booking) {
+        // The booking's session can change under a concurrent transfer: lock, then check it is still the same.
+        for _ in 0..<3 {
+            guard let seen = try bookings.find(bookingId), Self.canSee(seen, requester) else { throw NotFound(what: "booking \(Self.text(bookingId))") }
+            guard let session = try sessions.lock(seen.sessionId), let booking = try bookings.lock(bookingId) else { break }
+            if booking.sessionId == session.id { return (session, booking) }
+        }
+        throw NotFound(what: "booking \(Self.text(bookingId))")
+    }
+
+    /// Ends an active booking: its seat and authorization are freed, the candidate is told, and the
+    /// waitlist moves up. `session` must be locked.
+    @discardableResult
+    func end(_ booking: Booking, in session: Session, as status: BookingStatus, reason: String, actor: Actor, promote: Bool = true) throws -> Booking {
+        var ended = booking
+        ended.status = status
+        ended.endReason = reason
+        ended.paymentExpiresAt = nil
+        ended.updatedAt = now
+        try bookings.update(ended)
+        if let authorizationId = booking.authorizationId {
+            try bookings.release(authorizationId: authorizationId, from: booking.id, at: now)
+        }
+        let contact = try bookings.candidate(booking.candidateId)
+        switch status {
+        case .expired:
+            try outbox.publish(BookingExpired(booking: booking.ref, candidate: contact, expiredAt: now), on: connection)
+        case .rejected:
+            try outbox.publish(BookingRejected(booking: booking.ref, candidate: contact, reason: reason, rejectedAt: now), on: connection)
+        default:
+            try outbox.publish(
+                BookingCancelled(booking: booking.ref, session: session.snapshot, candidate: contact, reason: reason, actor: actor, cancelledAt: now),
+                on: connection
+            )
+        }
+        guard booking.status.holdsSeat else { return ended }
+        try sessions.adjustSeats(session.id, by: -1)
+        if promote {
+            var freed = session
+            freed.seatsTaken -= 1
+            try promoteWaitlist(of: freed)
+        }
+        return ended
+    }
+
+    /// Fills free seats from the waitlist, first in line first, skipping (and removing) anyone no longer
+    /// eligible. Runs under the session's lock, so each freed seat is taken exactly once.
+    func promoteWaitlist(of lockedSession: Session) throws {
+        var session = lockedSession
+        while true {
+            let line = try bookings.waitlist(of: session.id, limit: 20)
+            if line.isEmpty { return }
+            for entry in line {
+                let facts = try candidateFacts(entry.candidateId, exam: entry.examCode, session: session, lookUpAuthorization: true)
+                switch BookingRules.promotion(of: entry, in: session, facts: facts, now: now, paymentWindow: paymentWindow) {
+                case .stop:
+                    return
+                case let .skip(refusal):
+                    try end(entry, in: session, as: .cancelled, reason: "left the waitlist: \(refusal.description)", actor: .system, promote: false)
+                case let .confirm(authorization):
+                    var promoted = entry
+                    if let authorization {
+                        guard try bookings.claim(authorizationId: authorization.id, for: entry.id, at: now) else {
+                            let refusal = BookingRefusal.authorizationRequired(examCode: entry.examCode)
+                            try end(entry, in: session, as: .cancelled, reason: "left the waitlist: \(refusal.description)", actor: .system, promote: false)
+                            continue
+                        }
+                        promoted.authorizationId = authorization.id
+                    }
+                    promoted.status = .confirmed
+                    promoted.updatedAt = now
+                    try bookings.update(promoted)
+                    try sessions.adjustSeats(session.id, by: 1)
+                    session.seatsTaken += 1
+                    let contact = try contactFor(entry.candidateId, given: nil)
+                    try outbox.publish(
+                        BookingConfirmed(booking: promoted.ref, session: session.snapshot, candidate: contact, confirmedAt: now, actor: .system, fromWaitlist: true),
+                        on: connection
+                    )
+                case let .holdForPayment(until, price):
+                    var promoted = entry
+                    promoted.status = .awaitingPayment
+                    promoted.paymentExpiresAt = until
+                    promoted.updatedAt = now
+                    try bookings.update(promoted)
+                    try sessions.adjustSeats(session.id, by: 1)
+                    session.seatsTaken += 1
+                    try requestPayment(for: promoted, price: price)
+                }
+            }
+        }
+    }
+
+    // MARK: - Moving bookings
+
+    /// Moves a confirmed booking to `targetId` atomically: both seats change in one transaction, and the
+    /// authorization stays connected.
+    func transfer(_ bookingId: UUID, to targetId: UUID, by requester: Requester) throws -> Booking {
+        guard let seen = try bookings.find(bookingId), Self.canSee(seen, requester) else { throw NotFound(what: "booking \(Self.text(bookingId))") }
+        let locked = try sessions.lock([seen.sessionId, targetId])
+        guard let target = locked[targetId] else { throw NotFound(what: "session \(Self.text(targetId))") }
+        guard let booking = try bookings.lock(bookingId), let source = locked[booking.sessionId] else {
+            throw NotFound(what: "booking \(Self.text(bookingId))")
+        }
+        try BookingRules.transfer(booking, from: source, to: target, by: requester, targetHasActiveBooking: false, now: now)
+        var moved = booking
+        moved.sessionId = target.id
+        moved.updatedAt = now
+        try bookings.update(moved)
+        try sessions.adjustSeats(source.id, by: -1)
+        try sessions.adjustSeats(target.id, by: 1)
+        guard let contact = try bookings.candidate(booking.candidateId) else { throw BookingRefusal.candidateContactUnknown(candidateId: booking.candidateId) }
+        try outbox.publish(
+            BookingTransferred(
+                booking: moved.ref, fromSessionId: Self.text(source.id), session: target.snapshot, candidate: contact,
+                actor: requester.actor, transferredAt: now
+            ),
+            on: connection
+        )
+        var freed = source
+        freed.seatsTaken -= 1
+        try promoteWaitlist(of: freed)
+        return moved
+    }
+
+    // MARK: - Payments
+
+    enum PaymentOutcome: Equatable {
+        case confirmed
+        case alreadyConfirmed
+    }
+
+    /// `payment.completed`: the held seat becomes a confirmed booking. A payment that comes too late or
+    /// for the wrong amount is refused with a reason an operator can act on (refund).
+    func confirmPayment(bookingId: UUID, paymentId: String, amount: Decimal, currency: String) throws -> PaymentOutcome {
+        let (session, booking) = try lockBooking(bookingId)
+        if booking.status == .confirmed, booking.paymentId == paymentId { return .alreadyConfirmed }
+        guard booking.status == .awaitingPayment else {
+            throw PaymentRefusal(reason: "booking \(Self.text(bookingId)) is \(booking.status.rawValue), so payment \(paymentId) cannot confirm it; refund it")
+        }
+        guard let price = session.price, price.amount == amount, price.currency == currency else {
+            throw PaymentRefusal(reason: "payment \(paymentId) is \(amount) \(currency) but the session costs \(session.price.map { "\($0.amount) \($0.currency)" } ?? "nothing")")
+        }
+        var confirmed = booking
+        confirmed.status = .confirmed
+        confirmed.paymentId = paymentId
+        confirmed.paymentExpiresAt = nil
+        confirmed.updatedAt = now
+        try bookings.update(confirmed)
+        let contact = try contactFor(booking.candidateId, given: nil)
+        try outbox.publish(
+            BookingConfirmed(booking: confirmed.ref, session: session.snapshot, candidate: contact, confirmedAt: now, actor: .system, fromWaitlist: false),
+            on: connection
+        )
+        return .confirmed
+    }
+
+    struct PaymentRefusal: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { reason }
+    }
+
+    // MARK: - Sessions
+
+    /// Cancels a session: every booking and waitlist place is cancelled (authorizations released,
+    /// candidates told), then `session.cancelled`.
+    func cancelSession(_ sessionId: UUID, reason: String?, actor: Actor) throws -> Session {
+        guard var session = try sessions.lock(sessionId) else { throw NotFound(what: "session \(Self.text(sessionId))") }
+        guard session.status == .scheduled else { throw BookingRefusal.sessionCancelled }
+        for booking in try bookings.activeBookings(of: sessionId) {
+            try end(booking, in: session, as: .cancelled, reason: "session cancelled" + (reason.map { ": \($0)" } ?? ""), actor: actor, promote: false)
+        }
+        session.status = .cancelled
+        session.seatsTaken = 0
+        session.updatedAt = now
+        try sessions.update(session)
+        try outbox.publish(SessionCancelled(sessionId: Self.text(sessionId), reason: reason, cancelledAt: now), on: connection)
+        return session
+    }
+
+    // MARK: - Helpers
+
+    static func canSee(_ booking: Booking, _ requester: Requester) -> Bool {
+        if case let .candidate(id) = requester { return booking.candidateId == id }
+        return true
+    }
+
+    static func describe(_ requester: Requester) -> String {
+        switch requester {
+        case let .candidate(id): "candidate:\(id)"
+        case let .staff(actor): actor.rawValue
+        case .system: "system"
+        }
+    }
+
+    static func text(_ id: UUID) -> String { id.uuidString.lowercased() }
+}

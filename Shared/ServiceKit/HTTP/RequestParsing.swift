@@ -1,0 +1,53 @@
+import ExamHallModels
+import Foundation
+import Hummingbird
+
+/// Reading path and query parameters the same way in every service, with problem+json on bad input.
+extension ExamHallRequestContext {
+    /// The UUID in path parameter `name`; anything else is a 404 (no such resource can exist).
+    public func uuidParameter(_ name: String = "id", what: String) throws -> UUID {
+        guard let text = parameters.get(name), let id = UUID(uuidString: text) else {
+            throw Problem(.notFound, type: "not-found", detail: "\(what) ids are UUIDs")
+        }
+        return id
+    }
+}
+
+public enum QueryValue {
+    public static func boundedInt(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw Problem(.badRequest, type: "invalid-query", detail: "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    public static func date(_ text: String?, name: String) throws -> Date? {
+        guard let text else { return nil }
+        guard let date = Timestamp.parse(text) else {
+            throw Problem(.badRequest, type: "invalid-query", detail: "\(name) must be an RFC 3339 time such as 2026-11-23T10:00:00Z")
+        }
+        return date
+    }
+
+    public static func uuid(_ text: String?, name: String) throws -> UUID? {
+        guard let text else { return nil }
+        guard let id = UUID(uuidString: text) else { throw Problem(.badRequest, type: "invalid-query", detail: "\(name) must be a UUID") }
+        return id
+    }
+
+    public static func choice<T: RawRepresentable & CaseIterable>(_ text: String?, name: String, as _: T.Type) throws -> T? where T.RawValue == String {
+        guard let text else { return nil }
+        guard let value = T(rawValue: text) else {
+            throw Problem(.badRequest, type: "invalid-query", detail: "\(name) must be one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+}
+
+extension Validator {
+    /// Throws the collected failures as a 422 problem.
+    public func throwIfInvalidAsProblem() throws {
+        do { try throwIfInvalid() } catch { throw Problem.invalid(error) }
+    }
+}
