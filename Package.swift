@@ -131,6 +131,13 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SessionsServiceTests",
+            dependencies: [
+                "SessionsService", "ExamHallTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["ExamHallTestSupport", "ExamHallModels", "ExamHallMessaging", "ExamHallStorage"]
         ),

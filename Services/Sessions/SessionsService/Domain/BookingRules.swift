@@ -115,7 +115,7 @@ public enum BookingRules {
 
     /// A session takes bookings: scheduled, not started, private only through staff, and (for
     /// candidates) before the booking deadline.
-    static func requireOpenForBooking(_ session: Session, requester: Requester, now: Date) throws(BookingRefusal) {
+    public static func requireOpenForBooking(_ session: Session, requester: Requester, now: Date) throws(BookingRefusal) {
         guard session.status == .scheduled else { throw .sessionCancelled }
         guard now < session.start else { throw .sessionStarted }
         switch session.enrollment {
@@ -142,16 +142,16 @@ public enum BookingRules {
     ) throws(BookingRefusal) {
         guard booking.status == .confirmed else { throw .bookingNotConfirmed(status: booking.status.rawValue) }
         guard source.id != target.id else { throw .sameSession }
+        if !requester.isStaff {
+            // Leaving the current session is a cancellation: its deadline applies first.
+            guard let settings = source.publicSettings else { throw .cancellationByStaffOnly }
+            if now >= settings.cancellationDeadline { throw .cancellationDeadlinePassed }
+        }
         try requireOpenForBooking(target, requester: requester, now: now)
         if target.privateKind != .common, !target.examCodes.contains(booking.examCode) {
             throw .examMismatch(examCode: booking.examCode, offered: target.examCodes)
         }
         if !requester.isStaff {
-            if let settings = source.publicSettings {
-                if now >= settings.cancellationDeadline { throw .cancellationDeadlinePassed }
-            } else {
-                throw .cancellationByStaffOnly
-            }
             if target.publicSettings?.authorizationRequired == true, booking.authorizationId == nil {
                 throw .authorizationRequired(examCode: booking.examCode)
             }

@@ -106,7 +106,8 @@ public enum SessionRules {
         )
     }
 
-    /// The names of the fields that differ, for `session.updated`.
+    /// The names of the fields that differ, for `session.updated`. Times compare to the millisecond,
+    /// the precision they travel in JSON with.
     public static func changedFields(from old: Session, to new: Session) -> [String] {
         var fields: [String] = []
         if old.name != new.name { fields.append("name") }
@@ -114,11 +115,33 @@ public enum SessionRules {
         if old.instructions != new.instructions { fields.append("instructions") }
         if old.additionalInstructions != new.additionalInstructions { fields.append("additionalInstructions") }
         if old.deliveryPreference != new.deliveryPreference { fields.append("deliveryPreference") }
-        if old.start != new.start || old.end != new.end { fields.append("availability") }
-        if old.enrollment != new.enrollment { fields.append("enrollment") }
+        if isMoved(from: old, to: new) { fields.append("availability") }
+        if !sameEnrollment(old.enrollment, new.enrollment) { fields.append("enrollment") }
         if old.price != new.price { fields.append("price") }
         if old.candidatesPerProctor != new.candidatesPerProctor { fields.append("candidatesPerProctor") }
         return fields
+    }
+
+    public static func isMoved(from old: Session, to new: Session) -> Bool {
+        !sameInstant(old.start, new.start) || !sameInstant(old.end, new.end)
+    }
+
+    static func sameInstant(_ a: Date?, _ b: Date?) -> Bool {
+        switch (a, b) {
+        case let (a?, b?): abs(a.timeIntervalSince(b)) < 0.0005
+        case (nil, nil): true
+        default: false
+        }
+    }
+
+    static func sameEnrollment(_ a: Enrollment, _ b: Enrollment) -> Bool {
+        switch (a, b) {
+        case let (.selfEnrollment(x), .selfEnrollment(y)):
+            sameInstant(x.bookingDeadline, y.bookingDeadline) && sameInstant(x.cancellationDeadline, y.cancellationDeadline)
+                && x.capacity == y.capacity && x.authorizationRequired == y.authorizationRequired
+        case let (.privateSession(x), .privateSession(y)): x == y
+        default: false
+        }
     }
 
     static func isSlug(_ value: String) -> Bool {

@@ -116,7 +116,7 @@ struct SessionsController {
             if let capacity = updated.publicSettings?.capacity, capacity < current.seatsTaken {
                 throw BookingRefusal.capacityBelowBookings(seatsTaken: current.seatsTaken)
             }
-            let moved = updated.start != current.start || updated.end != current.end
+            let moved = SessionRules.isMoved(from: current, to: updated)
             if moved {
                 if updated.start <= now {
                     throw Problem(.unprocessableContent, type: "validation-failed", detail: "availability.start must be in the future")

@@ -78,9 +78,9 @@ struct SessionStore {
                 instructions = $7, delivery_preference = $8, starts_at = $9, ends_at = $10, self_enrollment = $11,
                 private_kind = $12, booking_deadline = $13, cancellation_deadline = $14, capacity = $15,
                 authorization_required = $16, price_amount = $17, price_currency = $18, candidates_per_proctor = $19,
-                status = $20, seats_taken = $21, updated_at = $23
+                status = $20, seats_taken = $21, updated_at = $22
             WHERE id = $1
-            """, Self.parameters(session)
+            """, Array(Self.parameters(session).enumerated().filter { $0.offset != 21 }.map(\.element))
         )
     }
 
@@ -218,6 +218,7 @@ struct SessionStore {
 
     // MARK: - Rows
 
+    /// Insert order; `update` leaves out `created_at` (index 21).
     private static func parameters(_ session: Session) -> [any PostgresEncodable] {
         let settings = session.publicSettings
         return [

@@ -53,6 +53,7 @@ struct BookingWorkflow {
             requester: command.requester, candidateId: command.candidateId, examCode: command.examCode,
             authorization: named, joinWaitlistWhenFull: command.joinWaitlistWhenFull
         )
+        try BookingRules.requireOpenForBooking(session, requester: command.requester, now: now)
         let exam = try BookingRules.examFor(request, in: session)
         let facts = try candidateFacts(command.candidateId, exam: exam, session: session, lookUpAuthorization: named == nil)
         let contact = try contactFor(command.candidateId, given: command.contact)

@@ -1,0 +1,437 @@
+import ExamHallMessaging
+import ExamHallModels
+import ExamHallServiceKit
+import ExamHallStorage
+import ExamHallTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+@testable import SessionsService
+import Testing
+
+/// The sessions API and its handlers against the real database: what a CSR sets up and what a
+/// candidate books, with every refusal's problem type.
+@Suite(.serialized) struct SessionRoutesTests {
+    let environment: ServiceEnvironment
+    let components: ServiceComponents
+    let processor: InboxProcessor
+    let outbox: SessionsOutbox
+
+    init() async throws {
+        environment = try await ServiceHarness.environment(for: SessionsService.description)
+        components = SessionsService.components(environment)
+        processor = ServiceHarness.processor(environment, components: components)
+        outbox = try SessionsOutbox()
+    }
+
+    func withAPI(_ body: @escaping @Sendable (SessionsTestClient) async throws -> Void) async throws {
+        let application = ServiceRunner.makeApplication(environment: environment, components: components, checks: [])
+        try await application.test(.router) { client in try await body(SessionsTestClient(client: client, environment: environment)) }
+    }
+
+    /// Feeds an `authorization.opened` to the handlers, as the authorizations service would publish it.
+    func openAuthorization(candidate: String, exam: String) async throws -> String {
+        let id = UUID().uuidString.lowercased()
+        let event = AuthorizationOpened(
+            ref: AuthorizationRef(authorizationId: id, purchaseId: "P-\(id)", candidateId: candidate, examCode: exam),
+            validUntil: nil, candidate: Fixtures.candidate(candidate)
+        )
+        #expect(await processor.handle([try .of(event, exchange: .events)]) == .settled([.ack]))
+        return id
+    }
+
+    func candidateId() -> String { "cand-\(UUID().uuidString.prefix(8).lowercased())" }
+
+    @Test func aCandidateBooksAFreeSessionAndIsToldWithTheInstructions() async throws {
+        try await withAPI { api in
+            let exam = try await api.exam()
+            let session = try await api.publicSession(exam: exam)
+            let candidate = candidateId()
+            let reply = try await api.book(session, candidate: candidate)
+            #expect(reply.status == .created)
+            let booking = try reply.decode(BookingView.self)
+            #expect(booking.status == .confirmed)
+            #expect(booking.candidateId == candidate)
+            #expect(booking.examCode == exam)
+
+            let confirmed = try outbox.events("booking.confirmed", mentioning: booking.id)
+            #expect(confirmed.count == 1)
+            let sessionData = confirmed.first?["session"] as? [String: Any]
+            #expect(sessionData?["instructions"] as? String == "Bring your ID")
+            #expect(sessionData?["timeZone"] as? String == "Europe/Paris")
+            #expect((confirmed.first?["candidate"] as? [String: Any])?["email"] as? String == "\(candidate)@example.org")
+            #expect((confirmed.first?["candidate"] as? [String: Any])?["language"] as? String == "fr")
+
+            let again = try await api.book(session, candidate: candidate)
+            #expect(again.status == .conflict)
+            #expect(again.problem == "already-booked")
+            #expect(try await api.session(session).occupancy?.seatsBooked == 1)
+        }
+    }
+
+    @Test func settingsThatOnlyPublicSessionsHaveAreRefusedOnPrivateOnes() async throws {
+        try await withAPI { api in
+            let exam = try await api.exam()
+            let location = try await api.location()
+            let start = Timestamp.format(Date().addingTimeInterval(86_400))
+            let end = Timestamp.format(Date().addingTimeInterval(90_000))
+            let reply = try await api.call(.post, "/sessions", as: try await api.csr(), json: """
+                {"locationId":"\(location)","name":"Private","examCodes":["\(exam)"],"selfEnrollment":false,"privateKind":"individual",
+                 "availability":{"start":"\(start)","end":"\(end)"},"capacity":5,"authorizationRequired":true}
+                """)
+            #expect(reply.status == .unprocessableContent)
+            #expect(reply.problem == "validation-failed")
+            let fields = (reply.json["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String }
+            #expect(fields == ["capacity", "authorizationRequired"])
+
+            let unknown = try await api.call(.post, "/sessions", as: try await api.csr(), json: """
+                {"locationId":"\(UUID().uuidString)","name":"X","examCodes":["NOPE-1"],"selfEnrollment":true,"capacity":3,
+                 "availability":{"start":"\(start)","end":"\(end)"}}
+                """)
+            #expect(unknown.status == .unprocessableContent)
+            #expect(String(decoding: unknown.body, as: UTF8.self).contains("NOPE-1 is not in the exam catalog"))
+
+            let byCandidate = try await api.call(.post, "/sessions", as: try await api.candidate("c"), json: "{}")
+            #expect(byCandidate.status == .forbidden)
+        }
+    }
+
+    @Test func aFullSessionHasAWaitlistThatMovesUpInOrder() async throws {
+        try await withAPI { api in
+            let session = try await api.publicSession(exam: try await api.exam(), capacity: 1)
+            let (first, second, third) = (candidateId(), candidateId(), candidateId())
+            let seat = try await api.book(session, candidate: first).decode(BookingView.self)
+            let full = try await api.book(session, candidate: second)
+            #expect(full.status == .conflict)
+            #expect(full.problem == "session-full")
+            let waitingSecond = try await api.book(session, candidate: second, json: #"{"waitlist":true}"#).decode(BookingView.self)
+            let waitingThird = try await api.book(session, candidate: third, json: #"{"waitlist":true}"#).decode(BookingView.self)
+            #expect(waitingSecond.status == .waitlisted)
+            let twice = try await api.book(session, candidate: third, json: #"{"waitlist":true}"#)
+            #expect(twice.problem == "already-waitlisted")
+            #expect(try await api.session(session).occupancy?.waitlistLength == 2)
+
+            let cancelled = try await api.call(.post, "/bookings/\(seat.id)/cancel", as: try await api.candidate(first))
+            #expect(cancelled.status == .ok)
+            #expect(try await api.booking(waitingSecond.id).status == .confirmed)
+            #expect(try await api.booking(waitingThird.id).status == .waitlisted)
+            let promoted = try outbox.events("booking.confirmed", mentioning: waitingSecond.id)
+            #expect(promoted.first?["fromWaitlist"] as? Bool == true)
+
+            // Leaving the waitlist is always possible; raising capacity moves the line up.
+            #expect(try await api.call(.patch, "/sessions/\(session)", as: try await api.csr(), json: #"{"capacity":2}"#).status == .ok)
+            #expect(try await api.booking(waitingThird.id).status == .confirmed)
+            let occupancy = try await api.session(session).occupancy
+            #expect(occupancy?.seatsBooked == 2)
+            #expect(occupancy?.waitlistLength == 0)
+            #expect(occupancy?.seatsLeft == 0)
+        }
+    }
+
+    @Test func authorizationRequiredSessionsUseTheProjectionAndClaimTheAuthorization() async throws {
+        try await withAPI { api in
+            let exam = try await api.exam()
+            let session = try await api.publicSession(exam: exam, authorizationRequired: true)
+            let candidate = candidateId()
+            let refused = try await api.book(session, candidate: candidate)
+            #expect(refused.status == .conflict)
+            #expect(refused.problem == "authorization-required")
+
+            let authorizationId = try await openAuthorization(candidate: candidate, exam: exam)
+            let booking = try await api.book(session, candidate: candidate).decode(BookingView.self)
+            #expect(booking.status == .confirmed)
+            #expect(booking.authorizationId == authorizationId)
+            let event = try outbox.events("booking.confirmed", mentioning: booking.id).first
+            #expect((event?["booking"] as? [String: Any])?["authorizationId"] as? String == authorizationId)
+
+            // Cancelling before the deadline frees the seat and gives the authorization back.
+            #expect(try await api.call(.post, "/bookings/\(booking.id)/cancel", as: try await api.candidate(candidate)).status == .ok)
+            let again = try await api.book(session, candidate: candidate).decode(BookingView.self)
+            #expect(again.authorizationId == authorizationId)
+        }
+    }
+
+    @Test func aPaidSessionHoldsTheSeatUntilPaymentOrExpiry() async throws {
+        try await withAPI { api in
+            let session = try await api.publicSession(exam: try await api.exam(), capacity: 1, price: #"{"amount":120,"currency":"EUR"}"#)
+            let (payer, late) = (candidateId(), candidateId())
+            let held = try await api.book(session, candidate: payer).decode(BookingView.self)
+            #expect(held.status == .awaitingPayment)
+            #expect(held.paymentExpiresAt != nil)
+            #expect(try outbox.exchange(of: "payment.requested", mentioning: held.id) == ["examhall.outbound"])
+            #expect(try await api.book(session, candidate: late).problem == "session-full")
+
+            // Wrong amount: dead-lettered with a reason, the seat stays held.
+            let wrong = PaymentCompleted(paymentId: "PAY-\(UUID())", bookingId: held.id, amount: 12, currency: "EUR")
+            guard case let .settled(outcomes) = await processor.handle([try .of(wrong)]), case let .deadLetter(reason) = outcomes.first else {
+                Issue.record("a wrong amount must be dead-lettered")
+                return
+            }
+            #expect(reason.contains("the session costs 120 EUR"))
+            let paid = PaymentCompleted(paymentId: "PAY-\(UUID())", bookingId: held.id, amount: 120, currency: "EUR")
+            #expect(await processor.handle([try .of(paid)]) == .settled([.ack]))
+            #expect(try await api.booking(held.id).status == .confirmed)
+            #expect(try outbox.events("booking.confirmed", mentioning: held.id).count == 1)
+        }
+    }
+
+    @Test func anUnpaidHoldExpiresAndTheSeatGoesToTheWaitlist() async throws {
+        try await withAPI { api in
+            let session = try await api.publicSession(exam: try await api.exam(), capacity: 1, price: #"{"amount":50,"currency":"EUR"}"#)
+            let (payer, waiting) = (candidateId(), candidateId())
+            let held = try await api.book(session, candidate: payer).decode(BookingView.self)
+            let queued = try await api.book(session, candidate: waiting, json: #"{"waitlist":true}"#).decode(BookingView.self)
+            #expect(queued.status == .waitlisted)
+
+            let later = try await ServiceHarness.environment(for: SessionsService.description, clock: { Date().addingTimeInterval(3600) })
+            #expect(try await ExpireHeldSeats.runOnce(later) >= 1)
+            #expect(try await api.booking(held.id).status == .expired)
+            #expect(try outbox.events("booking.expired", mentioning: held.id).count == 1)
+            // The next in line gets the seat, held for their own payment.
+            #expect(try await api.booking(queued.id).status == .awaitingPayment)
+            #expect(try outbox.events("payment.requested", mentioning: queued.id).count == 1)
+
+            let tooLate = PaymentCompleted(paymentId: "PAY-\(UUID())", bookingId: held.id, amount: 50, currency: "EUR")
+            guard case let .settled(outcomes) = await processor.handle([try .of(tooLate)]), case let .deadLetter(reason) = outcomes.first else {
+                Issue.record("a late payment must be dead-lettered for a refund")
+                return
+            }
+            #expect(reason.contains("is expired"))
+        }
+    }
+
+    @Test func candidatesSeeAndChangeOnlyTheirOwnBookings() async throws {
+        try await withAPI { api in
+            let session = try await api.publicSession(exam: try await api.exam())
+            let (owner, other) = (candidateId(), candidateId())
+            let booking = try await api.book(session, candidate: owner).decode(BookingView.self)
+            let peek = try await api.call(.get, "/bookings/\(booking.id)", as: try await api.candidate(other))
+            #expect(peek.status == .notFound)
+            let cancel = try await api.call(.post, "/bookings/\(booking.id)/cancel", as: try await api.candidate(other))
+            #expect(cancel.status == .notFound)
+            let list = try await api.call(.get, "/bookings", as: try await api.candidate(other)).decode(Page<BookingView>.self)
+            #expect(list.items.isEmpty)
+            let own = try await api.call(.get, "/bookings", as: try await api.candidate(owner)).decode(Page<BookingView>.self)
+            #expect(own.items.map(\.id) == [booking.id])
+            let forOther = try await api.call(.post, "/sessions/\(session)/bookings", as: try await api.candidate(other), json: #"{"candidateId":"\#(owner)"}"#)
+            #expect(forOther.status == .forbidden)
+        }
+    }
+
+    @Test func afterTheCancellationDeadlineOnlyACSRCancels() async throws {
+        try await withAPI { api in
+            // Starts in 30 hours: the deadline (a day before) is 6 hours away.
+            let session = try await api.publicSession(exam: try await api.exam(), start: Date().addingTimeInterval(30 * 3600))
+            let candidate = candidateId()
+            let booking = try await api.book(session, candidate: candidate).decode(BookingView.self)
+            let later = try await ServiceHarness.environment(for: SessionsService.description, clock: { Date().addingTimeInterval(8 * 3600) })
+            let lateApplication = ServiceRunner.makeApplication(environment: later, components: SessionsService.components(later), checks: [])
+            try await lateApplication.test(.router) { client in
+                let lateApi = SessionsTestClient(client: client, environment: later)
+                let refused = try await lateApi.call(.post, "/bookings/\(booking.id)/cancel", as: try await lateApi.candidate(candidate))
+                #expect(refused.status == .conflict)
+                #expect(refused.problem == "cancellation-deadline-passed")
+                let late = try await lateApi.book(session, candidate: candidateId())
+                #expect(late.problem == "booking-deadline-passed")
+                let byStaff = try await lateApi.call(.post, "/bookings/\(booking.id)/cancel", as: try await lateApi.csr(), json: #"{"reason":"illness"}"#)
+                #expect(byStaff.status == .ok)
+                #expect(try byStaff.decode(BookingView.self).status == .cancelled)
+            }
+            let cancelled = try outbox.events("booking.cancelled", mentioning: booking.id)
+            #expect(cancelled.first?["reason"] as? String == "illness")
+            #expect(cancelled.first?["actor"] as? String == "csr")
+        }
+    }
+
+    @Test func transfersMoveTheSeatAndKeepTheAuthorization() async throws {
+        try await withAPI { api in
+            let exam = try await api.exam()
+            let from = try await api.publicSession(exam: exam, authorizationRequired: true)
+            let to = try await api.publicSession(exam: exam, capacity: 1, authorizationRequired: true)
+            let candidate = candidateId()
+            let authorizationId = try await openAuthorization(candidate: candidate, exam: exam)
+            let booking = try await api.book(from, candidate: candidate).decode(BookingView.self)
+
+            let moved = try await api.call(.post, "/bookings/\(booking.id)/transfer", as: try await api.csr(), json: #"{"sessionId":"\#(to)"}"#)
+            #expect(moved.status == .ok)
+            let view = try moved.decode(BookingView.self)
+            #expect(view.sessionId == to)
+            #expect(view.authorizationId == authorizationId)
+            #expect(try await api.session(from).occupancy?.seatsBooked == 0)
+            #expect(try await api.session(to).occupancy?.seatsBooked == 1)
+            let event = try outbox.events("booking.transferred", mentioning: booking.id).first
+            #expect(event?["fromSessionId"] as? String == from)
+
+            // The candidate reschedules back themself; the full session refuses a second transfer in.
+            let back = try await api.call(.post, "/bookings/\(booking.id)/transfer", as: try await api.candidate(candidate), json: #"{"sessionId":"\#(from)"}"#)
+            #expect(back.status == .ok)
+            let other = candidateId()
+            _ = try await openAuthorization(candidate: other, exam: exam)
+            _ = try await api.book(to, candidate: other)
+            let into = try await api.call(.post, "/bookings/\(booking.id)/transfer", as: try await api.csr(), json: #"{"sessionId":"\#(to)"}"#)
+            #expect(into.problem == "session-full")
+        }
+    }
+
+    @Test func aCSRAssignsOpenAuthorizationsToAPrivateCommonSession() async throws {
+        try await withAPI { api in
+            let (cloud, data) = (try await api.exam(), try await api.exam())
+            let session = try await api.privateSession(kind: .common, exams: [cloud], price: #"{"amount":200,"currency":"EUR"}"#)
+            let (first, second) = (candidateId(), candidateId())
+            let cloudAuthorization = try await openAuthorization(candidate: first, exam: cloud)
+            let dataAuthorization = try await openAuthorization(candidate: second, exam: data)
+            let csr = try await api.csr()
+            for (candidate, authorization, exam) in [(first, cloudAuthorization, cloud), (second, dataAuthorization, data)] {
+                let reply = try await api.call(.post, "/sessions/\(session)/bookings", as: csr, json: #"{"authorizationId":"\#(authorization)"}"#)
+                #expect(reply.status == .created, "\(String(decoding: reply.body, as: UTF8.self))")
+                let booking = try reply.decode(BookingView.self)
+                #expect(booking.candidateId == candidate)
+                #expect(booking.examCode == exam)
+                #expect(booking.authorizationId == authorization)
+            }
+            // Used once, an authorization is no longer Open.
+            let reuse = try await api.call(.post, "/sessions/\(session)/bookings", as: csr, json: #"{"authorizationId":"\#(cloudAuthorization)"}"#)
+            #expect(reuse.problem == "authorization-not-open")
+            // Candidates cannot book private sessions; a paid private session takes no one without an authorization.
+            #expect(try await api.book(session, candidate: candidateId()).problem == "session-private")
+            let unpaid = try await api.call(.post, "/sessions/\(session)/bookings", as: csr, json: #"{"candidateId":"\#(first)","examCode":"\#(data)"}"#)
+            #expect(unpaid.problem == "session-not-free")
+
+            let individual = try await api.privateSession(kind: .individual, exams: [cloud])
+            let third = candidateId()
+            let wrongExam = try await openAuthorization(candidate: third, exam: data)
+            let mismatch = try await api.call(.post, "/sessions/\(individual)/bookings", as: csr, json: #"{"authorizationId":"\#(wrongExam)"}"#)
+            #expect(mismatch.problem == "exam-mismatch")
+        }
+    }
+
+    @Test func theOwnersRejectionCancelsTheBookingAndFreesTheSeat() async throws {
+        try await withAPI { api in
+            let exam = try await api.exam()
+            let session = try await api.publicSession(exam: exam, capacity: 1, authorizationRequired: true)
+            let candidate = candidateId()
+            let authorizationId = try await openAuthorization(candidate: candidate, exam: exam)
+            let booking = try await api.book(session, candidate: candidate).decode(BookingView.self)
+            let rejection = AuthorizationAssignmentRejected(
+                authorizationId: authorizationId, candidateId: candidate, examCode: exam, bookingId: booking.id, sessionId: session,
+                reason: "the authorization is inactive", status: .inactive
+            )
+            #expect(await processor.handle([try .of(rejection, exchange: .events)]) == .settled([.ack]))
+            let rejected = try await api.booking(booking.id)
+            #expect(rejected.status == .rejected)
+            #expect(try await api.session(session).occupancy?.seatsLeft == 1)
+            let told = try outbox.events("booking.rejected", mentioning: booking.id)
+            #expect(told.count == 1)
+            #expect((told.first?["candidate"] as? [String: Any])?["email"] as? String != nil)
+            // The projection now knows the authorization is gone.
+            #expect(try await api.book(session, candidate: candidate).problem == "authorization-required")
+        }
+    }
+
+    @Test func aRefundCancelsTheBookingThatUsedTheAuthorization() async throws {
+        try await withAPI { api in
+            let exam = try await api.exam()
+            let session = try await api.publicSession(exam: exam, authorizationRequired: true)
+            let candidate = candidateId()
+            let authorizationId = try await openAuthorization(candidate: candidate, exam: exam)
+            let booking = try await api.book(session, candidate: candidate).decode(BookingView.self)
+            let refunded = AuthorizationInactivated(
+                ref: AuthorizationRef(authorizationId: authorizationId, purchaseId: "P-\(authorizationId)", candidateId: candidate, examCode: exam),
+                reason: .refunded, detail: "refunded", previousStatus: .assigned, bookingId: booking.id
+            )
+            #expect(await processor.handle([try .of(refunded, exchange: .events)]) == .settled([.ack]))
+            #expect(try await api.booking(booking.id).status == .cancelled)
+            #expect(try outbox.events("booking.cancelled", mentioning: booking.id).first?["reason"] as? String == "authorization refunded")
+        }
+    }
+
+    @Test func cancellingASessionCancelsEveryBooking() async throws {
+        try await withAPI { api in
+            let session = try await api.publicSession(exam: try await api.exam(), capacity: 1)
+            let seat = try await api.book(session, candidate: candidateId()).decode(BookingView.self)
+            let waiting = try await api.book(session, candidate: candidateId(), json: #"{"waitlist":true}"#).decode(BookingView.self)
+            let reply = try await api.call(.post, "/sessions/\(session)/cancel", as: try await api.csr(), json: #"{"reason":"room flooded"}"#)
+            #expect(reply.status == .ok)
+            #expect(try await api.booking(seat.id).status == .cancelled)
+            #expect(try await api.booking(waiting.id).status == .cancelled)
+            #expect(try outbox.events("session.cancelled", mentioning: session).first?["reason"] as? String == "room flooded")
+            #expect(try outbox.events("booking.cancelled", mentioning: seat.id).count == 1)
+            let again = try await api.call(.post, "/sessions/\(session)/cancel", as: try await api.csr())
+            #expect(again.problem == "session-cancelled")
+            #expect(try await api.book(session, candidate: candidateId()).problem == "session-cancelled")
+        }
+    }
+
+    @Test func movingABookedSessionTellsItsCandidates() async throws {
+        try await withAPI { api in
+            let start = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 5 * 86_400).rounded())
+            let session = try await api.publicSession(exam: try await api.exam(), capacity: 3, start: start)
+            _ = try await api.book(session, candidate: candidateId())
+            _ = try await api.book(session, candidate: candidateId())
+            let newStart = start + 3600
+            let moved = try await api.call(.patch, "/sessions/\(session)", as: try await api.csr(), json: """
+                {"availability":{"start":"\(Timestamp.format(newStart))","end":"\(Timestamp.format(newStart + 7200))"},"room":null}
+                """)
+            #expect(moved.status == .ok, "\(String(decoding: moved.body, as: UTF8.self))")
+            let view = try moved.decode(SessionView.self)
+            #expect(view.room == nil)
+            #expect(view.availability.start == newStart)
+            let updated = try outbox.events("session.updated", mentioning: session)
+            #expect(updated.count == 1)
+            #expect(updated.first?["previousStart"] as? String == Timestamp.format(start))
+            #expect(Set(updated.first?["changedFields"] as? [String] ?? []) == ["availability", "room"])
+
+            let shrink = try await api.call(.patch, "/sessions/\(session)", as: try await api.csr(), json: #"{"capacity":1}"#)
+            #expect(shrink.problem == "capacity-below-bookings")
+            let otherExam = try await api.call(.patch, "/sessions/\(session)", as: try await api.csr(), json: #"{"examCodes":["\#(try await api.exam())"]}"#)
+            #expect(otherExam.problem == "session-has-bookings")
+        }
+    }
+
+    @Test func proctorsAreNeverOnTwoOverlappingSessionsAndTheCalendarShowsStaffing() async throws {
+        try await withAPI { api in
+            let exam = try await api.exam()
+            let start = Date().addingTimeInterval(10 * 86_400)
+            let location = try await api.location(timeZone: "America/New_York")
+            let morning = try await api.publicSession(exam: exam, capacity: 40, start: start, location: location)
+            let overlapping = try await api.publicSession(exam: exam, start: start + 3600, location: location)
+            let afterwards = try await api.publicSession(exam: exam, start: start + 7200, location: location)
+            let csr = try await api.csr()
+            let proctor = try await api.call(.post, "/proctors", as: csr, json: #"{"name":"Pat Proctor","email":"pat-\#(UUID().uuidString.prefix(6))@example.org"}"#)
+            #expect(proctor.status == .created)
+            let proctorId = try #require(proctor.json["id"] as? String)
+
+            #expect(try await api.call(.put, "/sessions/\(morning)/proctors/\(proctorId)", as: csr).status == .ok)
+            let clash = try await api.call(.put, "/sessions/\(overlapping)/proctors/\(proctorId)", as: csr)
+            #expect(clash.status == .conflict)
+            #expect(clash.problem == "proctor-overlap")
+            #expect((clash.json["detail"] as? String)?.contains(morning) == true)
+            // Back to back is not an overlap.
+            #expect(try await api.call(.put, "/sessions/\(afterwards)/proctors/\(proctorId)", as: csr).status == .ok)
+
+            for _ in 0..<17 { _ = try await api.book(morning, candidate: candidateId()) }
+            let from = Timestamp.format(start - 3600), to = Timestamp.format(start + 86_400)
+            let calendar = try await api.call(.get, "/calendar?from=\(from)&to=\(to)&locationId=\(location)", as: csr).decode(CalendarView.self)
+            let entry = try #require(calendar.sessions.first { $0.sessionId == morning })
+            #expect(entry.occupancy.seatsBooked == 17)
+            #expect(entry.occupancy.seatsLeft == 23)
+            #expect(entry.occupancy.proctorsRequired == 2)
+            #expect(entry.occupancy.proctorsAssigned == 1)
+            #expect(entry.occupancy.understaffed)
+            #expect(entry.time.timeZone == "America/New_York")
+            #expect(entry.time.localStart == LocalTime.format(start, timeZone: "America/New_York"))
+            #expect(calendar.sessions.map(\.sessionId) == [morning, overlapping, afterwards])
+            #expect(calendar.understaffed == 1)
+
+            // Off the morning session, the proctor still collides with the afternoon one.
+            #expect(try await api.call(.delete, "/sessions/\(morning)/proctors/\(proctorId)", as: csr).status == .ok)
+            let stillBusy = try await api.call(.put, "/sessions/\(overlapping)/proctors/\(proctorId)", as: csr)
+            #expect(stillBusy.problem == "proctor-overlap")
+            #expect((stillBusy.json["detail"] as? String)?.contains(afterwards) == true)
+            #expect(try await api.call(.delete, "/sessions/\(afterwards)/proctors/\(proctorId)", as: csr).status == .ok)
+            #expect(try await api.call(.put, "/sessions/\(overlapping)/proctors/\(proctorId)", as: csr).status == .ok)
+            let candidateCalendar = try await api.call(.get, "/calendar", as: try await api.candidate("c"))
+            #expect(candidateCalendar.status == .forbidden)
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import ExamHallModels
+import Foundation
+@testable import SessionsService
+import Testing
+
+/// The public/private option matrix, session time rules, staffing and local times.
+struct SessionRulesTests {
+    static let start = Date(timeIntervalSince1970: 1_900_000_000)
+
+    static func draft(selfEnrollment: Bool = true, privateKind: PrivateKind? = nil, examCodes: [String] = ["CLOUD-101"]) -> SessionDraft {
+        SessionDraft(
+            locationId: UUID(), name: "Morning", examCodes: examCodes, room: "B12", additionalInstructions: nil, instructions: "Bring ID",
+            deliveryPreference: "in-person", availability: .init(start: start, end: start + 7200), selfEnrollment: selfEnrollment,
+            privateKind: privateKind, bookingDeadline: selfEnrollment ? start - 86_400 : nil,
+            cancellationDeadline: selfEnrollment ? start - 172_800 : nil, capacity: selfEnrollment ? 20 : nil,
+            authorizationRequired: selfEnrollment ? true : nil, price: nil, candidatesPerProctor: nil
+        )
+    }
+
+    func failures(_ draft: SessionDraft) -> [String] {
+        do { _ = try SessionRules.settings(of: draft); return [] } catch { return error.issues.map(\.field) }
+    }
+
+    @Test func aPublicSessionKeepsItsOptions() throws {
+        let settings = try SessionRules.settings(of: Self.draft())
+        #expect(settings.enrollment == .selfEnrollment(PublicSettings(
+            bookingDeadline: Self.start - 86_400, cancellationDeadline: Self.start - 172_800, capacity: 20, authorizationRequired: true
+        )))
+        #expect(settings.candidatesPerProctor == 16)
+    }
+
+    @Test func publicOptionsOnAPrivateSessionAreRefusedOneByOne() {
+        for field in ["bookingDeadline", "cancellationDeadline", "capacity", "authorizationRequired"] {
+            var draft = Self.draft(selfEnrollment: false, privateKind: .individual)
+            switch field {
+            case "bookingDeadline": draft.bookingDeadline = Self.start - 10
+            case "cancellationDeadline": draft.cancellationDeadline = Self.start - 10
+            case "capacity": draft.capacity = 5
+            default: draft.authorizationRequired = false
+            }
+            #expect(failures(draft) == [field], "\(field)")
+        }
+        #expect(failures(Self.draft(selfEnrollment: false, privateKind: .individual)) == [])
+    }
+
+    @Test func theKindOfSessionDecidesHowManyExams() {
+        #expect(failures(Self.draft(examCodes: ["A-1", "B-2"])) == ["examCodes"])
+        #expect(failures(Self.draft(selfEnrollment: false, privateKind: .individual, examCodes: ["A-1", "B-2"])) == ["examCodes"])
+        #expect(failures(Self.draft(selfEnrollment: false, privateKind: .common, examCodes: ["A-1", "B-2"])) == [])
+        #expect(failures(Self.draft(selfEnrollment: false, privateKind: nil)) == ["privateKind"])
+        #expect(failures(Self.draft(selfEnrollment: true, privateKind: .common)) == ["privateKind"])
+    }
+
+    @Test func timesMustBeInOrder() {
+        var draft = Self.draft()
+        draft.availability.end = draft.availability.start
+        draft.bookingDeadline = Self.start + 60
+        draft.cancellationDeadline = Self.start + 60
+        #expect(Set(failures(draft)) == ["availability.end", "bookingDeadline", "cancellationDeadline"])
+        var noCapacity = Self.draft()
+        noCapacity.capacity = nil
+        #expect(failures(noCapacity) == ["capacity"])
+        var free = Self.draft()
+        free.price = Money(amount: 0, currency: "EUR")
+        #expect(failures(free) == ["price.amount"])
+    }
+
+    @Test func deadlinesDefaultToTheStart() throws {
+        var draft = Self.draft()
+        draft.bookingDeadline = nil
+        draft.cancellationDeadline = nil
+        let settings = try SessionRules.settings(of: draft)
+        #expect(settings.enrollment == .selfEnrollment(PublicSettings(bookingDeadline: Self.start, cancellationDeadline: Self.start, capacity: 20, authorizationRequired: true)))
+    }
+
+    @Test func requiredProctorsRoundUpFromTheFirstCandidate() {
+        #expect(StaffingRules.requiredProctors(confirmed: 0, candidatesPerProctor: 16) == 0)
+        #expect(StaffingRules.requiredProctors(confirmed: 1, candidatesPerProctor: 16) == 1)
+        #expect(StaffingRules.requiredProctors(confirmed: 16, candidatesPerProctor: 16) == 1)
+        #expect(StaffingRules.requiredProctors(confirmed: 17, candidatesPerProctor: 16) == 2)
+        #expect(StaffingRules.requiredProctors(confirmed: 50, candidatesPerProctor: 1) == 50)
+    }
+
+    @Test func sessionsOverlapOnlyWhenTheyShareTime() {
+        let nine = Self.start, ten = Self.start + 3600, eleven = Self.start + 7200
+        #expect(StaffingRules.overlaps((nine, eleven), (ten, eleven + 3600)))
+        #expect(!StaffingRules.overlaps((nine, ten), (ten, eleven)))
+        #expect(StaffingRules.overlaps((nine, eleven + 3600), (ten, eleven)))
+    }
+
+    @Test func localTimesFollowDaylightSavingChanges() throws {
+        // Europe/Paris springs forward on 2027-03-28 at 02:00 (+01:00 → +02:00): a session from 01:30 UTC+1
+        // (00:30Z) to 04:00 UTC+2 (02:00Z) shows both offsets, and lasts 1.5 h, not 2.5 h.
+        let start = try #require(Timestamp.parse("2027-03-28T00:30:00Z"))
+        let end = try #require(Timestamp.parse("2027-03-28T02:00:00Z"))
+        #expect(LocalTime.format(start, timeZone: "Europe/Paris") == "2027-03-28T01:30:00+01:00")
+        #expect(LocalTime.format(end, timeZone: "Europe/Paris") == "2027-03-28T04:00:00+02:00")
+        // Falling back in New York on 2027-11-07: 01:30 happens twice, told apart by the offset.
+        let first = try #require(Timestamp.parse("2027-11-07T05:30:00Z"))
+        let second = try #require(Timestamp.parse("2027-11-07T06:30:00Z"))
+        #expect(LocalTime.format(first, timeZone: "America/New_York") == "2027-11-07T01:30:00-04:00")
+        #expect(LocalTime.format(second, timeZone: "America/New_York") == "2027-11-07T01:30:00-05:00")
+        #expect(LocalTime.format(start, timeZone: "Asia/Kolkata") == "2027-03-28T06:00:00+05:30")
+    }
+
+    @Test func aSessionWithBookingsKeepsWhatBookingsWereMadeUnder() {
+        let session = BookingRulesTests.session()
+        var draft = SessionRules.draft(of: session)
+        #expect(SessionRules.frozenOnceBooked(current: session, draft: draft) == nil)
+        draft.name = "Renamed"
+        draft.capacity = 40
+        #expect(SessionRules.frozenOnceBooked(current: session, draft: draft) == nil)
+        draft.examCodes = ["DATA-201"]
+        #expect(SessionRules.frozenOnceBooked(current: session, draft: draft) == "examCodes")
+    }
+}
