@@ -75,6 +75,20 @@ public final class ServiceProcess: @unchecked Sendable {
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 
+    /// Any request with an optional bearer token and JSON body: status and body.
+    public func send(_ method: String, _ path: String, token: String? = nil, json: String? = nil, timeout: TimeInterval = 60) async throws -> (status: Int, body: Data) {
+        var request = URLRequest(url: URL(string: path, relativeTo: baseURL)!)
+        request.httpMethod = method
+        request.timeoutInterval = timeout
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let json {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(json.utf8)
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
     /// kill -9: no shutdown code runs, as in a crash.
     public func kill() {
         guard let process, process.isRunning else { return }

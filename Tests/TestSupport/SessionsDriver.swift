@@ -1,0 +1,82 @@
+import ExamHallModels
+import ExamHallServiceKit
+import Foundation
+
+/// Drives running `examhall-sessions` processes over HTTP as a CSR and as candidates, for end-to-end tests.
+public struct SessionsDriver: Sendable {
+    public let replicas: [ServiceProcess]
+    private let tokens: TokenAuthority
+
+    public init(_ replicas: [ServiceProcess]) async throws {
+        self.replicas = replicas
+        let secret = try TestStack.environment(for: "sessions")["EXAMHALL_JWT_SECRET"] ?? ServiceConfiguration.localJWTSecret
+        tokens = await TokenAuthority(secret: secret)
+    }
+
+    public struct Reply: Sendable {
+        public let status: Int
+        public let body: Data
+        public var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
+        public var id: String? { json["id"] as? String }
+        public var problem: String? { (json["type"] as? String).map { String($0.split(separator: "/").last ?? "") } }
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    public func token(_ role: Role, _ subject: String) async throws -> String {
+        try await tokens.sign(Principal(
+            subject: subject, role: role, name: "Candidate \(subject)", email: "\(subject)@example.org", language: "en", timeZone: "Europe/Paris"
+        ), validFor: 3600)
+    }
+
+    /// Sends through replica `replica` (round robin by the caller's index).
+    public func call(_ method: String, _ path: String, as token: String, json: String? = nil, replica: Int = 0) async throws -> Reply {
+        let (status, body) = try await replicas[replica % replicas.count].send(method, path, token: token, json: json)
+        return Reply(status: status, body: body)
+    }
+
+    public func asCSR(_ method: String, _ path: String, json: String? = nil) async throws -> Reply {
+        try await call(method, path, as: try await token(.csr, "csr-e2e"), json: json)
+    }
+
+    /// A new exam code in the catalog.
+    public func exam() async throws -> String {
+        let code = "E2E-\(UUID().uuidString.prefix(8))"
+        let reply = try await asCSR("POST", "/exams", json: #"{"code":"\#(code)","title":"Exam \#(code)","durationMinutes":60}"#)
+        guard reply.status == 201 else { throw TestStack.Failure(description: "creating exam: \(reply.status) \(reply.text)") }
+        return code
+    }
+
+    public func location() async throws -> String {
+        let reply = try await asCSR("POST", "/locations", json: #"{"name":"Lyon","address":"2 place Bellecour","timeZone":"Europe/Paris"}"#)
+        guard reply.status == 201, let id = reply.id else { throw TestStack.Failure(description: "creating location: \(reply.status) \(reply.text)") }
+        return id
+    }
+
+    /// A public session starting in three days, bookable until two days before.
+    public func publicSession(exam: String, capacity: Int, authorizationRequired: Bool = false) async throws -> String {
+        let start = Date().addingTimeInterval(3 * 86_400)
+        let reply = try await asCSR("POST", "/sessions", json: """
+            {"locationId":"\(try await location())","name":"Session \(exam)","examCodes":["\(exam)"],"instructions":"Arrive 15 minutes early",
+             "availability":{"start":"\(Timestamp.format(start))","end":"\(Timestamp.format(start + 7200))"},"selfEnrollment":true,
+             "bookingDeadline":"\(Timestamp.format(start - 86_400))","cancellationDeadline":"\(Timestamp.format(start - 86_400))",
+             "capacity":\(capacity),"authorizationRequired":\(authorizationRequired)}
+            """)
+        guard reply.status == 201, let id = reply.id else { throw TestStack.Failure(description: "creating session: \(reply.status) \(reply.text)") }
+        return id
+    }
+
+    public func privateCommonSession(exams: [String]) async throws -> String {
+        let start = Date().addingTimeInterval(3 * 86_400)
+        let codes = exams.map { "\"\($0)\"" }.joined(separator: ",")
+        let reply = try await asCSR("POST", "/sessions", json: """
+            {"locationId":"\(try await location())","name":"Private common","examCodes":[\(codes)],"selfEnrollment":false,"privateKind":"common",
+             "availability":{"start":"\(Timestamp.format(start))","end":"\(Timestamp.format(start + 7200))"}}
+            """)
+        guard reply.status == 201, let id = reply.id else { throw TestStack.Failure(description: "creating session: \(reply.status) \(reply.text)") }
+        return id
+    }
+
+    public func book(_ sessionId: String, candidate: String, json: String? = nil, replica: Int = 0) async throws -> Reply {
+        try await call("POST", "/sessions/\(sessionId)/bookings", as: try await token(.candidate, candidate), json: json, replica: replica)
+    }
+}
