@@ -106,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "ExamHallBench",
             dependencies: [
-                "ExamHallModels", "ExamHallMessaging", "ExamHallStorage",
+                "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/examhall-bench"

@@ -52,20 +52,24 @@ struct BookingStore {
         try connection.query("SELECT \(Self.bookingColumns) FROM bookings WHERE id = $1 FOR UPDATE", [id]).first.map(Self.decode)
     }
 
-    func hasActiveBooking(candidateId: String, examCode: String, excluding: UUID? = nil) throws -> Bool {
-        try connection.query(
+    /// What a booking decision needs to know about the candidate, in one round trip.
+    func facts(candidateId: String, examCode: String, sessionId: UUID, withOpenAuthorization: Bool) throws -> BookingRules.CandidateFacts {
+        let row = try connection.query(
             """
-            SELECT EXISTS (SELECT 1 FROM bookings WHERE candidate_id = $1 AND exam_code = $2
-                AND status IN ('confirmed', 'awaiting-payment') AND ($3::uuid IS NULL OR id <> $3)) AS found
-            """, [candidateId, examCode, excluding]
-        )[0].decode("found")
-    }
-
-    func isWaitlisted(candidateId: String, sessionId: UUID) throws -> Bool {
-        try connection.query(
-            "SELECT EXISTS (SELECT 1 FROM bookings WHERE candidate_id = $1 AND session_id = $2 AND status = 'waitlisted') AS found",
-            [candidateId, sessionId]
-        )[0].decode("found")
+            SELECT EXISTS (SELECT 1 FROM bookings WHERE candidate_id = $1 AND exam_code = $2 AND status IN ('confirmed', 'awaiting-payment')) AS active,
+                   EXISTS (SELECT 1 FROM bookings WHERE candidate_id = $1 AND session_id = $3 AND status = 'waitlisted') AS waitlisted,
+                   a.id, a.purchase_id, a.candidate_id, a.exam_code, a.status, a.booking_id
+            FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+                SELECT \(Self.authorizationColumns) FROM authorizations
+                WHERE $4 AND candidate_id = $1 AND exam_code = $2 AND status = 'open' ORDER BY updated_at, id LIMIT 1
+            ) AS a ON true
+            """, [candidateId, examCode, sessionId, withOpenAuthorization]
+        )[0]
+        let hasAuthorization = try row.decode("id", as: UUID?.self) != nil
+        return BookingRules.CandidateFacts(
+            hasActiveBookingForExam: try row.decode("active"), isWaitlistedHere: try row.decode("waitlisted"),
+            openAuthorization: hasAuthorization ? try Self.decodeAuthorization(row) : nil
+        )
     }
 
     /// The next waitlist entries of a session, in line order, locked.
@@ -154,16 +158,6 @@ struct BookingStore {
         try connection.query("SELECT \(Self.authorizationColumns) FROM authorizations WHERE id = $1", [id]).first.map(Self.decodeAuthorization)
     }
 
-    /// The candidate's oldest Open authorization for the exam (oldest first, so the one bought first is used first).
-    func openAuthorization(candidateId: String, examCode: String) throws -> ProjectedAuthorization? {
-        try connection.query(
-            """
-            SELECT \(Self.authorizationColumns) FROM authorizations WHERE candidate_id = $1 AND exam_code = $2 AND status = 'open'
-            ORDER BY updated_at, id LIMIT 1
-            """, [candidateId, examCode]
-        ).first.map(Self.decodeAuthorization)
-    }
-
     /// Claims an Open authorization for a booking; false when another booking got it first.
     func claim(authorizationId: UUID, for bookingId: UUID, at now: Date) throws -> Bool {
         try connection.execute(
@@ -213,6 +207,8 @@ struct BookingStore {
             ON CONFLICT (external_id) DO \(replace ? """
                 UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, language = EXCLUDED.language,
                 time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at
+                WHERE (candidates.name, candidates.email, candidates.language, candidates.time_zone)
+                    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.email, EXCLUDED.language, EXCLUDED.time_zone)
                 """ : "NOTHING")
             """, [id, contact.name, contact.email, contact.language, contact.timeZone, now]
         )

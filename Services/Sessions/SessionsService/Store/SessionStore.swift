@@ -89,6 +89,17 @@ struct SessionStore {
         try connection.execute("UPDATE sessions SET seats_taken = seats_taken + $2 WHERE id = $1", [sessionId, delta])
     }
 
+    /// Takes one seat if the session is scheduled and not full: the same conditional update that makes
+    /// overbooking impossible however many replicas run it at once. False when no seat was taken.
+    func takeSeat(_ sessionId: UUID) throws -> Bool {
+        try connection.execute(
+            """
+            UPDATE sessions SET seats_taken = seats_taken + 1
+            WHERE id = $1 AND status = 'scheduled' AND (capacity IS NULL OR seats_taken < capacity)
+            """, [sessionId]
+        ).affectedRows == 1
+    }
+
     func find(_ id: UUID) throws -> Session? {
         try connection.query("SELECT \(Self.sessionColumns) FROM sessions s JOIN locations l ON l.id = s.location_id WHERE s.id = $1", [id])
             .first.map(Self.decodeSession)

@@ -42,8 +42,12 @@ struct BookingWorkflow {
         var contact: CandidateContact?
     }
 
+    /// Books a seat. Decided first from an unlocked read of the session, and the seat taken with one
+    /// conditional update, so the session row stays locked only for the few statements after it; when
+    /// that update finds no seat (full, or changed meanwhile) the decision is made again under the lock,
+    /// which is what turns "full" into the waitlist.
     func book(_ command: BookCommand) throws -> Booking {
-        guard let session = try sessions.lock(command.sessionId) else { throw NotFound(what: "session \(Self.text(command.sessionId))") }
+        guard let snapshot = try sessions.find(command.sessionId) else { throw NotFound(what: "session \(Self.text(command.sessionId))") }
         var named: ProjectedAuthorization?
         if let id = command.authorizationId {
             guard let authorization = try bookings.authorization(id) else { throw NotFound(what: "authorization \(Self.text(id))") }
@@ -53,18 +57,36 @@ struct BookingWorkflow {
             requester: command.requester, candidateId: command.candidateId, examCode: command.examCode,
             authorization: named, joinWaitlistWhenFull: command.joinWaitlistWhenFull
         )
-        try BookingRules.requireOpenForBooking(session, requester: command.requester, now: now)
-        let exam = try BookingRules.examFor(request, in: session)
-        let facts = try candidateFacts(command.candidateId, exam: exam, session: session, lookUpAuthorization: named == nil)
+        try BookingRules.requireOpenForBooking(snapshot, requester: command.requester, now: now)
+        let exam = try BookingRules.examFor(request, in: snapshot)
+        let facts = try candidateFacts(command.candidateId, exam: exam, session: snapshot, lookUpAuthorization: named == nil)
         let contact = try contactFor(command.candidateId, given: command.contact)
-        let decision = try BookingRules.decide(request, session: session, exam: exam, facts: facts, now: now, paymentWindow: paymentWindow)
+        func decide(_ session: Session) throws -> BookingRules.Decision {
+            try BookingRules.decide(request, session: session, exam: exam, facts: facts, now: now, paymentWindow: paymentWindow)
+        }
+
+        var session = snapshot
+        var decision: BookingRules.Decision?
+        do {
+            decision = try decide(snapshot)
+        } catch BookingRefusal.sessionFull {
+            decision = nil
+        }
+        if case .waitlist = decision { decision = nil }
+        let seated = try decision != nil && sessions.takeSeat(snapshot.id)
+        if !seated {
+            guard let locked = try sessions.lock(snapshot.id) else { throw NotFound(what: "session \(Self.text(snapshot.id))") }
+            session = locked
+            decision = try decide(locked)
+            if case .waitlist = decision {} else { try sessions.adjustSeats(locked.id, by: 1) }
+        }
 
         var booking = Booking(
             id: UUID(), sessionId: session.id, candidateId: command.candidateId, examCode: exam, authorizationId: nil,
             status: .confirmed, waitlistPosition: nil, paymentExpiresAt: nil, paymentId: nil, endReason: nil,
             createdBy: Self.describe(command.requester), createdAt: now, updatedAt: now
         )
-        switch decision {
+        switch decision! {
         case let .confirm(authorization):
             if let authorization {
                 guard try bookings.claim(authorizationId: authorization.id, for: booking.id, at: now) else {
@@ -73,7 +95,6 @@ struct BookingWorkflow {
                 booking.authorizationId = authorization.id
             }
             booking = try insertHoldingUniqueness(booking)
-            try sessions.adjustSeats(session.id, by: 1)
             try outbox.publish(
                 BookingConfirmed(booking: booking.ref, session: session.snapshot, candidate: contact, confirmedAt: now, actor: command.requester.actor, fromWaitlist: false),
                 on: connection
@@ -82,7 +103,6 @@ struct BookingWorkflow {
             booking.status = .awaitingPayment
             booking.paymentExpiresAt = until
             booking = try insertHoldingUniqueness(booking)
-            try sessions.adjustSeats(session.id, by: 1)
             try requestPayment(for: booking, price: price)
         case .waitlist:
             booking.status = .waitlisted
@@ -107,11 +127,7 @@ struct BookingWorkflow {
 
     private func candidateFacts(_ candidateId: String, exam: String, session: Session, lookUpAuthorization: Bool) throws -> BookingRules.CandidateFacts {
         let needsAuthorization = session.publicSettings?.authorizationRequired == true
-        return BookingRules.CandidateFacts(
-            hasActiveBookingForExam: try bookings.hasActiveBooking(candidateId: candidateId, examCode: exam),
-            isWaitlistedHere: try bookings.isWaitlisted(candidateId: candidateId, sessionId: session.id),
-            openAuthorization: lookUpAuthorization && needsAuthorization ? try bookings.openAuthorization(candidateId: candidateId, examCode: exam) : nil
-        )
+        return try bookings.facts(candidateId: candidateId, examCode: exam, sessionId: session.id, withOpenAuthorization: lookUpAuthorization && needsAuthorization)
     }
 
     /// The contact data to tell the candidate with; what came with the request is remembered for later.
