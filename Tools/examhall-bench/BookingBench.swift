@@ -9,13 +9,16 @@ import FoundationNetworking
 
 /// Bookings under contention (many candidates, few sessions) through a running `examhall-sessions`,
 /// beside pgbench running the equivalent conditional seat update with as many clients, in the same run.
+/// Both load generators are C programs (wrk, pgbench), so neither side pays for a heavy client.
 struct Booking: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Concurrent POST /sessions/{id}/bookings against a running sessions service.")
 
     @Option(help: "Base URL of the sessions service") var url = "http://127.0.0.1:18281"
-    @Option(help: "Bookings in all") var bookings = 4000
-    @Option(help: "Sessions they share") var sessions = 4
-    @Option(help: "Concurrent clients, for ExamHall and for pgbench") var clients = 32
+    @Option(help: "Seconds the ExamHall measurement runs") var duration = 10
+    @Option(help: "Transactions of the raw pgbench baseline") var rawTransactions = 30_000
+    @Option(help: "Sessions the bookings share") var sessions = 4
+    @Option(help: "Concurrent clients (connections), for ExamHall and for pgbench") var clients = 32
+    @Option(help: "Distinct candidates prepared (more than can book in the duration)") var candidates = 40_000
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -28,29 +31,37 @@ struct Booking: AsyncParsableCommand {
         let csr = try await tokens.sign(Principal(subject: "bench-csr", role: .csr))
         let sessionIds = try await setUp(client: client, csr: csr, prefix: prefix)
 
-        // Candidate tokens are signed before the clock starts: signing is the front end's work, not ours.
-        var candidateTokens: [String] = []
-        for index in 0..<bookings {
-            candidateTokens.append(try await tokens.sign(Principal(
+        // Candidate tokens are signed before the clock starts: signing is the identity provider's work, not ours.
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("examhall-bench-\(prefix)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        var lines: [String] = []
+        for index in 0..<candidates {
+            let token = try await tokens.sign(Principal(
                 subject: "\(prefix)-\(index)", role: .candidate, name: "Bench \(index)", email: "bench\(index)@example.org", language: "en", timeZone: "UTC"
-            )))
+            ), validFor: 3600)
+            lines.append("\(sessionIds[index % sessionIds.count]) \(token)")
         }
-        let raw = try PgBench.conditionalSeatUpdate(url: databaseURL, transactions: bookings, rows: sessions, clients: clients)
-        let ours = try await measure(client: client, sessionIds: sessionIds, tokens: candidateTokens)
-        try verify(databaseURL: databaseURL, sessionIds: sessionIds)
+        try (lines.joined(separator: "\n") + "\n").write(to: work.appendingPathComponent("requests.txt"), atomically: true, encoding: .utf8)
+
+        let raw = try PgBench.conditionalSeatUpdate(url: databaseURL, transactions: rawTransactions, rows: sessions, clients: clients)
+        let ours = try Wrk.bookings(base: url, requests: work.appendingPathComponent("requests.txt"), directory: work, seconds: duration, clients: clients)
+        guard ours.failures == 0 else { throw ValidationError("\(ours.failures) booking requests failed (see the service's log)") }
+        try verify(databaseURL: databaseURL, sessionIds: sessionIds, accepted: ours.timing.count, inFlightAtTheEnd: clients)
 
         print(String(format: "raw PostgreSQL (pgbench, %d clients): conditional seat update on %d rows\n    %d in %.2f s = %.0f/s, p50 %.1f ms, p99 %.1f ms",
-                     clients, sessions, bookings, raw.seconds, raw.rate, raw.p50 * 1000, raw.p99 * 1000))
-        print(String(format: "ExamHall booking (%d clients over HTTP): POST /sessions/{id}/bookings on %d sessions\n    %d in %.2f s = %.0f/s, p50 %.1f ms, p99 %.1f ms",
-                     clients, sessions, bookings, ours.seconds, ours.rate, ours.p50 * 1000, ours.p99 * 1000))
+                     clients, sessions, raw.count, raw.seconds, raw.rate, raw.p50 * 1000, raw.p99 * 1000))
+        print(String(format: "ExamHall booking (wrk, %d connections): POST /sessions/{id}/bookings on %d sessions\n    %d in %.2f s = %.0f/s, p50 %.1f ms, p99 %.1f ms",
+                     clients, sessions, ours.timing.count, ours.timing.seconds, ours.timing.rate, ours.timing.p50 * 1000, ours.timing.p99 * 1000))
         print("")
         print("| scenario | bookings | clients | rate (/s) | p50 (ms) | p99 (ms) | ratio to raw |")
         print("|---|---|---|---|---|---|---|")
-        print(String(format: "| booking (HTTP, %d sessions) | %d | %d | %.0f | %.1f | %.1f | %.2f |", sessions, bookings, clients, ours.rate, ours.p50 * 1000, ours.p99 * 1000, ours.rate / raw.rate))
-        print(String(format: "| raw pgbench conditional seat update (%d rows) | %d | %d | %.0f | %.1f | %.1f | 1.00 |", sessions, bookings, clients, raw.rate, raw.p50 * 1000, raw.p99 * 1000))
+        print(String(format: "| booking (HTTP, %d sessions) | %d | %d | %.0f | %.1f | %.1f | %.2f |", sessions, ours.timing.count, clients,
+                     ours.timing.rate, ours.timing.p50 * 1000, ours.timing.p99 * 1000, ours.timing.rate / raw.rate))
+        print(String(format: "| raw pgbench conditional seat update (%d rows) | %d | %d | %.0f | %.1f | %.1f | 1.00 |", sessions, raw.count, clients, raw.rate, raw.p50 * 1000, raw.p99 * 1000))
     }
 
-    /// An exam, a location and `sessions` public sessions with exactly enough seats for every booking.
+    /// An exam, a location and `sessions` public sessions with more seats than anyone can book in the run.
     private func setUp(client: HTTPBench, csr: String, prefix: String) async throws -> [String] {
         let exam = "BENCH-\(prefix.suffix(6).uppercased())"
         _ = try await client.send("POST", "/exams", token: csr, json: #"{"code":"\#(exam)","title":"Benchmark","durationMinutes":60}"#)
@@ -59,9 +70,8 @@ struct Booking: AsyncParsableCommand {
         let start = Date().addingTimeInterval(30 * 86_400)
         var ids: [String] = []
         for index in 0..<sessions {
-            let capacity = bookings / sessions + (index < bookings % sessions ? 1 : 0)
             let reply = try await client.send("POST", "/sessions", token: csr, json: """
-                {"locationId":"\(locationId)","name":"Bench \(index)","examCodes":["\(exam)"],"selfEnrollment":true,"capacity":\(capacity),
+                {"locationId":"\(locationId)","name":"Bench \(index)","examCodes":["\(exam)"],"selfEnrollment":true,"capacity":\(candidates),
                  "availability":{"start":"\(Timestamp.format(start))","end":"\(Timestamp.format(start + 3600))"}}
                 """)
             guard let id = reply.json["id"] as? String else { throw ValidationError("creating a session failed: \(reply.text)") }
@@ -70,35 +80,86 @@ struct Booking: AsyncParsableCommand {
         return ids
     }
 
-    private func measure(client: HTTPBench, sessionIds: [String], tokens: [String]) async throws -> Timing {
-        let started = ContinuousClock.now
-        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for worker in 0..<clients {
-                group.addTask {
-                    var latencies: [Double] = []
-                    var index = worker
-                    while index < tokens.count {
-                        let begin = ContinuousClock.now
-                        let reply = try await client.send("POST", "/sessions/\(sessionIds[index % sessionIds.count])/bookings", token: tokens[index])
-                        guard reply.status == 201 else { throw ValidationError("booking \(index) failed: \(reply.status) \(reply.text)") }
-                        latencies.append((ContinuousClock.now - begin).seconds)
-                        index += clients
-                    }
-                    return latencies
-                }
-            }
-            return try await group.reduce(into: []) { $0 += $1 }
+    /// Every accepted booking is a confirmed seat and every seat a booking: the figure is only worth
+    /// reporting if the rules held. wrk stops counting with up to one request per connection in flight.
+    private func verify(databaseURL: String, sessionIds: [String], accepted: Int, inFlightAtTheEnd: Int) throws {
+        let database = try PGConnection.connect(url: databaseURL, schema: nil, applicationName: "examhall-bench")
+        let row = try database.query(
+            """
+            SELECT (SELECT count(*) FROM sessions.bookings WHERE session_id = ANY($1::uuid[]) AND status = 'confirmed') AS confirmed,
+                   (SELECT sum(seats_taken) FROM sessions.sessions WHERE id = ANY($1::uuid[])) AS seats
+            """, [sessionIds]
+        )[0]
+        let confirmed: Int = try row.decode("confirmed")
+        let seats: Int = try row.decode("seats")
+        guard seats == confirmed, (accepted...(accepted + inFlightAtTheEnd)).contains(confirmed) else {
+            throw ValidationError("wrk saw \(accepted) bookings accepted; the database has \(confirmed) confirmed and \(seats) seats taken")
         }
-        return Timing(count: tokens.count, seconds: (ContinuousClock.now - started).seconds, latencies: latencies)
+    }
+}
+
+/// wrk posting one booking per prepared candidate (`requests.txt`: "sessionId token" per line).
+enum Wrk {
+    struct Result {
+        let timing: Timing
+        let failures: Int
     }
 
-    /// Every seat taken exactly once: the benchmark is only worth reporting if the rules held.
-    private func verify(databaseURL: String, sessionIds: [String]) throws {
-        let database = try PGConnection.connect(url: databaseURL, schema: nil, applicationName: "examhall-bench")
-        let confirmed: Int = try database.query(
-            "SELECT count(*) AS n FROM sessions.bookings WHERE session_id = ANY($1::uuid[]) AND status = 'confirmed'", [sessionIds]
-        )[0].decode("n")
-        guard confirmed == bookings else { throw ValidationError("expected \(bookings) confirmed bookings, found \(confirmed)") }
+    static func bookings(base: String, requests: URL, directory: URL, seconds: Int, clients: Int) throws -> Result {
+        let threads = 2
+        let script = directory.appendingPathComponent("booking.lua")
+        try """
+        local lines = {}
+        local next_line = 0
+        local thread_count = 0
+        function setup(thread)
+          thread:set("first", thread_count)
+          thread_count = thread_count + 1
+        end
+        function init(args)
+          for line in io.lines("\(requests.path)") do lines[#lines + 1] = line end
+          next_line = first
+        end
+        function request()
+          local session, token = lines[(next_line % #lines) + 1]:match("(%S+) (%S+)")
+          next_line = next_line + \(threads)
+          return wrk.format("POST", "/sessions/" .. session .. "/bookings", {["Authorization"] = "Bearer " .. token}, nil)
+        end
+        """.write(to: script, atomically: true, encoding: .utf8)
+        let output = try run("wrk", ["-t", String(threads), "-c", String(clients), "-d", "\(seconds)s", "--latency", "-s", script.path, base])
+
+        // "  4123 requests in 10.00s, …", "Non-2xx or 3xx responses: 3", latency lines "     50%   12.34ms".
+        let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let summary = lines.first(where: { $0.contains(" requests in ") }),
+              let count = Int(summary.split(separator: " ").first ?? ""),
+              let elapsed = summary.components(separatedBy: " requests in ").last?.split(separator: "s").first.flatMap({ Double($0) }) else {
+            throw ValidationError("unexpected wrk output: \(output)")
+        }
+        let failures = lines.first { $0.hasPrefix("Non-2xx or 3xx responses:") }.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+        func percentile(_ label: String) -> Double {
+            guard let line = lines.first(where: { $0.hasPrefix(label) }), let value = line.split(separator: " ", omittingEmptySubsequences: true).last else { return 0 }
+            let text = String(value)
+            for (unit, scale) in [("ms", 0.001), ("us", 0.000_001), ("s", 1.0)] where text.hasSuffix(unit) {
+                return (Double(text.dropLast(unit.count)) ?? 0) * scale
+            }
+            return 0
+        }
+        let accepted = count - failures
+        return Result(timing: Timing(count: accepted, seconds: elapsed, latencies: [], fixedP50: percentile("50%"), fixedP99: percentile("99%")), failures: failures)
+    }
+
+    static func run(_ tool: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw ValidationError("\(tool) failed: \(text)") }
+        return text
     }
 }
 
@@ -106,10 +167,13 @@ struct Timing {
     let count: Int
     let seconds: Double
     let latencies: [Double]
+    /// Percentiles a load generator computed itself.
+    var fixedP50: Double?
+    var fixedP99: Double?
 
     var rate: Double { Double(count) / seconds }
-    var p50: Double { percentile(0.50) }
-    var p99: Double { percentile(0.99) }
+    var p50: Double { fixedP50 ?? percentile(0.50) }
+    var p99: Double { fixedP99 ?? percentile(0.99) }
 
     func percentile(_ p: Double) -> Double {
         let sorted = latencies.sorted()
@@ -146,12 +210,14 @@ struct HTTPBench: Sendable {
 /// pgbench running `UPDATE … SET taken = taken + 1 WHERE id = :id AND taken < capacity` on a few rows,
 /// one transaction each, with per-transaction latencies from its log.
 enum PgBench {
+    /// Runs a fixed number of transactions (`-t`): pgbench's `-T` relies on SIGALRM, which a child of a
+    /// Swift process may have blocked, and then never stops.
     static func conditionalSeatUpdate(url: String, transactions: Int, rows: Int, clients: Int) throws -> Timing {
         let setup = try PGConnection.connect(url: url, schema: nil, applicationName: "examhall-bench")
         let table = "bench_seats_\(UUID().uuidString.prefix(8).lowercased())"
         try setup.execute("CREATE TABLE public.\(table) (id integer PRIMARY KEY, capacity integer NOT NULL, taken integer NOT NULL DEFAULT 0)")
         defer { _ = try? setup.execute("DROP TABLE public.\(table)") }
-        try setup.execute("INSERT INTO public.\(table) (id, capacity) SELECT g, $1 FROM generate_series(1, $2) g", [transactions, rows])
+        try setup.execute("INSERT INTO public.\(table) (id, capacity) SELECT g, 100000000 FROM generate_series(1, $1) g", [rows])
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("examhall-pgbench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -162,31 +228,22 @@ enum PgBench {
         UPDATE public.\(table) SET taken = taken + 1 WHERE id = :id AND taken < capacity;
         """.write(to: script, atomically: true, encoding: .utf8)
 
+        let log = directory.appendingPathComponent("log")
         let perClient = max(1, transactions / clients)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["pgbench", "-n", "-f", script.path, "-c", String(clients), "-j", "2", "-t", String(perClient), "-l", "--log-prefix", directory.appendingPathComponent("log").path, url]
-        process.currentDirectoryURL = directory
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("pgbench failed: \(text)") }
+        let text = try Wrk.run("pgbench", ["-n", "-f", script.path, "-c", String(clients), "-j", "2", "-t", String(perClient), "-l", "--log-prefix", log.path, url])
 
         // Log lines: client_id transaction_no time_us script_no time_epoch time_us_part
         var latencies: [Double] = []
         for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasPrefix("log") {
-            let log = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
-            for line in log.split(separator: "\n") {
+            let contents = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+            for line in contents.split(separator: "\n") {
                 let fields = line.split(separator: " ")
                 if fields.count >= 3, let micros = Double(fields[2]) { latencies.append(micros / 1_000_000) }
             }
         }
-        let seconds = text.split(separator: "\n").first { $0.hasPrefix("tps = ") }
-            .flatMap { Double($0.dropFirst(6).split(separator: " ").first ?? "") }
-            .map { Double(perClient * clients) / $0 } ?? 0
-        return Timing(count: perClient * clients, seconds: seconds, latencies: latencies)
+        let processed = perClient * clients
+        let tps = text.split(separator: "\n").first { $0.hasPrefix("tps = ") }.flatMap { Double($0.dropFirst(6).split(separator: " ").first ?? "") }
+        guard let tps, tps > 0 else { throw ValidationError("unexpected pgbench output: \(text)") }
+        return Timing(count: processed, seconds: Double(processed) / tps, latencies: latencies)
     }
 }
