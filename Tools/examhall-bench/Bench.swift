@@ -21,10 +21,7 @@ struct Ingestion: AsyncParsableCommand {
     @Option(help: "Body size of the raw baseline messages and rows, in bytes") var payloadBytes = 600
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let amqpURL = environment["EXAMHALL_AMQP_URL"], let databaseURL = environment["EXAMHALL_DATABASE_URL"] else {
-            throw ValidationError("needs the admin environment: eval \"$(scripts/stack env admin)\"")
-        }
+        let (amqpURL, databaseURL) = (try adminSetting("EXAMHALL_AMQP_URL"), try adminSetting("EXAMHALL_DATABASE_URL"))
         let endpoint = try AMQPEndpoint(url: amqpURL)
 
         let broker = try RawBroker.measure(endpoint: endpoint, messages: events, payloadBytes: payloadBytes)
@@ -142,6 +139,14 @@ enum RawPostgres {
         }
         return (ContinuousClock.now - started).seconds
     }
+}
+
+/// A setting of the admin environment the benchmarks run with.
+func adminSetting(_ name: String) throws -> String {
+    guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
+        throw ValidationError("\(name) is not set: run with the admin environment, eval \"$(scripts/stack env admin)\"")
+    }
+    return value
 }
 
 extension Duration {

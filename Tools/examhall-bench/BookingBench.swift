@@ -21,10 +21,7 @@ struct Booking: AsyncParsableCommand {
     @Option(help: "Distinct candidates prepared (more than can book in the duration)") var candidates = 40_000
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let databaseURL = environment["EXAMHALL_DATABASE_URL"], let secret = environment["EXAMHALL_JWT_SECRET"] else {
-            throw ValidationError("needs the admin environment: eval \"$(scripts/stack env admin)\"")
-        }
+        let (databaseURL, secret) = (try adminSetting("EXAMHALL_DATABASE_URL"), try adminSetting("EXAMHALL_JWT_SECRET"))
         let tokens = await TokenAuthority(secret: secret)
         let client = HTTPBench(base: URL(string: url)!)
         let prefix = "bench-\(UUID().uuidString.prefix(6).lowercased())"

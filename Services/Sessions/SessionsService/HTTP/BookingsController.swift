@@ -7,6 +7,12 @@ import Hummingbird
 /// `POST /bookings/{id}/transfer`. Candidates act on their own bookings only; CSRs and admins on any.
 struct BookingsController {
     let environment: ServiceEnvironment
+    let batcher: BookingBatcher
+
+    init(environment: ServiceEnvironment) {
+        self.environment = environment
+        batcher = BookingBatcher(environment: environment)
+    }
 
     func add(to router: Router<ExamHallRequestContext>) {
         router.post("/sessions/:id/bookings", use: book)
@@ -39,31 +45,31 @@ struct BookingsController {
         v.nested("candidate", body.candidate)
         try v.throwIfInvalidAsProblem()
 
-        let now = environment.clock()
-        let outbox = environment.outbox(correlationId: context.correlationId)
-        let window = environment.configuration.paymentWindow
-        let defaultLanguage = environment.configuration.defaultLanguage
-        let booking = try await environment.database.transaction { connection -> Booking in
-            let workflow = BookingWorkflow(connection: connection, outbox: outbox, now: now, paymentWindow: window)
-            var command = BookingWorkflow.BookCommand(
-                sessionId: sessionId, requester: .candidate(id: principal.subject), candidateId: principal.subject,
-                examCode: body.examCode, authorizationId: body.authorizationId, joinWaitlistWhenFull: body.waitlist ?? false,
-                contact: body.candidate
-            )
-            if principal.isStaff {
-                command.requester = .staff(actor: principal.role == .admin ? .admin : .csr)
-                guard let candidateId = try body.candidateId ?? body.authorizationId.flatMap({ try workflow.bookings.authorization($0)?.candidateId }) else {
-                    throw Problem(.unprocessableContent, type: "validation-failed", detail: "candidateId is required when a CSR books")
-                }
+        var command = BookingWorkflow.BookCommand(
+            sessionId: sessionId, requester: .candidate(id: principal.subject), candidateId: principal.subject,
+            examCode: body.examCode, authorizationId: body.authorizationId, joinWaitlistWhenFull: body.waitlist ?? false,
+            contact: body.candidate
+        )
+        if principal.isStaff {
+            command.requester = .staff(actor: principal.role == .admin ? .admin : .csr)
+            if let candidateId = body.candidateId {
                 command.candidateId = candidateId
-            } else {
-                if let asked = body.candidateId, asked != principal.subject {
-                    throw Problem(.forbidden, type: "forbidden", detail: "candidates book only for themselves")
+            } else if let authorizationId = body.authorizationId {
+                // Assigning an authorization: the candidate is its holder.
+                guard let holder = try await environment.database.withConnection({ try BookingStore(connection: $0).authorization(authorizationId)?.candidateId }) else {
+                    throw NotFound(what: "authorization \(authorizationId.uuidString.lowercased())")
                 }
-                command.contact = body.candidate ?? Self.contact(of: principal, defaultLanguage: defaultLanguage)
+                command.candidateId = holder
+            } else {
+                throw Problem(.unprocessableContent, type: "validation-failed", detail: "candidateId is required when a CSR books")
             }
-            return try workflow.book(command)
+        } else {
+            if let asked = body.candidateId, asked != principal.subject {
+                throw Problem(.forbidden, type: "forbidden", detail: "candidates book only for themselves")
+            }
+            command.contact = body.candidate ?? Self.contact(of: principal, defaultLanguage: environment.configuration.defaultLanguage)
         }
+        let booking = try await batcher.book(command, correlationId: context.correlationId)
         return EditedResponse(status: .created, response: BookingView(booking))
     }
 

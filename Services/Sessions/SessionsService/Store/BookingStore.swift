@@ -1,4 +1,5 @@
 import ExamHallModels
+import ExamHallServiceKit
 import ExamHallStorage
 import Foundation
 
@@ -26,6 +27,54 @@ struct BookingStore {
              booking.paymentExpiresAt, booking.paymentId, booking.endReason, booking.createdBy, booking.createdAt, booking.updatedAt]
         )[0]
         return try Self.decode(row)
+    }
+
+    enum Placement: Equatable {
+        case placed
+        /// The session is full or no longer scheduled: nothing was written.
+        case noSeat
+        /// The seat was taken but the authorization was no longer Open: roll back.
+        case authorizationTaken
+    }
+
+    /// Places a confirmed or held booking in one statement: the seat (a conditional update on the
+    /// session, the same one that makes overbooking impossible), the authorization claim, the booking,
+    /// its event and the candidate's contact data. Nothing but the contact is written without a seat.
+    func place(_ booking: Booking, event: OutboxWriter.Row, contact: CandidateContact?, at now: Date) throws -> Placement {
+        let row = try connection.query(
+            """
+            WITH seat AS (
+                UPDATE sessions SET seats_taken = seats_taken + 1
+                WHERE id = $2 AND status = 'scheduled' AND (capacity IS NULL OR seats_taken < capacity)
+                RETURNING id
+            ), claim AS (
+                UPDATE authorizations SET status = 'assigned', booking_id = $1, updated_at = $9
+                WHERE $5::uuid IS NOT NULL AND id = $5 AND status = 'open' AND EXISTS (SELECT 1 FROM seat)
+                RETURNING id
+            ), booking AS (
+                INSERT INTO bookings (\(Self.bookingColumns))
+                SELECT $1::uuid, $2::uuid, $3::text, $4::text, $5::uuid, $6::text, NULL, $7::timestamptz, NULL, NULL, $8::text,
+                    $9::timestamptz, $9::timestamptz FROM seat
+                WHERE $5::uuid IS NULL OR EXISTS (SELECT 1 FROM claim)
+                RETURNING id
+            ), event AS (
+                INSERT INTO outbox (\(OutboxWriter.columns)) SELECT $10::text, $11::text, $12::text, $13::text, $14::text FROM booking
+            ), candidate AS (
+                INSERT INTO candidates (external_id, name, email, language, time_zone, updated_at)
+                SELECT $3::text, $15::text, $16::text, $17::text, $18::text, $9::timestamptz WHERE $15::text IS NOT NULL
+                ON CONFLICT (external_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, language = EXCLUDED.language,
+                    time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at
+                WHERE (candidates.name, candidates.email, candidates.language, candidates.time_zone)
+                    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.email, EXCLUDED.language, EXCLUDED.time_zone)
+            )
+            SELECT EXISTS (SELECT 1 FROM seat) AS seated, EXISTS (SELECT 1 FROM booking) AS booked
+            """,
+            [booking.id, booking.sessionId, booking.candidateId, booking.examCode, booking.authorizationId, booking.status.rawValue,
+             booking.paymentExpiresAt, booking.createdBy, now] + event.values
+                + [contact?.name, contact?.email, contact?.language, contact?.timeZone]
+        )[0]
+        if try row.decode("booked", as: Bool.self) { return .placed }
+        return try row.decode("seated", as: Bool.self) ? .authorizationTaken : .noSeat
     }
 
     /// Saves the booking's session, status, authorization and payment fields.

@@ -42,11 +42,37 @@ struct BookingWorkflow {
         var contact: CandidateContact?
     }
 
-    /// Books a seat. Decided first from an unlocked read of the session, and the seat taken with one
-    /// conditional update, so the session row stays locked only for the few statements after it; when
-    /// that update finds no seat (full, or changed meanwhile) the decision is made again under the lock,
-    /// which is what turns "full" into the waitlist.
+    /// A refusal or failure after seats or authorizations were written: the transaction must be rolled
+    /// back (alone, or with the rest of its batch), not committed.
+    struct MustRollBack: Error, CustomStringConvertible {
+        let underlying: any Error
+        var description: String { "\(underlying)" }
+    }
+
+    /// Books a seat in the caller's own transaction.
     func book(_ command: BookCommand) throws -> Booking {
+        do {
+            return try place(try plan(command))
+        } catch let rollBack as MustRollBack {
+            throw rollBack.underlying
+        }
+    }
+
+    /// A booking decided on an unlocked read of its session, before anything is written.
+    struct Plan {
+        let command: BookCommand
+        let snapshot: Session
+        let request: BookingRules.Request
+        let exam: String
+        let facts: BookingRules.CandidateFacts
+        let contact: CandidateContact
+        /// The decision on the snapshot; nil when it must be made again under the session's lock
+        /// (the session looked full, or the candidate asked for the waitlist).
+        let decision: BookingRules.Decision?
+    }
+
+    /// Reads and decides; throws refusals only (nothing is written yet).
+    func plan(_ command: BookCommand) throws -> Plan {
         guard let snapshot = try sessions.find(command.sessionId) else { throw NotFound(what: "session \(Self.text(command.sessionId))") }
         var named: ProjectedAuthorization?
         if let id = command.authorizationId {
@@ -60,53 +86,98 @@ struct BookingWorkflow {
         try BookingRules.requireOpenForBooking(snapshot, requester: command.requester, now: now)
         let exam = try BookingRules.examFor(request, in: snapshot)
         let facts = try candidateFacts(command.candidateId, exam: exam, session: snapshot, lookUpAuthorization: named == nil)
-        let contact = try contactFor(command.candidateId, given: command.contact)
-        func decide(_ session: Session) throws -> BookingRules.Decision {
-            try BookingRules.decide(request, session: session, exam: exam, facts: facts, now: now, paymentWindow: paymentWindow)
+        guard let contact = try command.contact ?? bookings.candidate(command.candidateId) else {
+            throw BookingRefusal.candidateContactUnknown(candidateId: command.candidateId)
         }
-
-        var session = snapshot
         var decision: BookingRules.Decision?
         do {
-            decision = try decide(snapshot)
+            decision = try BookingRules.decide(request, session: snapshot, exam: exam, facts: facts, now: now, paymentWindow: paymentWindow)
         } catch BookingRefusal.sessionFull {
             decision = nil
         }
         if case .waitlist = decision { decision = nil }
-        let seated = try decision != nil && sessions.takeSeat(snapshot.id)
-        if !seated {
-            guard let locked = try sessions.lock(snapshot.id) else { throw NotFound(what: "session \(Self.text(snapshot.id))") }
-            session = locked
-            decision = try decide(locked)
-            if case .waitlist = decision {} else { try sessions.adjustSeats(locked.id, by: 1) }
-        }
+        return Plan(command: command, snapshot: snapshot, request: request, exam: exam, facts: facts, contact: contact, decision: decision)
+    }
 
+    /// Writes a planned booking. The common case is one statement: take the seat with a conditional
+    /// update, claim the authorization, insert the booking and its event. Only when no seat could be
+    /// taken is the session locked and the decision made again (which is how "full" becomes the waitlist).
+    /// Refusals before any seat is written are thrown as they are; anything later as `MustRollBack`.
+    func place(_ plan: Plan) throws -> Booking {
+        let command = plan.command
         var booking = Booking(
-            id: UUID(), sessionId: session.id, candidateId: command.candidateId, examCode: exam, authorizationId: nil,
+            id: UUID(), sessionId: plan.snapshot.id, candidateId: command.candidateId, examCode: plan.exam, authorizationId: nil,
             status: .confirmed, waitlistPosition: nil, paymentExpiresAt: nil, paymentId: nil, endReason: nil,
             createdBy: Self.describe(command.requester), createdAt: now, updatedAt: now
         )
-        switch decision! {
-        case let .confirm(authorization):
-            if let authorization {
-                guard try bookings.claim(authorizationId: authorization.id, for: booking.id, at: now) else {
-                    throw BookingRefusal.authorizationNotOpen(status: "assigned")
-                }
-                booking.authorizationId = authorization.id
+        if let decision = plan.decision {
+            let event: OutboxWriter.Row
+            switch decision {
+            case let .confirm(authorization):
+                booking.authorizationId = authorization?.id
+                event = try outbox.row(BookingConfirmed(
+                    booking: booking.ref, session: plan.snapshot.snapshot, candidate: plan.contact, confirmedAt: now,
+                    actor: command.requester.actor, fromWaitlist: false
+                )).1
+            case let .holdForPayment(until, price):
+                booking.status = .awaitingPayment
+                booking.paymentExpiresAt = until
+                event = try outbox.row(PaymentRequested(
+                    bookingId: booking.ref.bookingId, candidateExternalId: booking.candidateId, amount: price.amount,
+                    currency: price.currency, expiresAt: until
+                ), to: .outbound).1
+            case .waitlist:
+                preconditionFailure("a waitlist decision is always made under the session's lock")
             }
-            booking = try insertHoldingUniqueness(booking)
-            try outbox.publish(
-                BookingConfirmed(booking: booking.ref, session: session.snapshot, candidate: contact, confirmedAt: now, actor: command.requester.actor, fromWaitlist: false),
-                on: connection
-            )
-        case let .holdForPayment(until, price):
-            booking.status = .awaitingPayment
-            booking.paymentExpiresAt = until
-            booking = try insertHoldingUniqueness(booking)
-            try requestPayment(for: booking, price: price)
-        case .waitlist:
-            booking.status = .waitlisted
-            booking = try insertHoldingUniqueness(booking)
+            let placed: BookingStore.Placement
+            do {
+                placed = try bookings.place(booking, event: event, contact: command.contact, at: now)
+            } catch let error as PostgresError where error.isUniqueViolation {
+                throw MustRollBack(underlying: Self.refusal(for: error))
+            }
+            switch placed {
+            case .placed: return booking
+            case .authorizationTaken: throw MustRollBack(underlying: BookingRefusal.authorizationNotOpen(status: "assigned"))
+            case .noSeat: booking.authorizationId = nil
+            }
+        } else if let contact = command.contact {
+            try bookings.saveCandidate(command.candidateId, contact, replace: true, at: now)
+        }
+        return try placeUnderLock(plan, booking: booking)
+    }
+
+    /// The slow path: lock the session, decide again, then write.
+    private func placeUnderLock(_ plan: Plan, booking proposed: Booking) throws -> Booking {
+        guard let session = try sessions.lock(plan.snapshot.id) else { throw NotFound(what: "session \(Self.text(plan.snapshot.id))") }
+        let decision = try BookingRules.decide(plan.request, session: session, exam: plan.exam, facts: plan.facts, now: now, paymentWindow: paymentWindow)
+        var booking = proposed
+        do {
+            switch decision {
+            case let .confirm(authorization):
+                try sessions.adjustSeats(session.id, by: 1)
+                if let authorization {
+                    guard try bookings.claim(authorizationId: authorization.id, for: booking.id, at: now) else {
+                        throw BookingRefusal.authorizationNotOpen(status: "assigned")
+                    }
+                    booking.authorizationId = authorization.id
+                }
+                booking = try insertHoldingUniqueness(booking)
+                try outbox.publish(
+                    BookingConfirmed(booking: booking.ref, session: session.snapshot, candidate: plan.contact, confirmedAt: now, actor: plan.command.requester.actor, fromWaitlist: false),
+                    on: connection
+                )
+            case let .holdForPayment(until, price):
+                try sessions.adjustSeats(session.id, by: 1)
+                booking.status = .awaitingPayment
+                booking.paymentExpiresAt = until
+                booking = try insertHoldingUniqueness(booking)
+                try requestPayment(for: booking, price: price)
+            case .waitlist:
+                booking.status = .waitlisted
+                booking = try insertHoldingUniqueness(booking)
+            }
+        } catch {
+            throw MustRollBack(underlying: error)
         }
         return booking
     }
@@ -117,11 +188,15 @@ struct BookingWorkflow {
         do {
             return try bookings.insert(booking)
         } catch let error as PostgresError where error.isUniqueViolation {
-            switch error.constraint {
-            case "bookings_one_waitlist_place": throw BookingRefusal.alreadyWaitlisted
-            case "bookings_one_active_per_authorization": throw BookingRefusal.authorizationNotOpen(status: "assigned")
-            default: throw BookingRefusal.alreadyBooked
-            }
+            throw Self.refusal(for: error)
+        }
+    }
+
+    static func refusal(for error: PostgresError) -> BookingRefusal {
+        switch error.constraint {
+        case "bookings_one_waitlist_place": .alreadyWaitlisted
+        case "bookings_one_active_per_authorization": .authorizationNotOpen(status: "assigned")
+        default: .alreadyBooked
         }
     }
 
