@@ -1,0 +1,27 @@
+import ExamHallModels
+import Foundation
+import Testing
+
+/// RFC 3339 timestamps as every event and response writes them.
+struct TimestampTests {
+    @Test func formatsUTCWithMilliseconds() throws {
+        #expect(Timestamp.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(Timestamp.format(Date(timeIntervalSince1970: 1_795_435_200.5)) == "2026-11-23T12:00:00.500Z")
+        #expect(Timestamp.format(Date(timeIntervalSince1970: -1.25)) == "1969-12-31T23:59:58.750Z")
+        #expect(Timestamp.format(try #require(Timestamp.parse("2028-02-29T23:59:59.999Z"))) == "2028-02-29T23:59:59.999Z")
+        #expect(Timestamp.format(try #require(Timestamp.parse("2026-03-29T01:30:00+01:00"))) == "2026-03-29T00:30:00.000Z")
+    }
+
+    @Test func agreesWithFoundationAndRoundTrips() throws {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let date = Date(timeIntervalSince1970: Double.random(in: -2_000_000_000...4_000_000_000, using: &generator))
+            let text = Timestamp.format(date)
+            let foundation = date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon))
+            #expect(String(text.dropLast(5)) == String(foundation.prefix(19)), "\(date.timeIntervalSince1970)")
+            let parsed = try #require(Timestamp.parse(text))
+            #expect(Timestamp.format(parsed) == text)
+            #expect(abs(parsed.timeIntervalSince(date)) < 0.001)
+        }
+    }
+}
