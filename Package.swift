@@ -137,6 +137,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        .testTarget(name: "VerificationServiceTests", dependencies: ["VerificationService", "ExamHallTestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["ExamHallTestSupport", "ExamHallModels", "ExamHallMessaging", "ExamHallStorage"]
