@@ -65,7 +65,9 @@ public enum AttemptRules {
         case .cancelled: throw .attemptCancelled
         case .finished:
             // The same finish again (a re-send) is not an error; a different one is.
-            if attempt.finishedAt == time, attempt.score == score, attempt.maxScore == maxScore, attempt.passed == passed { return attempt }
+            // Times compare to the millisecond, the precision they travel in.
+            let sameTime = attempt.finishedAt.map { abs($0.timeIntervalSince(time)) < 0.001 } ?? false
+            if sameTime, attempt.score == score, attempt.maxScore == maxScore, attempt.passed == passed { return attempt }
             throw .alreadyFinished
         case .booked, .started, .noShow:
             var finished = attempt
