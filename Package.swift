@@ -137,7 +137,13 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "VerificationServiceTests", dependencies: ["VerificationService", "ExamHallTestSupport"]),
+        .testTarget(
+            name: "VerificationServiceTests",
+            dependencies: [
+                "VerificationService", "ExamHallTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["ExamHallTestSupport", "ExamHallModels", "ExamHallMessaging", "ExamHallStorage"]

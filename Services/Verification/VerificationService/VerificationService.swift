@@ -2,9 +2,8 @@ import ExamHallModels
 import ExamHallServiceKit
 import Foundation
 
-/// Attempts (one per confirmed booking), proctor reports, CSR verdicts and the result export.
-/// Today: the attempt projection, the delivery engine's events and no-shows; the HTTP API and the
-/// export come next.
+/// Attempts (one per confirmed booking), proctor reports, CSR verdicts, candidates' results and the
+/// exactly-once export of verified results to the external system.
 public enum VerificationService {
     public static let description = ServiceDescription(
         name: "verification", defaultHTTPPort: 8083,
@@ -23,7 +22,12 @@ public enum VerificationService {
         handlers.register(RecordPurchaseOnAuthorizationOpened())
         handlers.register(StartAttemptOnDeliveryStarted(), from: .inbound)
         handlers.register(FinishAttemptOnDeliveryFinished(), from: .inbound)
-        return ServiceComponents(handlers: handlers, jobs: [MarkNoShows.job(environment)])
+        let attempts = AttemptsController(environment: environment)
+        return ServiceComponents(
+            handlers: handlers,
+            jobs: [MarkNoShows.job(environment), ExportResults.job(environment)],
+            routes: { router in attempts.add(to: router) }
+        )
     }
 
     public static func main() async {

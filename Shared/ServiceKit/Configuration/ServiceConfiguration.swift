@@ -31,6 +31,8 @@ public struct ServiceConfiguration: Sendable {
     public var deliveryLimit: Int
     /// How long a seat in a paid session is held for the candidate's payment (sessions).
     public var paymentWindow: Duration
+    /// How often verified results are exported to the external system (verification).
+    public var exportInterval: Duration
 
     /// The service's own schema on its own role: every connection it opens.
     public var databaseSettings: DatabaseSettings {
@@ -85,7 +87,8 @@ public struct ServiceConfiguration: Sendable {
             batchSize: try reader.int("EXAMHALL_BATCH_SIZE", default: 100, in: 1...1000),
             consumers: try reader.int("EXAMHALL_CONSUMERS", default: 2, in: 1...16),
             deliveryLimit: try reader.int("EXAMHALL_DELIVERY_LIMIT", default: 10, in: 1...1000),
-            paymentWindow: .seconds(try reader.int("EXAMHALL_PAYMENT_WINDOW_SECONDS", default: 1800, in: 10...604_800))
+            paymentWindow: .seconds(try reader.int("EXAMHALL_PAYMENT_WINDOW_SECONDS", default: 1800, in: 10...604_800)),
+            exportInterval: .seconds(try reader.int("EXAMHALL_EXPORT_INTERVAL_SECONDS", default: 30, in: 1...86_400))
         )
     }
 }

@@ -129,3 +129,123 @@ struct AttemptStore {
         )
     }
 }
+
+// MARK: - Reports, listings and exports
+
+extension AttemptStore {
+    func saveReport(_ report: ProctorReport, for attemptId: UUID, by proctorId: String, at now: Date) throws {
+        let incidents = String(decoding: try EventCoding.encoder.encode(report.incidents), as: UTF8.self)
+        try connection.execute(
+            """
+            INSERT INTO proctor_reports (attempt_id, proctor_id, rating, notes, incidents, submitted_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $6)
+            ON CONFLICT (attempt_id) DO UPDATE SET proctor_id = EXCLUDED.proctor_id, rating = EXCLUDED.rating, notes = EXCLUDED.notes,
+                incidents = EXCLUDED.incidents, updated_at = EXCLUDED.updated_at
+            """, [attemptId, proctorId, report.rating, report.notes, incidents, now]
+        )
+    }
+
+    func report(of attemptId: UUID) throws -> (report: ProctorReport, proctorId: String)? {
+        try connection.query("SELECT proctor_id, rating, notes, incidents FROM proctor_reports WHERE attempt_id = $1", [attemptId]).first.map { row in
+            let incidents = try EventCoding.decoder.decode([Incident].self, from: Data((try row.decode("incidents", as: String.self)).utf8))
+            return (ProctorReport(incidents: incidents, notes: try row.decode("notes"), rating: try row.decode("rating")), try row.decode("proctor_id"))
+        }
+    }
+
+    struct AuditLine: Codable, Sendable, Equatable {
+        var action: String
+        var actor: String
+        var detail: String?
+        var at: Date
+    }
+
+    func auditTrail(of attemptId: UUID) throws -> [AuditLine] {
+        try connection.query("SELECT action, actor, detail, at FROM attempt_audit WHERE attempt_id = $1 ORDER BY id", [attemptId]).map { row in
+            AuditLine(action: try row.decode("action"), actor: try row.decode("actor"), detail: try row.decode("detail"), at: try row.decode("at"))
+        }
+    }
+
+    struct Filter: Sendable {
+        var status: AttemptStatus?
+        var examCode: String?
+        var sessionId: String?
+        var candidateId: String?
+        /// Only attempts of sessions this proctor is assigned to.
+        var proctorId: String?
+        /// Finished attempts without a verdict, oldest first: the CSR's verification queue.
+        var awaitingVerdict = false
+        var maximumRating: Int?
+        var limit = 100
+        var offset = 0
+    }
+
+    func list(_ filter: Filter) throws -> [Attempt] {
+        try connection.query(
+            """
+            SELECT a.id, a.session_id, a.candidate_id, a.exam_code, a.authorization_id, a.session_start, a.session_end, a.status,
+                a.started_at, a.finished_at, a.score, a.max_score, a.passed, a.verdict, a.verdict_comment, a.verified_by, a.verified_at,
+                a.exported_at
+            FROM attempts a LEFT JOIN proctor_reports r ON r.attempt_id = a.id
+            WHERE ($1::text IS NULL OR a.status = $1) AND ($2::text IS NULL OR a.exam_code = $2) AND ($3::text IS NULL OR a.session_id = $3)
+              AND ($4::text IS NULL OR a.candidate_id = $4)
+              AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM session_proctors p WHERE p.session_id = a.session_id AND p.proctor_id = $5))
+              AND (NOT $6 OR (a.status = 'finished' AND a.verdict IS NULL))
+              AND ($7::integer IS NULL OR r.rating <= $7)
+            ORDER BY CASE WHEN $6 THEN a.finished_at END, a.created_at, a.id LIMIT $8 OFFSET $9
+            """,
+            [filter.status?.rawValue, filter.examCode, filter.sessionId, filter.candidateId, filter.proctorId, filter.awaitingVerdict,
+             filter.maximumRating, filter.limit, filter.offset]
+        ).map(Self.decodeRow)
+    }
+
+    static func decodeRow(_ row: PGRow) throws -> Attempt {
+        Attempt(
+            id: try row.decode("id"), sessionId: try row.decode("session_id"), candidateId: try row.decode("candidate_id"),
+            examCode: try row.decode("exam_code"), authorizationId: try row.decode("authorization_id"),
+            sessionStart: try row.decode("session_start"), sessionEnd: try row.decode("session_end"),
+            status: AttemptStatus(rawValue: try row.decode("status")) ?? .booked, startedAt: try row.decode("started_at"),
+            finishedAt: try row.decode("finished_at"), score: try row.decode("score"), maxScore: try row.decode("max_score"),
+            passed: try row.decode("passed"), verdict: try row.decode("verdict", as: String?.self).flatMap(Verdict.init(rawValue:)),
+            verdictComment: try row.decode("verdict_comment"), verifiedBy: try row.decode("verified_by"),
+            verifiedAt: try row.decode("verified_at"), exportedAt: try row.decode("exported_at")
+        )
+    }
+
+    /// One line of `GET /exports`.
+    struct ExportLine: Codable, Sendable, Equatable {
+        enum State: String, Codable, Sendable { case waiting, pending, exported, failing }
+        var attemptId: String
+        var messageId: String
+        var state: State
+        var verifiedAt: Date?
+        var exportedAt: Date?
+        var confirmedAt: Date?
+    }
+
+    /// Due attempts not handed over yet (`waiting`), handed to the outbox but not confirmed by the broker
+    /// (`pending`, or `failing` after a minute), and confirmed (`exported`), newest first.
+    func exports(now: Date, limit: Int) throws -> [ExportLine] {
+        try connection.query(
+            """
+            SELECT a.id, a.verified_at, a.exported_at, o.sent_at, o.message_id AS outbox_row FROM attempts a
+            LEFT JOIN outbox o ON o.message_id = 'result-verified-' || a.id::text
+            WHERE a.verdict IS NOT NULL AND a.authorization_id IS NOT NULL AND a.status = 'finished'
+            ORDER BY a.verified_at DESC LIMIT $1
+            """, [limit]
+        ).map { row in
+            let id: UUID = try row.decode("id")
+            let exportedAt: Date? = try row.decode("exported_at")
+            let sentAt: Date? = try row.decode("sent_at")
+            // Published rows are removed by retention after a while: no row left means it was confirmed.
+            let rowGone = try row.decode("outbox_row", as: String?.self) == nil
+            let state: ExportLine.State = if exportedAt == nil { .waiting }
+                else if sentAt != nil || rowGone { .exported }
+                else if let exportedAt, now.timeIntervalSince(exportedAt) > 60 { .failing }
+                else { .pending }
+            return ExportLine(
+                attemptId: id.uuidString.lowercased(), messageId: ExportRules.messageId(for: id), state: state,
+                verifiedAt: try row.decode("verified_at"), exportedAt: exportedAt, confirmedAt: sentAt
+            )
+        }
+    }
+}

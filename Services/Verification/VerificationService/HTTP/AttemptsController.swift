@@ -1,0 +1,260 @@
+import ExamHallModels
+import ExamHallServiceKit
+import Foundation
+import Hummingbird
+
+/// `GET /attempts`, `GET /attempts/{id}`, `POST /attempts/{id}/report` (assigned proctor),
+/// `POST /attempts/{id}/verdict` (CSR), `GET /attempts/{id}/result` (the candidate, once verified),
+/// `GET /exports`, `POST /exports/run` (admin). Proctors see their sessions' attempts, candidates their own.
+struct AttemptsController {
+    let environment: ServiceEnvironment
+
+    func add(to router: Router<ExamHallRequestContext>) {
+        router.get("/attempts", use: list)
+        router.get("/attempts/:id", use: show)
+        router.post("/attempts/:id/report", use: report)
+        router.post("/attempts/:id/verdict", use: verdict)
+        router.get("/attempts/:id/result", use: result)
+        router.get("/exports", use: exports)
+        router.post("/exports/run", use: runExports)
+    }
+
+    @Sendable func list(_ request: Request, context: ExamHallRequestContext) async throws -> AttemptList {
+        let principal = try context.require(.admin, .csr, .proctor, .candidate)
+        let query = request.uri.queryParameters
+        var filter = AttemptStore.Filter(
+            status: try QueryValue.choice(query.get("status"), name: "status", as: AttemptStatus.self),
+            examCode: query.get("examCode"), sessionId: query.get("sessionId"), candidateId: query.get("candidateId"),
+            awaitingVerdict: query.get("awaitingVerdict") == "true",
+            maximumRating: try query.get("maxRating").map { try QueryValue.boundedInt($0, name: "maxRating", default: 5, range: 1...5) },
+            limit: try QueryValue.boundedInt(query.get("limit"), name: "limit", default: 100, range: 1...1000),
+            offset: try QueryValue.boundedInt(query.get("offset"), name: "offset", default: 0, range: 0...1_000_000)
+        )
+        switch principal.role {
+        case .candidate:
+            if let asked = filter.candidateId, asked != principal.subject {
+                throw Problem(.forbidden, type: "forbidden", detail: "candidates may list only their own attempts")
+            }
+            filter.candidateId = principal.subject
+        case .proctor: filter.proctorId = principal.subject
+        case .admin, .csr: break
+        }
+        let found = try await environment.database.withConnection { [filter] in try AttemptStore(connection: $0).list(filter) }
+        return AttemptList(items: found.map { AttemptView($0, for: principal) }, limit: filter.limit, offset: filter.offset)
+    }
+
+    @Sendable func show(_ request: Request, context: ExamHallRequestContext) async throws -> AttemptView {
+        let principal = try context.require(.admin, .csr, .proctor, .candidate)
+        let id = try context.uuidParameter(what: "attempt")
+        let found = try await environment.database.withConnection { connection -> (Attempt, ProctorReport?, [AttemptStore.AuditLine])? in
+            let store = AttemptStore(connection: connection)
+            guard let attempt = try store.find(id), try Self.maySee(attempt, principal, store) else { return nil }
+            return (attempt, try store.report(of: id)?.report, principal.isStaff ? try store.auditTrail(of: id) : [])
+        }
+        guard let (attempt, report, audit) = found else { throw Problem.notFound("attempt \(id.uuidString.lowercased())") }
+        var view = AttemptView(attempt, for: principal)
+        if principal.role != .candidate { view.report = report }
+        if principal.isStaff { view.audit = audit }
+        return view
+    }
+
+    struct ReportRequest: Decodable {
+        var incidents: [Incident]?
+        var notes: String?
+        var rating: Int
+    }
+
+    @Sendable func report(_ request: Request, context: ExamHallRequestContext) async throws -> AttemptView {
+        let principal = try context.require(.proctor)
+        let id = try context.uuidParameter(what: "attempt")
+        let body = try await request.decode(as: ReportRequest.self, context: context)
+        var v = Validator()
+        v.range("rating", body.rating, 1...5)
+        v.text("notes", body.notes, maxLength: 10_000)
+        for (index, incident) in (body.incidents ?? []).enumerated() {
+            v.text("incidents[\(index)].category", incident.category, maxLength: 100)
+            v.text("incidents[\(index)].description", incident.description, maxLength: 5000)
+        }
+        try v.throwIfInvalidAsProblem()
+        let report = ProctorReport(incidents: body.incidents ?? [], notes: body.notes, rating: body.rating)
+        let now = environment.clock()
+        let outbox = environment.outbox(correlationId: context.correlationId)
+        let attempt = try await inTransaction { store in
+            guard let attempt = try store.lock(id) else { throw Problem.notFound("attempt \(id.uuidString.lowercased())") }
+            try AttemptRules.mayReport(attempt, proctorAssignedToSession: try store.isProctor(principal.subject, of: attempt.sessionId))
+            try store.saveReport(report, for: id, by: principal.subject, at: now)
+            try store.audit(id, action: "report", actor: "proctor:\(principal.subject)", detail: "rating \(report.rating), \(report.incidents.count) incidents", at: now)
+            try outbox.publish(
+                ProctorReportSubmitted(
+                    attemptId: id.uuidString.lowercased(), sessionId: attempt.sessionId, proctorId: principal.subject, rating: report.rating,
+                    incidentCount: report.incidents.count, submittedAt: now
+                ),
+                on: store.connection
+            )
+            return attempt
+        }
+        var view = AttemptView(attempt, for: principal)
+        view.report = report
+        return view
+    }
+
+    struct VerdictRequest: Decodable {
+        var verdict: Verdict
+        var comment: String?
+    }
+
+    @Sendable func verdict(_ request: Request, context: ExamHallRequestContext) async throws -> AttemptView {
+        let principal = try context.require(.admin, .csr)
+        let id = try context.uuidParameter(what: "attempt")
+        let body = try await request.decode(as: VerdictRequest.self, context: context)
+        var v = Validator()
+        v.text("comment", body.comment, maxLength: 5000)
+        try v.throwIfInvalidAsProblem()
+        let now = environment.clock()
+        let outbox = environment.outbox(correlationId: context.correlationId)
+        let actor = "\(principal.role.rawValue):\(principal.subject)"
+        let verified = try await inTransaction { store in
+            guard let attempt = try store.lock(id) else { throw Problem.notFound("attempt \(id.uuidString.lowercased())") }
+            let verified = try AttemptRules.verify(attempt, verdict: body.verdict, comment: body.comment, by: actor, at: now)
+            try store.update(verified, at: now)
+            try store.audit(id, action: "verdict", actor: actor, detail: "\(body.verdict.rawValue)" + (body.comment.map { ": \($0)" } ?? ""), at: now)
+            // The candidate's "result available" trigger for notifications.
+            try outbox.publish(
+                AttemptVerified(
+                    attemptId: id.uuidString.lowercased(), bookingId: id.uuidString.lowercased(), candidateId: verified.candidateId,
+                    examCode: verified.examCode, authorizationId: verified.authorizationId, verdict: body.verdict, verifiedAt: now,
+                    verifiedBy: actor, candidate: try store.contact(of: id)
+                ),
+                on: store.connection
+            )
+            return verified
+        }
+        return AttemptView(verified, for: principal)
+    }
+
+    /// The candidate's result: only their own, and only once verified.
+    @Sendable func result(_ request: Request, context: ExamHallRequestContext) async throws -> ResultView {
+        let principal = try context.require(.admin, .csr, .candidate)
+        let id = try context.uuidParameter(what: "attempt")
+        let attempt = try await environment.database.withConnection { try AttemptStore(connection: $0).find(id) }
+        guard let attempt, principal.isStaff || attempt.candidateId == principal.subject else {
+            throw Problem.notFound("attempt \(id.uuidString.lowercased())")
+        }
+        do {
+            try AttemptRules.resultVisible(attempt)
+        } catch {
+            throw Problem(.conflict, type: error.problemType, detail: error.description)
+        }
+        return ResultView(attempt)
+    }
+
+    @Sendable func exports(_ request: Request, context: ExamHallRequestContext) async throws -> ExportList {
+        try context.require(.admin, .csr)
+        let limit = try QueryValue.boundedInt(request.uri.queryParameters.get("limit"), name: "limit", default: 200, range: 1...1000)
+        let now = environment.clock()
+        let lines = try await environment.database.withConnection { try AttemptStore(connection: $0).exports(now: now, limit: limit) }
+        return ExportList(items: lines, counts: Dictionary(grouping: lines, by: \.state.rawValue).mapValues(\.count))
+    }
+
+    struct RunReply: ResponseEncodable, Codable {
+        var exported: Int
+    }
+
+    @Sendable func runExports(_ request: Request, context: ExamHallRequestContext) async throws -> RunReply {
+        try context.require(.admin)
+        return RunReply(exported: try await ExportResults.runOnce(environment))
+    }
+
+    private func inTransaction<T: Sendable>(_ body: @escaping @Sendable (AttemptStore) throws -> T) async throws -> T {
+        do {
+            return try await environment.database.transaction { try body(AttemptStore(connection: $0)) }
+        } catch let refusal as AttemptRefusal {
+            let status: HTTPResponse.Status = refusal == .proctorNotAssigned ? .forbidden : .conflict
+            throw Problem(status, type: refusal.problemType, detail: refusal.description)
+        }
+    }
+
+    static func maySee(_ attempt: Attempt, _ principal: Principal, _ store: AttemptStore) throws -> Bool {
+        switch principal.role {
+        case .admin, .csr: true
+        case .candidate: attempt.candidateId == principal.subject
+        case .proctor: try store.isProctor(principal.subject, of: attempt.sessionId)
+        }
+    }
+}
+
+/// An attempt as the API shows it. Scores and the verdict reach a candidate only through `/result`.
+struct AttemptView: ResponseEncodable, Codable {
+    var id: String
+    var bookingId: String
+    var sessionId: String
+    var candidateId: String
+    var examCode: String
+    var authorizationId: String?
+    var status: AttemptStatus
+    var startedAt: Date?
+    var finishedAt: Date?
+    var score: Double?
+    var maxScore: Double?
+    var passed: Bool?
+    var verdict: Verdict?
+    var verdictComment: String?
+    var verifiedBy: String?
+    var verifiedAt: Date?
+    var exportedAt: Date?
+    var report: ProctorReport?
+    var audit: [AttemptStore.AuditLine]?
+
+    init(_ attempt: Attempt, for principal: Principal) {
+        id = attempt.id.uuidString.lowercased()
+        bookingId = id
+        sessionId = attempt.sessionId
+        candidateId = attempt.candidateId
+        examCode = attempt.examCode
+        authorizationId = attempt.authorizationId
+        status = attempt.status
+        startedAt = attempt.startedAt
+        finishedAt = attempt.finishedAt
+        if principal.role != .candidate {
+            score = attempt.score
+            maxScore = attempt.maxScore
+            passed = attempt.passed
+            verdict = attempt.verdict
+            verdictComment = attempt.verdictComment
+            verifiedBy = attempt.verifiedBy
+            verifiedAt = attempt.verifiedAt
+            exportedAt = attempt.exportedAt
+        }
+    }
+}
+
+struct AttemptList: ResponseEncodable, Codable {
+    var items: [AttemptView]
+    var limit: Int
+    var offset: Int
+}
+
+struct ResultView: ResponseEncodable, Codable {
+    var attemptId: String
+    var examCode: String
+    var verdict: Verdict
+    var score: Double?
+    var maxScore: Double?
+    var passed: Bool?
+    var verifiedAt: Date?
+
+    init(_ attempt: Attempt) {
+        attemptId = attempt.id.uuidString.lowercased()
+        examCode = attempt.examCode
+        verdict = attempt.verdict ?? .negative
+        score = attempt.score
+        maxScore = attempt.maxScore
+        passed = attempt.passed
+        verifiedAt = attempt.verifiedAt
+    }
+}
+
+struct ExportList: ResponseEncodable, Codable {
+    var items: [AttemptStore.ExportLine]
+    var counts: [String: Int]
+}

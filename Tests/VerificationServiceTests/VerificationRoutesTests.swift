@@ -1,0 +1,182 @@
+import ExamHallMessaging
+import ExamHallModels
+import ExamHallServiceKit
+import ExamHallStorage
+import ExamHallTestSupport
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import VerificationService
+
+/// Reports, verdicts, results and the export through the application production builds.
+@Suite(.serialized) struct VerificationRoutesTests {
+    let environment: ServiceEnvironment
+    let components: ServiceComponents
+    let processor: InboxProcessor
+    let admin: PGConnection
+
+    init() async throws {
+        environment = try await ServiceHarness.environment(for: VerificationService.description)
+        components = VerificationService.components(environment)
+        processor = ServiceHarness.processor(environment, components: components)
+        admin = try TestStack.adminDatabase()
+    }
+
+    struct Scenario {
+        let attemptId: String
+        let candidateId: String
+        let sessionId: String
+        let proctorId: String
+        let purchaseId: String
+        let authorizationId: String?
+    }
+
+    /// A booking (with an authorization unless told otherwise), an assigned proctor, and a finished attempt.
+    func finishedAttempt(connected: Bool = true, finished: Bool = true) async throws -> Scenario {
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let authorizationId = connected ? "auth-\(suffix)" : nil
+        let booking = BookingRef(
+            bookingId: UUID().uuidString.lowercased(), sessionId: "session-\(suffix)", candidateId: "cand-\(suffix)", examCode: "CLOUD-101",
+            authorizationId: authorizationId
+        )
+        let start = Date() - 7200
+        let session = SessionSnapshot(
+            sessionId: booking.sessionId, name: "Morning", examCodes: ["CLOUD-101"], locationId: "loc", locationName: "Paris", address: "1 rue",
+            timeZone: "Europe/Paris", room: nil, deliveryPreference: "in-person", start: start, end: start + 7200, instructions: nil, additionalInstructions: nil
+        )
+        var deliveries: [Delivery] = []
+        if let authorizationId {
+            deliveries.append(try .of(AuthorizationOpened(
+                ref: AuthorizationRef(authorizationId: authorizationId, purchaseId: "P-\(suffix)", candidateId: booking.candidateId, examCode: "CLOUD-101"),
+                validUntil: nil, candidate: Fixtures.candidate(booking.candidateId)
+            ), exchange: .events))
+        }
+        deliveries.append(try .of(BookingConfirmed(
+            booking: booking, session: session, candidate: CandidateContact(name: "Ada", email: "ada@example.org", language: "en", timeZone: "UTC"),
+            confirmedAt: Date(), actor: .candidate, fromWaitlist: false
+        ), exchange: .events))
+        deliveries.append(try .of(ProctorAssigned(sessionId: booking.sessionId, proctorId: "proctor-\(suffix)", proctorName: "Pat", start: start, end: start + 7200), exchange: .events))
+        if finished {
+            deliveries.append(try .of(DeliveryAttemptFinished(bookingId: booking.bookingId, finishedAt: start + 3600, score: 78, maxScore: 100, passed: true)))
+        }
+        #expect(await processor.handle(deliveries) == .settled(deliveries.map { _ in .ack }))
+        return Scenario(
+            attemptId: booking.bookingId, candidateId: booking.candidateId, sessionId: booking.sessionId, proctorId: "proctor-\(suffix)",
+            purchaseId: "P-\(suffix)", authorizationId: authorizationId
+        )
+    }
+
+    func token(_ role: Role, _ subject: String) async throws -> String {
+        try await environment.tokens.sign(Principal(subject: subject, role: role))
+    }
+
+    func call(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, as token: String, json: String? = nil) async throws -> (status: HTTPResponse.Status, json: [String: Any]) {
+        let response = try await client.execute(
+            uri: uri, method: method, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"], body: json.map { ByteBuffer(string: $0) }
+        )
+        return (response.status, (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:])
+    }
+
+    func problem(_ reply: (status: HTTPResponse.Status, json: [String: Any])) -> String? {
+        (reply.json["type"] as? String).map { String($0.split(separator: "/").last ?? "") }
+    }
+
+    func exportedEvents(_ attemptId: String) throws -> [(messageId: String, exchange: String, data: [String: Any])] {
+        try admin.query("SELECT message_id, exchange, body FROM verification.outbox WHERE routing_key = 'result.verified' AND body LIKE $1", ["%\(attemptId)%"]).map { row in
+            let body = try JSONSerialization.jsonObject(with: Data((try row.decode("body", as: String.self)).utf8)) as? [String: Any]
+            return (try row.decode("message_id"), try row.decode("exchange"), body?["data"] as? [String: Any] ?? [:])
+        }
+    }
+
+    @Test func reportVerdictResultAndExactlyOneExport() async throws {
+        let scenario = try await finishedAttempt()
+        let application = ServiceRunner.makeApplication(environment: environment, components: components, checks: [])
+        let (proctor, csr, candidate) = (try await token(.proctor, scenario.proctorId), try await token(.csr, "csr-1"), try await token(.candidate, scenario.candidateId))
+        try await application.test(.router) { client in
+            let early = try await call(client, .get, "/attempts/\(scenario.attemptId)/result", as: candidate)
+            #expect(early.status == .conflict)
+            #expect(problem(early) == "not-verified-yet")
+
+            let report = try await call(client, .post, "/attempts/\(scenario.attemptId)/report", as: proctor, json: """
+                {"incidents":[{"at":"\(Timestamp.format(Date()))","category":"noise","description":"fire alarm test"}],"notes":"calm otherwise","rating":4}
+                """)
+            #expect(report.status == .ok)
+            let queue = try await call(client, .get, "/attempts?awaitingVerdict=true&sessionId=\(scenario.sessionId)", as: csr)
+            #expect((queue.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [scenario.attemptId])
+
+            let verdict = try await call(client, .post, "/attempts/\(scenario.attemptId)/verdict", as: csr, json: #"{"verdict":"positive","comment":"clean"}"#)
+            #expect(verdict.status == .ok)
+            let second = try await call(client, .post, "/attempts/\(scenario.attemptId)/verdict", as: csr, json: #"{"verdict":"negative"}"#)
+            #expect(second.status == .conflict)
+            #expect(problem(second) == "already-verified")
+            let locked = try await call(client, .post, "/attempts/\(scenario.attemptId)/report", as: proctor, json: #"{"rating":1}"#)
+            #expect(problem(locked) == "report-locked")
+
+            let result = try await call(client, .get, "/attempts/\(scenario.attemptId)/result", as: candidate)
+            #expect(result.status == .ok)
+            #expect(result.json["verdict"] as? String == "positive")
+            #expect(result.json["score"] as? Double == 78)
+
+            let shown = try await call(client, .get, "/attempts/\(scenario.attemptId)", as: csr)
+            #expect((shown.json["audit"] as? [[String: Any]])?.compactMap { $0["action"] as? String } == ["booked", "finished", "report", "verdict"])
+
+            // Two runs (as two replicas would): one export, on examhall.outbound, with the stable id.
+            #expect(try await call(client, .post, "/exports/run", as: try await token(.admin, "admin")).status == .ok)
+            _ = try await ExportResults.runOnce(environment)
+            let exports = try await call(client, .get, "/exports", as: csr)
+            let line = (exports.json["items"] as? [[String: Any]])?.first { $0["attemptId"] as? String == scenario.attemptId }
+            #expect(line?["state"] as? String == "pending")
+            #expect(try await call(client, .post, "/exports/run", as: csr).status == .forbidden)
+        }
+        let events = try exportedEvents(scenario.attemptId)
+        #expect(events.count == 1)
+        #expect(events.first?.messageId == "result-verified-\(scenario.attemptId)")
+        #expect(events.first?.exchange == "examhall.outbound")
+        let data = try #require(events.first?.data)
+        #expect(data["purchaseId"] as? String == scenario.purchaseId)
+        #expect(data["candidateExternalId"] as? String == scenario.candidateId)
+        #expect(data["examCode"] as? String == "CLOUD-101")
+        #expect(data["score"] as? Double == 78)
+        #expect(data["proctorRating"] as? Int == 4)
+        #expect(data["verdict"] as? String == "positive")
+    }
+
+    @Test func onlyConnectedFinishedVerifiedAttemptsAreExported() async throws {
+        let withoutAuthorization = try await finishedAttempt(connected: false)
+        let unfinished = try await finishedAttempt(finished: false)
+        let unverified = try await finishedAttempt()
+        let application = ServiceRunner.makeApplication(environment: environment, components: components, checks: [])
+        let csr = try await token(.csr, "csr-1")
+        try await application.test(.router) { client in
+            #expect(try await call(client, .post, "/attempts/\(withoutAuthorization.attemptId)/verdict", as: csr, json: #"{"verdict":"positive"}"#).status == .ok)
+            let notFinished = try await call(client, .post, "/attempts/\(unfinished.attemptId)/verdict", as: csr, json: #"{"verdict":"positive"}"#)
+            #expect(problem(notFinished) == "attempt-not-finished")
+        }
+        _ = try await ExportResults.runOnce(environment)
+        for scenario in [withoutAuthorization, unfinished, unverified] {
+            #expect(try exportedEvents(scenario.attemptId).isEmpty, "\(scenario)")
+        }
+    }
+
+    @Test func rolesKeepReportsVerdictsAndResultsApart() async throws {
+        let scenario = try await finishedAttempt()
+        let other = try await finishedAttempt()
+        let application = ServiceRunner.makeApplication(environment: environment, components: components, checks: [])
+        try await application.test(.router) { client in
+            let stranger = try await call(client, .post, "/attempts/\(scenario.attemptId)/report", as: try await token(.proctor, other.proctorId), json: #"{"rating":3}"#)
+            #expect(stranger.status == .forbidden)
+            #expect(problem(stranger) == "proctor-not-assigned")
+            let byCandidate = try await call(client, .post, "/attempts/\(scenario.attemptId)/verdict", as: try await token(.candidate, scenario.candidateId), json: #"{"verdict":"positive"}"#)
+            #expect(byCandidate.status == .forbidden)
+            _ = try await call(client, .post, "/attempts/\(scenario.attemptId)/verdict", as: try await token(.csr, "csr"), json: #"{"verdict":"negative"}"#)
+            let foreign = try await call(client, .get, "/attempts/\(scenario.attemptId)/result", as: try await token(.candidate, other.candidateId))
+            #expect(foreign.status == .notFound)
+            let theirList = try await call(client, .get, "/attempts", as: try await token(.proctor, other.proctorId))
+            #expect((theirList.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [other.attemptId])
+            let ownView = try await call(client, .get, "/attempts/\(scenario.attemptId)", as: try await token(.candidate, scenario.candidateId))
+            #expect(ownView.status == .ok)
+            #expect(ownView.json["score"] == nil, "scores reach candidates only through /result")
+        }
+    }
+}
