@@ -34,16 +34,16 @@ public final class TestPublisher: @unchecked Sendable {
     }
 }
 
-/// A private queue bound to `examhall.events`, to see what a service published.
+/// A private queue bound to `examhall.events` (or another exchange), to see what a service published.
 public final class EventTap: @unchecked Sendable {
     private let connection: AMQPConnection
     public let queue: String
 
-    public init(routingKeys: [String]) throws {
+    public init(routingKeys: [String], exchange: Exchange = .events) throws {
         connection = try AMQPConnection.open(try TestStack.amqp("admin"))
         queue = "test.tap.\(UUID().uuidString.prefix(8))"
         try connection.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
-        for key in routingKeys { try connection.bindQueue(queue, exchange: Exchange.events.rawValue, routingKey: key) }
+        for key in routingKeys { try connection.bindQueue(queue, exchange: exchange.rawValue, routingKey: key) }
     }
 
     deinit { connection.close() }
