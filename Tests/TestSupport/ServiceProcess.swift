@@ -68,11 +68,7 @@ public final class ServiceProcess: @unchecked Sendable {
 
     /// A GET against the service, with an optional bearer token: status and body.
     public func get(_ path: String, token: String? = nil, timeout: TimeInterval = 10) async throws -> (status: Int, body: Data) {
-        var request = URLRequest(url: URL(string: path, relativeTo: baseURL)!)
-        request.timeoutInterval = timeout
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+        try await send("GET", path, token: token, timeout: timeout)
     }
 
     /// Any request with an optional bearer token and JSON body: status and body.

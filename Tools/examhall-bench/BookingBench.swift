@@ -123,7 +123,7 @@ enum Wrk {
           return wrk.format("POST", "/sessions/" .. session .. "/bookings", {["Authorization"] = "Bearer " .. token}, nil)
         end
         """.write(to: script, atomically: true, encoding: .utf8)
-        let output = try run("wrk", ["-t", String(threads), "-c", String(clients), "-d", "\(seconds)s", "--latency", "-s", script.path, base])
+        let output = try runTool("wrk", ["-t", String(threads), "-c", String(clients), "-d", "\(seconds)s", "--latency", "-s", script.path, base])
 
         // "  4123 requests in 10.00s, …", "Non-2xx or 3xx responses: 3", latency lines "     50%   12.34ms".
         let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -143,20 +143,6 @@ enum Wrk {
         }
         let accepted = count - failures
         return Result(timing: Timing(count: accepted, seconds: elapsed, latencies: [], fixedP50: percentile("50%"), fixedP99: percentile("99%")), failures: failures)
-    }
-
-    static func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("\(tool) failed: \(text)") }
-        return text
     }
 }
 
@@ -204,6 +190,21 @@ struct HTTPBench: Sendable {
     }
 }
 
+/// Runs a command-line tool (wrk, pgbench) to the end; its output, or an error with it.
+func runTool(_ tool: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [tool] + arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { throw ValidationError("\(tool) failed: \(text)") }
+    return text
+}
+
 /// pgbench running `UPDATE … SET taken = taken + 1 WHERE id = :id AND taken < capacity` on a few rows,
 /// one transaction each, with per-transaction latencies from its log.
 enum PgBench {
@@ -227,7 +228,7 @@ enum PgBench {
 
         let log = directory.appendingPathComponent("log")
         let perClient = max(1, transactions / clients)
-        let text = try Wrk.run("pgbench", ["-n", "-f", script.path, "-c", String(clients), "-j", "2", "-t", String(perClient), "-l", "--log-prefix", log.path, url])
+        let text = try runTool("pgbench", ["-n", "-f", script.path, "-c", String(clients), "-j", "2", "-t", String(perClient), "-l", "--log-prefix", log.path, url])
 
         // Log lines: client_id transaction_no time_us script_no time_epoch time_us_part
         var latencies: [Double] = []

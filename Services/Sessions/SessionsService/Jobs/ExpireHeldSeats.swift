@@ -18,10 +18,10 @@ enum ExpireHeldSeats {
         let due = try await environment.database.withConnection { connection in
             try BookingStore(connection: connection).duePayments(at: now, limit: limit).map(\.bookingId)
         }
+        let window = environment.configuration.paymentWindow
         var expired = 0
         for bookingId in due {
             let outbox = environment.outbox(correlationId: nil)
-            let window = environment.configuration.paymentWindow
             let didExpire = try await environment.database.transaction { connection -> Bool in
                 let workflow = BookingWorkflow(connection: connection, outbox: outbox, now: now, paymentWindow: window)
                 let (session, booking) = try workflow.lockBooking(bookingId)

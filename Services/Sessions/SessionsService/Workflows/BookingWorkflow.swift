@@ -86,9 +86,7 @@ struct BookingWorkflow {
         try BookingRules.requireOpenForBooking(snapshot, requester: command.requester, now: now)
         let exam = try BookingRules.examFor(request, in: snapshot)
         let facts = try candidateFacts(command.candidateId, exam: exam, session: snapshot, lookUpAuthorization: named == nil)
-        guard let contact = try command.contact ?? bookings.candidate(command.candidateId) else {
-            throw BookingRefusal.candidateContactUnknown(candidateId: command.candidateId)
-        }
+        let contact = try self.contact(of: command.candidateId, given: command.contact)
         var decision: BookingRules.Decision?
         do {
             decision = try BookingRules.decide(request, session: snapshot, exam: exam, facts: facts, now: now, paymentWindow: paymentWindow)
@@ -205,14 +203,10 @@ struct BookingWorkflow {
         return try bookings.facts(candidateId: candidateId, examCode: exam, sessionId: session.id, withOpenAuthorization: lookUpAuthorization && needsAuthorization)
     }
 
-    /// The contact data to tell the candidate with; what came with the request is remembered for later.
-    private func contactFor(_ candidateId: String, given: CandidateContact?) throws -> CandidateContact {
-        if let given {
-            try bookings.saveCandidate(candidateId, given, replace: true, at: now)
-            return given
-        }
-        guard let known = try bookings.candidate(candidateId) else { throw BookingRefusal.candidateContactUnknown(candidateId: candidateId) }
-        return known
+    /// The contact data to tell the candidate with: what came with the request, else what is known of them.
+    private func contact(of candidateId: String, given: CandidateContact? = nil) throws -> CandidateContact {
+        guard let contact = try given ?? bookings.candidate(candidateId) else { throw BookingRefusal.candidateContactUnknown(candidateId: candidateId) }
+        return contact
     }
 
     private func requestPayment(for booking: Booking, price: Money) throws {
@@ -309,7 +303,7 @@ struct BookingWorkflow {
                     try bookings.update(promoted)
                     try sessions.adjustSeats(session.id, by: 1)
                     session.seatsTaken += 1
-                    let contact = try contactFor(entry.candidateId, given: nil)
+                    let contact = try self.contact(of: entry.candidateId)
                     try outbox.publish(
                         BookingConfirmed(booking: promoted.ref, session: session.snapshot, candidate: contact, confirmedAt: now, actor: .system, fromWaitlist: true),
                         on: connection
@@ -384,7 +378,7 @@ struct BookingWorkflow {
         confirmed.paymentExpiresAt = nil
         confirmed.updatedAt = now
         try bookings.update(confirmed)
-        let contact = try contactFor(booking.candidateId, given: nil)
+        let contact = try self.contact(of: booking.candidateId)
         try outbox.publish(
             BookingConfirmed(booking: confirmed.ref, session: session.snapshot, candidate: contact, confirmedAt: now, actor: .system, fromWaitlist: false),
             on: connection

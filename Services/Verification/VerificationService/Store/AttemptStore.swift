@@ -6,10 +6,13 @@ import Foundation
 struct AttemptStore {
     let connection: PGConnection
 
-    private static let columns = """
-        id, session_id, candidate_id, exam_code, authorization_id, session_start, session_end, status, started_at, finished_at,
-        score, max_score, passed, verdict, verdict_comment, verified_by, verified_at, exported_at
-        """
+    private static let columnNames = [
+        "id", "session_id", "candidate_id", "exam_code", "authorization_id", "session_start", "session_end", "status", "started_at",
+        "finished_at", "score", "max_score", "passed", "verdict", "verdict_comment", "verified_by", "verified_at", "exported_at",
+    ]
+    private static let columns = columnNames.joined(separator: ", ")
+    /// The same columns for queries that name `attempts` as `a`.
+    static let qualifiedColumns = columnNames.map { "a.\($0)" }.joined(separator: ", ")
 
     /// Records the attempt of a newly confirmed booking; false when it already exists (a redelivery or re-send).
     func insert(_ attempt: Attempt, contact: CandidateContact, at now: Date) throws -> Bool {
@@ -116,7 +119,7 @@ struct AttemptStore {
         )[0].decode("assigned")
     }
 
-    private static func decode(_ row: PGRow) throws -> Attempt {
+    static func decode(_ row: PGRow) throws -> Attempt {
         Attempt(
             id: try row.decode("id"), sessionId: try row.decode("session_id"), candidateId: try row.decode("candidate_id"),
             examCode: try row.decode("exam_code"), authorizationId: try row.decode("authorization_id"),
@@ -182,9 +185,7 @@ extension AttemptStore {
     func list(_ filter: Filter) throws -> [Attempt] {
         try connection.query(
             """
-            SELECT a.id, a.session_id, a.candidate_id, a.exam_code, a.authorization_id, a.session_start, a.session_end, a.status,
-                a.started_at, a.finished_at, a.score, a.max_score, a.passed, a.verdict, a.verdict_comment, a.verified_by, a.verified_at,
-                a.exported_at
+            SELECT \(Self.qualifiedColumns)
             FROM attempts a LEFT JOIN proctor_reports r ON r.attempt_id = a.id
             WHERE ($1::text IS NULL OR a.status = $1) AND ($2::text IS NULL OR a.exam_code = $2) AND ($3::text IS NULL OR a.session_id = $3)
               AND ($4::text IS NULL OR a.candidate_id = $4)
@@ -195,20 +196,7 @@ extension AttemptStore {
             """,
             [filter.status?.rawValue, filter.examCode, filter.sessionId, filter.candidateId, filter.proctorId, filter.awaitingVerdict,
              filter.maximumRating, filter.limit, filter.offset]
-        ).map(Self.decodeRow)
-    }
-
-    static func decodeRow(_ row: PGRow) throws -> Attempt {
-        Attempt(
-            id: try row.decode("id"), sessionId: try row.decode("session_id"), candidateId: try row.decode("candidate_id"),
-            examCode: try row.decode("exam_code"), authorizationId: try row.decode("authorization_id"),
-            sessionStart: try row.decode("session_start"), sessionEnd: try row.decode("session_end"),
-            status: AttemptStatus(rawValue: try row.decode("status")) ?? .booked, startedAt: try row.decode("started_at"),
-            finishedAt: try row.decode("finished_at"), score: try row.decode("score"), maxScore: try row.decode("max_score"),
-            passed: try row.decode("passed"), verdict: try row.decode("verdict", as: String?.self).flatMap(Verdict.init(rawValue:)),
-            verdictComment: try row.decode("verdict_comment"), verifiedBy: try row.decode("verified_by"),
-            verifiedAt: try row.decode("verified_at"), exportedAt: try row.decode("exported_at")
-        )
+        ).map(Self.decode)
     }
 
     /// One line of `GET /exports`.
