@@ -179,4 +179,47 @@ import Testing
             #expect(ownView.json["score"] == nil, "scores reach candidates only through /result")
         }
     }
+
+    @Test func theAssignedProctorMarksStartAndFinishOfAnInPersonAttempt() async throws {
+        let scenario = try await finishedAttempt(finished: false)
+        let other = try await finishedAttempt(finished: false)
+        let application = ServiceRunner.makeApplication(environment: environment, components: components, checks: [])
+        let proctor = try await token(.proctor, scenario.proctorId)
+        try await application.test(.router) { client in
+            let stranger = try await call(client, .post, "/attempts/\(scenario.attemptId)/start", as: try await token(.proctor, other.proctorId))
+            #expect(stranger.status == .forbidden)
+            #expect(problem(stranger) == "proctor-not-assigned")
+            let byCandidate = try await call(client, .post, "/attempts/\(scenario.attemptId)/finish", as: try await token(.candidate, scenario.candidateId), json: #"{"score":1,"maxScore":1,"passed":true}"#)
+            #expect(byCandidate.status == .forbidden)
+
+            let started = try await call(client, .post, "/attempts/\(scenario.attemptId)/start", as: proctor)
+            #expect(started.status == .ok)
+            #expect(started.json["status"] as? String == "started")
+            #expect(try await call(client, .post, "/attempts/\(scenario.attemptId)/start", as: proctor).status == .ok, "marking again changes nothing")
+
+            let future = Timestamp.format(Date() + 3600)
+            let invalid = try await call(client, .post, "/attempts/\(scenario.attemptId)/finish", as: proctor, json: #"{"at":"\#(future)","score":120,"maxScore":100,"passed":true}"#)
+            #expect(invalid.status == .unprocessableContent)
+            let fields = (invalid.json["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String } ?? []
+            #expect(Set(fields) == ["at", "score"], "\(invalid.json)")
+
+            let finished = try await call(client, .post, "/attempts/\(scenario.attemptId)/finish", as: proctor, json: #"{"score":64,"maxScore":80,"passed":true}"#)
+            #expect(finished.status == .ok)
+            #expect(finished.json["status"] as? String == "finished")
+            #expect(finished.json["score"] as? Double == 64)
+            let again = try await call(client, .post, "/attempts/\(scenario.attemptId)/finish", as: proctor, json: #"{"score":10,"maxScore":80,"passed":false}"#)
+            #expect(again.status == .conflict)
+            #expect(problem(again) == "attempt-finished")
+
+            let shown = try await call(client, .get, "/attempts/\(scenario.attemptId)", as: try await token(.csr, "csr-1"))
+            let audit = (shown.json["audit"] as? [[String: Any]]) ?? []
+            #expect(audit.compactMap { $0["action"] as? String } == ["booked", "started", "finished"])
+            #expect(audit.dropFirst().allSatisfy { $0["actor"] as? String == "proctor:\(scenario.proctorId)" })
+        }
+        let internalEvents = try admin.query(
+            "SELECT routing_key FROM verification.outbox WHERE routing_key IN ('attempt.started', 'attempt.finished') AND body LIKE $1 ORDER BY id",
+            ["%\(scenario.attemptId)%"]
+        ).map { try $0.decode("routing_key", as: String.self) }
+        #expect(internalEvents == ["attempt.started", "attempt.finished"])
+    }
 }

@@ -3,7 +3,7 @@ import ExamHallServiceKit
 import Foundation
 import Hummingbird
 
-/// `GET /attempts`, `GET /attempts/{id}`, `POST /attempts/{id}/report` (assigned proctor),
+/// `GET /attempts`, `GET /attempts/{id}`, `POST /attempts/{id}/start|finish|report` (assigned proctor),
 /// `POST /attempts/{id}/verdict` (CSR), `GET /attempts/{id}/result` (the candidate, once verified),
 /// `GET /exports`, `POST /exports/run` (admin). Proctors see their sessions' attempts, candidates their own.
 struct AttemptsController {
@@ -12,6 +12,8 @@ struct AttemptsController {
     func add(to router: Router<ExamHallRequestContext>) {
         router.get("/attempts", use: list)
         router.get("/attempts/:id", use: show)
+        router.post("/attempts/:id/start", use: start)
+        router.post("/attempts/:id/finish", use: finish)
         router.post("/attempts/:id/report", use: report)
         router.post("/attempts/:id/verdict", use: verdict)
         router.get("/attempts/:id/result", use: result)
@@ -56,6 +58,71 @@ struct AttemptsController {
         if principal.role != .candidate { view.report = report }
         if principal.isStaff { view.audit = audit }
         return view
+    }
+
+    /// When the proctor saw it happen; omitted means now. Never in the future.
+    struct StartRequest: Decodable {
+        var at: Date?
+    }
+
+    /// An in-person session's start, marked by its assigned proctor; marking it again changes nothing.
+    @Sendable func start(_ request: Request, context: ExamHallRequestContext) async throws -> AttemptView {
+        var request = request
+        let principal = try context.require(.proctor)
+        let id = try context.uuidParameter(what: "attempt")
+        let body = try await request.collectBody(upTo: 16_384).readableBytes == 0
+            ? StartRequest(at: nil) : try await request.decode(as: StartRequest.self, context: context)
+        let now = environment.clock()
+        try Self.validateMarkTime(body.at, now: now).throwIfInvalidAsProblem()
+        let attempt = try await progress(id, by: principal, context: context, now: now) { progress, attempt in
+            try progress.start(attempt, at: body.at ?? now)
+        }
+        return AttemptView(attempt, for: principal)
+    }
+
+    struct FinishRequest: Decodable {
+        var at: Date?
+        var score: Double
+        var maxScore: Double
+        var passed: Bool
+    }
+
+    /// An in-person session's finish and score, entered by its assigned proctor.
+    @Sendable func finish(_ request: Request, context: ExamHallRequestContext) async throws -> AttemptView {
+        let principal = try context.require(.proctor)
+        let id = try context.uuidParameter(what: "attempt")
+        let body = try await request.decode(as: FinishRequest.self, context: context)
+        let now = environment.clock()
+        var v = Self.validateMarkTime(body.at, now: now)
+        v.nonNegative("score", body.score)
+        v.nonNegative("maxScore", body.maxScore)
+        if body.maxScore == 0 { v.fail("maxScore", "must be greater than 0") }
+        if body.score > body.maxScore { v.fail("score", "must not exceed maxScore") }
+        try v.throwIfInvalidAsProblem()
+        let attempt = try await progress(id, by: principal, context: context, now: now) { progress, attempt in
+            try progress.finish(attempt, at: body.at ?? now, score: body.score, maxScore: body.maxScore, passed: body.passed)
+        }
+        return AttemptView(attempt, for: principal)
+    }
+
+    /// Clocks differ a little; a mark more than a minute ahead of ours is a mistake.
+    static func validateMarkTime(_ at: Date?, now: Date) -> Validator {
+        var v = Validator()
+        if let at, at > now.addingTimeInterval(60) { v.fail("at", "must not be in the future") }
+        return v
+    }
+
+    private func progress(
+        _ id: UUID, by principal: Principal, context: ExamHallRequestContext, now: Date,
+        _ change: @escaping @Sendable (AttemptProgress, Attempt) throws -> Attempt
+    ) async throws -> Attempt {
+        let outbox = environment.outbox(correlationId: context.correlationId)
+        return try await inTransaction { store in
+            guard let attempt = try store.lock(id) else { throw Problem.notFound("attempt \(id.uuidString.lowercased())") }
+            guard try store.isProctor(principal.subject, of: attempt.sessionId) else { throw AttemptRefusal.proctorNotAssigned }
+            let progress = AttemptProgress(store: store, outbox: outbox, now: now, actor: "proctor:\(principal.subject)")
+            return try change(progress, attempt)
+        }
     }
 
     struct ReportRequest: Decodable {

@@ -15,19 +15,11 @@ struct StartAttemptOnDeliveryStarted: EventHandler {
     func handle(_ event: CloudEvent<DeliveryAttemptStarted>, context: HandlerContext) throws {
         let store = AttemptStore(connection: context.connection)
         guard let attempt = try store.lock(try bookingUUID(event.data.bookingId)) else { throw AttemptNotKnownYet(bookingId: event.data.bookingId) }
-        let started: Attempt
         do {
-            started = try AttemptRules.start(attempt, at: event.data.startedAt)
-        } catch {
-            throw HandlerRejection("attempt \(event.data.bookingId): \(error.description)")
+            _ = try AttemptProgress(context, store).start(attempt, at: event.data.startedAt)
+        } catch let refusal as AttemptRefusal {
+            throw HandlerRejection("attempt \(event.data.bookingId): \(refusal.description)")
         }
-        guard started != attempt else { return }
-        try store.update(started, at: context.now)
-        try store.audit(started.id, action: "started", actor: "delivery-engine", detail: nil, at: context.now)
-        try context.publish(AttemptStarted(
-            attemptId: event.data.bookingId, bookingId: event.data.bookingId, sessionId: started.sessionId,
-            candidateId: started.candidateId, examCode: started.examCode, startedAt: event.data.startedAt
-        ))
     }
 }
 
@@ -37,18 +29,18 @@ struct FinishAttemptOnDeliveryFinished: EventHandler {
         let result = event.data
         let store = AttemptStore(connection: context.connection)
         guard let attempt = try store.lock(try bookingUUID(result.bookingId)) else { throw AttemptNotKnownYet(bookingId: result.bookingId) }
-        let finished: Attempt
         do {
-            finished = try AttemptRules.finish(attempt, at: result.finishedAt, score: result.score, maxScore: result.maxScore, passed: result.passed)
-        } catch {
-            throw HandlerRejection("attempt \(result.bookingId): \(error.description)")
+            _ = try AttemptProgress(context, store).finish(
+                attempt, at: result.finishedAt, score: result.score, maxScore: result.maxScore, passed: result.passed
+            )
+        } catch let refusal as AttemptRefusal {
+            throw HandlerRejection("attempt \(result.bookingId): \(refusal.description)")
         }
-        guard finished != attempt else { return }
-        try store.update(finished, at: context.now)
-        try store.audit(finished.id, action: "finished", actor: "delivery-engine", detail: "\(result.score)/\(result.maxScore)", at: context.now)
-        try context.publish(AttemptFinished(
-            attemptId: result.bookingId, bookingId: result.bookingId, sessionId: finished.sessionId, candidateId: finished.candidateId,
-            examCode: finished.examCode, finishedAt: result.finishedAt, score: result.score, maxScore: result.maxScore, passed: result.passed
-        ))
+    }
+}
+
+extension AttemptProgress {
+    init(_ context: HandlerContext, _ store: AttemptStore) {
+        self.init(store: store, outbox: context.outbox, now: context.now, actor: "delivery-engine")
     }
 }
