@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """The CSR and candidate part of the scripts/run demo, over the services' HTTP APIs.
 
-Expects the purchases of `examhall seed purchases` (Ada: CLOUD-101, Marie: NET-201, Alan: SEC-301) and
-tokens in the environment: CSR_TOKEN, ADA_TOKEN, GRACE_TOKEN. Prints what happens and the calendar.
+Expects the purchases of `examhall seed purchases --prefix $PREFIX` (candidates $PREFIX-ada: CLOUD-101,
+$PREFIX-marie: NET-201, $PREFIX-alan: SEC-301) and tokens in the environment: CSR_TOKEN, ADA_TOKEN, GRACE_TOKEN.
+Prints what happens, the calendar, and finally Ada's exam: proctored, reported, verified and its result
+delivered to the external system as it receives it on examhall.outbound.
 """
 import json
 import os
+import subprocess
 import sys
 import time
 import urllib.error
@@ -14,6 +17,17 @@ from datetime import datetime, timedelta, timezone
 
 SESSIONS = "http://127.0.0.1:8081"
 AUTHORIZATIONS = "http://127.0.0.1:8082"
+VERIFICATION = "http://127.0.0.1:8083"
+CLI = ".build/release/examhall"
+
+
+def examhall(*arguments, role="admin"):
+    """Runs the examhall CLI with the credentials `scripts/stack env <role>` hands out."""
+    command = f'eval "$(scripts/stack env {role})"; exec {CLI} ' + " ".join(f"'{a}'" for a in arguments)
+    completed = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
+    if completed.returncode != 0:
+        sys.exit(f"demo: examhall {' '.join(arguments)} failed: {completed.stderr.strip()}")
+    return completed.stdout.strip()
 
 
 def call(method, url, token, body=None):
@@ -56,6 +70,10 @@ def authorization(token, candidate, exam, status=None, booking_id=None):
 
 def main():
     csr, ada, grace = os.environ["CSR_TOKEN"], os.environ["ADA_TOKEN"], os.environ["GRACE_TOKEN"]
+    prefix = os.environ["PREFIX"]
+    # The external system's own queue on examhall.outbound, bound before anything can be exported.
+    print(examhall("receive", "--queue", "external-system.demo-results", "--declare-only", role="payment-system"))
+    print()
     print("== A CSR sets up the catalog, a location and three sessions ==")
     for code, title in [("CLOUD-101", "Cloud Foundations"), ("NET-201", "Networking"), ("SEC-301", "Security"), ("INTRO-001", "Orientation")]:
         status, _ = call("POST", f"{SESSIONS}/exams", csr, {"code": code, "title": title, "durationMinutes": 90})
@@ -89,19 +107,18 @@ def main():
     if status == 201:
         print(f"Ada books {cloud['name']} with her authorization: {booking['status']} (authorization {booking['authorizationId']})")
         assigned = wait_for("the authorization to become Assigned",
-            lambda: (lambda a: a if a and a["status"] == "assigned" else None)(authorization(csr, "cand-ada", "CLOUD-101", booking_id=booking["id"])))
+            lambda: (lambda a: a if a and a["status"] == "assigned" else None)(authorization(csr, f"{prefix}-ada", "CLOUD-101", booking_id=booking["id"])))
         print(f"  the authorizations service confirms: authorization {assigned['id']} is {assigned['status']}")
     else:
-        print(f"Ada cannot book: {booking.get('detail')} (from an earlier demo run)")
+        sys.exit(f"demo: Ada cannot book: {booking.get('detail')}")
+    ada_booking = booking
     booking = must(call("POST", f"{SESSIONS}/sessions/{intro['id']}/bookings", grace), "Grace's booking")
     print(f"Grace books {intro['name']}: {booking['status']} (no authorization needed)")
-    for candidate, exam in [("cand-marie", "NET-201"), ("cand-alan", "SEC-301")]:
+    for candidate, exam in [(f"{prefix}-marie", "NET-201"), (f"{prefix}-alan", "SEC-301")]:
         open_authorization = wait_for(f"{candidate}'s authorization", lambda: authorization(csr, candidate, exam, status="open"))
         status, booked = call("POST", f"{SESSIONS}/sessions/{private['id']}/bookings", csr, {"authorizationId": open_authorization["id"]})
-        if status == 201:
-            print(f"the CSR assigns {candidate}'s {exam} authorization to {private['name']}: {booked['status']}")
-        else:
-            print(f"the CSR cannot assign {candidate}'s {exam} authorization: {booked.get('detail')} (from an earlier demo run)")
+        must((status, booked), f"assigning {candidate}'s authorization")
+        print(f"the CSR assigns {candidate}'s {exam} authorization to {private['name']}: {booked['status']}")
 
     print()
     print("== The calendar ==")
@@ -112,6 +129,41 @@ def main():
         left = "-" if occupancy.get("seatsLeft") is None else occupancy["seatsLeft"]
         proctors = f"{occupancy['proctorsAssigned']}/{occupancy['proctorsRequired']}"
         print(f"{entry['name']:<32}{entry['time']['localStart']:<28}{occupancy['seatsBooked']:>7}{left:>6}{occupancy['waitlistLength']:>6}{proctors:>10}  {'UNDERSTAFFED' if occupancy['understaffed'] else 'ok'}")
+
+
+    print()
+    the_exam(csr, ada, proctor, ada_booking)
+
+
+def the_exam(csr, ada, proctor, booking):
+    """Ada sits CLOUD-101 in person: the proctor marks it, reports, a CSR verifies, the result goes out."""
+    print("== Ada sits the exam; the proctor reports; a CSR verifies ==")
+    pat = examhall("token", "--role", "proctor", "--subject", proctor["id"])
+    attempt_url = f"{VERIFICATION}/attempts/{booking['id']}"
+    # The verification service learns of the booking and the proctor from events; until then: 404 / 403.
+    wait_for("the attempt and its proctor to reach the verification service",
+        lambda: (lambda r: r if r[0] == 200 else None)(call("POST", f"{attempt_url}/start", pat)))
+    print(f"{proctor['name']} marks Ada's attempt started (an in-person session)")
+    finished = must(call("POST", f"{attempt_url}/finish", pat, {"score": 82, "maxScore": 100, "passed": True}), "finishing the attempt")
+    print(f"{proctor['name']} enters the score: {finished['score']:g}/{finished['maxScore']:g}, {finished['status']}")
+    must(call("POST", f"{attempt_url}/report", pat, {"rating": 5, "notes": "Calm session, ID checked at the door.", "incidents": []}), "the proctor report")
+    print(f"{proctor['name']} submits the report: rating 5, no incidents")
+    status, early = call("GET", f"{attempt_url}/result", ada)
+    print(f"Ada asks for her result: {status} {early.get('title', '')} — {early.get('detail', '')}")
+    queue = must(call("GET", f"{VERIFICATION}/attempts?awaitingVerdict=true&sessionId={booking['sessionId']}", csr), "the verification queue")
+    print(f"the CSR's queue of attempts awaiting a verdict in this session: {[a['id'] for a in queue['items']]}")
+    verified = must(call("POST", f"{attempt_url}/verdict", csr, {"verdict": "positive", "comment": "Report clean; score confirmed."}), "the verdict")
+    print(f"the CSR verifies: {verified['verdict']} (final)")
+    result = must(call("GET", f"{attempt_url}/result", ada), "Ada's result")
+    print(f"Ada's result: {result['verdict']}, {result['score']:g}/{result['maxScore']:g}, passed: {result['passed']}")
+    admin = examhall("token", "--role", "admin", "--subject", "demo-admin")
+    run = must(call("POST", f"{VERIFICATION}/exports/run", admin), "the export run")
+    print(f"an admin runs the export now instead of waiting for the schedule: {run['exported']} exported")
+
+    print()
+    print("== The external system receives the result on examhall.outbound ==")
+    print(examhall("receive", "--queue", "external-system.demo-results", "--message-id", f"result-verified-{booking['id']}",
+        "--timeout", "60", role="payment-system"))
 
 
 if __name__ == "__main__":

@@ -13,13 +13,13 @@ struct SeedCommand: AsyncParsableCommand {
     struct Purchases: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Publish purchase.completed events for a few candidates.")
 
-        @Option(help: "Prefix of the purchase ids, so runs do not collide") var prefix = "demo-\(Int(Date.now.timeIntervalSince1970))"
+        @Option(help: "Prefix of the purchase and candidate ids, so runs do not collide") var prefix = "demo-\(Int(Date.now.timeIntervalSince1970))"
 
         func run() async throws {
             let connection = try AMQPConnection.open(try CLIEnvironment.amqp())
             defer { connection.close() }
             try connection.enableConfirms()
-            for (index, candidate) in DemoData.candidates.enumerated() {
+            for (index, candidate) in DemoData.candidates(prefix: prefix).enumerated() {
                 let purchase = PurchaseCompleted(
                     purchaseId: "\(prefix)-\(index + 1)", candidate: candidate, examCode: DemoData.exams[index % DemoData.exams.count],
                     validUntil: Date.now.addingTimeInterval(180 * 86_400)
@@ -38,9 +38,12 @@ struct SeedCommand: AsyncParsableCommand {
 
 enum DemoData {
     static let exams = ["CLOUD-101", "NET-201", "SEC-301"]
-    static let candidates = [
-        CandidateProfile(externalId: "cand-ada", firstName: "Ada", lastName: "Lovelace", email: "ada@example.org", language: "en", timeZone: "Europe/London"),
-        CandidateProfile(externalId: "cand-marie", firstName: "Marie", lastName: "Curie", email: "marie@example.org", language: "fr", timeZone: "Europe/Paris"),
-        CandidateProfile(externalId: "cand-alan", firstName: "Alan", lastName: "Turing", email: "alan@example.org", language: "en", timeZone: "America/New_York"),
-    ]
+    /// Ada, Marie and Alan as `<prefix>-ada`, `<prefix>-marie` and `<prefix>-alan`: every demo run has its own candidates.
+    static func candidates(prefix: String) -> [CandidateProfile] {
+        [
+            CandidateProfile(externalId: "\(prefix)-ada", firstName: "Ada", lastName: "Lovelace", email: "ada@example.org", language: "en", timeZone: "Europe/London"),
+            CandidateProfile(externalId: "\(prefix)-marie", firstName: "Marie", lastName: "Curie", email: "marie@example.org", language: "fr", timeZone: "Europe/Paris"),
+            CandidateProfile(externalId: "\(prefix)-alan", firstName: "Alan", lastName: "Turing", email: "alan@example.org", language: "en", timeZone: "America/New_York"),
+        ]
+    }
 }
