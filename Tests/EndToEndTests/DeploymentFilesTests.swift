@@ -75,6 +75,8 @@ import Testing
         let payment = try #require(permissions["payment-system"])
         #expect(matches(payment["write"], "examhall.inbound"))
         #expect(!matches(payment["write"], "examhall.events") && !matches(payment["read"], "authorizations.inbox"))
+        #expect(matches(payment["read"], "examhall.outbound") && matches(payment["configure"], "external-system.results"))
+        #expect(!matches(payment["read"], "examhall.events") && !matches(payment["configure"], "examhall.outbound"))
     }
 
     @Test func databaseInitCreatesEverySchemaAndRole() throws {

@@ -61,6 +61,21 @@ import Testing
         }
     }
 
+    @Test func thePaymentSystemReceivesOutboundMessagesOnItsOwnQueueOnly() throws {
+        let queue = "external-system.isolation-\(UUID().uuidString.prefix(8))"
+        let connection = try AMQPConnection.open(try TestStack.amqp("payment-system"))
+        defer { connection.close() }
+        try connection.declareQueue(queue, durable: false, autoDelete: true)
+        try connection.bindQueue(queue, exchange: "examhall.outbound", routingKey: "result.verified")
+        #expect(try connection.get(queue) == nil)
+        do {
+            try connection.bindQueue(queue, exchange: "examhall.events", routingKey: "#")
+            Issue.record("the payment system bound a queue to the internal events")
+        } catch {
+            #expect(error.isAccessRefused, "\(error)")
+        }
+    }
+
     @Test func thePaymentSystemMayPublishInbound() throws {
         let connection = try AMQPConnection.open(try TestStack.amqp("payment-system"))
         defer { connection.close() }
