@@ -5,11 +5,16 @@ import PackageDescription
 // executable that only reads configuration and runs it.
 let services = ["Authorizations", "Sessions", "Verification", "Notifications"]
 
+// What a service needs beyond the models and the service kit.
+let serviceDependencies: [String: [Target.Dependency]] = [
+    "Notifications": ["ExamHallMail", .product(name: "Mustache", package: "swift-mustache")],
+]
+
 let serviceTargets: [Target] = services.flatMap { name -> [Target] in
     [
         .target(
             name: "\(name)Service",
-            dependencies: ["ExamHallModels", "ExamHallServiceKit"],
+            dependencies: ["ExamHallModels", "ExamHallServiceKit"] + serviceDependencies[name, default: []],
             path: "Services/\(name)/\(name)Service",
             resources: [.copy("Migrations")]
         ),
@@ -41,9 +46,10 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: serviceTargets + [
-        // C libraries named by the design: rabbitmq-c and libpq.
+        // C libraries named by the design: rabbitmq-c and libpq; and libcurl for SMTP.
         .systemLibrary(
             name: "CRabbitMQ", path: "Shared/CRabbitMQ", pkgConfig: "librabbitmq",
             providers: [.apt(["librabbitmq-dev"])]
@@ -51,6 +57,10 @@ let package = Package(
         .systemLibrary(
             name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl", path: "Shared/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
         // Events, envelope, value types and state machines: pure Swift, no I/O.
@@ -77,6 +87,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Shared/Storage"
+        ),
+
+        // SMTP on libcurl: the only module that imports CCurl.
+        .target(
+            name: "ExamHallMail",
+            dependencies: ["CCurl"],
+            path: "Shared/Mail"
         ),
 
         // What every service runs: config, logs, metrics, health, HTTP, auth, outbox, inbox, scheduler.
@@ -106,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "ExamHallBench",
             dependencies: [
-                "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit",
+                "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit", "ExamHallMail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/examhall-bench"
@@ -141,6 +158,13 @@ let package = Package(
             name: "VerificationServiceTests",
             dependencies: [
                 "VerificationService", "ExamHallTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "NotificationsServiceTests",
+            dependencies: [
+                "NotificationsService", "ExamHallTestSupport", "ExamHallMail",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

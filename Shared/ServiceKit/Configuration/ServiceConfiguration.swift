@@ -8,6 +8,12 @@ import Logging
 public struct ConfigurationError: Error, CustomStringConvertible {
     public let variable: String
     public let problem: String
+
+    public init(variable: String, problem: String) {
+        self.variable = variable
+        self.problem = problem
+    }
+
     public var description: String { "configuration error: \(variable) \(problem)" }
 }
 
@@ -93,16 +99,17 @@ public struct ServiceConfiguration: Sendable {
     }
 }
 
-private struct EnvironmentReader {
+/// Reads `EXAMHALL_*` settings with defaults; a malformed one is a `ConfigurationError` naming it.
+public struct EnvironmentReader: Sendable {
     let environment: [String: String]
-    init(_ environment: [String: String]) { self.environment = environment }
+    public init(_ environment: [String: String]) { self.environment = environment }
 
-    func string(_ name: String, default value: String) -> String {
+    public func string(_ name: String, default value: String) -> String {
         guard let text = environment[name], !text.isEmpty else { return value }
         return text
     }
 
-    func int(_ name: String, default value: Int, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+    public func int(_ name: String, default value: Int, in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
         guard let text = environment[name], !text.isEmpty else { return value }
         guard let number = Int(text), range.contains(number) else {
             throw ConfigurationError(variable: name, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound); got '\(text)'")

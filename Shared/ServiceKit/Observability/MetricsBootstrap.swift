@@ -42,6 +42,11 @@ public enum ExamHallMetrics {
         Counter(label: "examhall_messages_published_total", dimensions: [("type", type)]).increment(by: count)
     }
 
+    /// An email send attempt: outcome `sent`, `retried` or `failed`.
+    public static func email(kind: String, outcome: String) {
+        Counter(label: "examhall_emails_total", dimensions: [("kind", kind), ("outcome", outcome)]).increment()
+    }
+
     public static func batchRetried() {
         Counter(label: "examhall_batches_retried_total").increment()
     }

@@ -1,0 +1,32 @@
+import ExamHallModels
+import ExamHallServiceKit
+import Foundation
+
+/// Candidates' contact details come with their purchases (through `authorization.opened`) and with
+/// `candidate.updated` from the external system; booking events refresh them too.
+struct RecordContactOnAuthorizationOpened: EventHandler {
+    func handle(_ event: CloudEvent<AuthorizationOpened>, context: HandlerContext) throws {
+        try ProjectionStore(connection: context.connection).saveContact(Contact(event.data.candidate), at: context.now)
+    }
+}
+
+struct RecordContactOnCandidateUpdated: EventHandler {
+    func handle(_ event: CloudEvent<CandidateUpdated>, context: HandlerContext) throws {
+        try ProjectionStore(connection: context.connection).saveContact(Contact(event.data.candidate), at: context.now)
+    }
+}
+
+extension Contact {
+    init(_ profile: CandidateProfile) {
+        self.init(
+            candidateId: profile.externalId, name: "\(profile.firstName) \(profile.lastName)", email: profile.email,
+            language: profile.language, timeZone: profile.timeZone
+        )
+    }
+}
+
+extension HandlerContext {
+    func notifier(_ settings: NotificationSettings) -> Notifier {
+        Notifier(connection: connection, settings: settings, now: now, correlationId: outbox.correlationId)
+    }
+}

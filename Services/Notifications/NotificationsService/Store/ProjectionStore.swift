@@ -1,0 +1,135 @@
+import ExamHallModels
+import ExamHallStorage
+import Foundation
+
+/// What emails need to know and no event carries every time: candidates' contacts, sessions as last
+/// seen, and bookings with their calendar event's sequence.
+struct ProjectionStore {
+    let connection: PGConnection
+
+    func saveContact(_ contact: Contact, at now: Date) throws {
+        try connection.execute(
+            """
+            INSERT INTO contacts (candidate_id, name, email, language, time_zone, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (candidate_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, language = EXCLUDED.language,
+                time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at
+            """,
+            [contact.candidateId, contact.name, contact.email, contact.language, contact.timeZone, now]
+        )
+    }
+
+    func contact(_ candidateId: String) throws -> Contact? {
+        try connection.query("SELECT name, email, language, time_zone FROM contacts WHERE candidate_id = $1", [candidateId]).first.map { row in
+            Contact(
+                candidateId: candidateId, name: try row.decode("name"), email: try row.decode("email"),
+                language: try row.decode("language"), timeZone: try row.decode("time_zone")
+            )
+        }
+    }
+
+    func saveSession(_ session: SessionSnapshot, at now: Date) throws {
+        let json = String(decoding: try EventCoding.encoder.encode(session), as: UTF8.self)
+        try connection.execute(
+            """
+            INSERT INTO sessions (session_id, snapshot, updated_at) VALUES ($1, $2, $3)
+            ON CONFLICT (session_id) DO UPDATE SET snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at
+            """,
+            [session.sessionId, json, now]
+        )
+    }
+
+    func session(_ sessionId: String) throws -> SessionSnapshot? {
+        guard let row = try connection.query("SELECT snapshot FROM sessions WHERE session_id = $1", [sessionId]).first else { return nil }
+        return try EventCoding.decoder.decode(SessionSnapshot.self, from: Data((try row.decode("snapshot", as: String.self)).utf8))
+    }
+
+    struct Booking: Sendable {
+        var bookingId: String
+        var candidateId: String
+        var sessionId: String
+        var examCode: String
+        var active: Bool
+    }
+
+    func saveBooking(_ booking: Booking, at now: Date) throws {
+        try connection.execute(
+            """
+            INSERT INTO bookings (booking_id, candidate_id, session_id, exam_code, active, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (booking_id) DO UPDATE SET session_id = EXCLUDED.session_id, active = EXCLUDED.active, updated_at = EXCLUDED.updated_at
+            """,
+            [booking.bookingId, booking.candidateId, booking.sessionId, booking.examCode, booking.active, now]
+        )
+    }
+
+    func booking(_ bookingId: String) throws -> Booking? {
+        try connection.query("SELECT booking_id, candidate_id, session_id, exam_code, active FROM bookings WHERE booking_id = $1", [bookingId])
+            .first.map(Self.decodeBooking)
+    }
+
+    func activeBookings(inSession sessionId: String) throws -> [Booking] {
+        try connection.query(
+            "SELECT booking_id, candidate_id, session_id, exam_code, active FROM bookings WHERE session_id = $1 AND active ORDER BY booking_id FOR UPDATE",
+            [sessionId]
+        ).map(Self.decodeBooking)
+    }
+
+    /// The next SEQUENCE of the booking's calendar event: 0 for the first invitation, then 1, 2, …
+    func nextCalendarSequence(_ bookingId: String) throws -> Int {
+        let rows = try connection.query(
+            "UPDATE bookings SET calendar_sequence = calendar_sequence + 1 WHERE booking_id = $1 RETURNING calendar_sequence - 1 AS sequence",
+            [bookingId]
+        )
+        return try rows.first?.decode("sequence") ?? 0
+    }
+
+    private static func decodeBooking(_ row: PGRow) throws -> Booking {
+        Booking(
+            bookingId: try row.decode("booking_id"), candidateId: try row.decode("candidate_id"), sessionId: try row.decode("session_id"),
+            examCode: try row.decode("exam_code"), active: try row.decode("active")
+        )
+    }
+}
+
+/// Reminders still to send.
+struct ReminderStore {
+    let connection: PGConnection
+
+    /// Replaces a booking's pending reminders with those for a session starting at `start`.
+    func reschedule(_ bookingId: String, start: Date, offsets: [TimeInterval], now: Date) throws {
+        try drop(bookingId)
+        for (offset, due) in ReminderRules.schedule(start: start, offsets: offsets, now: now) {
+            try connection.execute(
+                "INSERT INTO reminders (booking_id, offset_seconds, due_at, session_start) VALUES ($1, $2, $3, $4)",
+                [bookingId, Int(offset), due, start]
+            )
+        }
+    }
+
+    func drop(_ bookingId: String) throws {
+        try connection.execute("DELETE FROM reminders WHERE booking_id = $1", [bookingId])
+    }
+
+    struct Due: Sendable {
+        var bookingId: String
+        var offsetSeconds: Int
+        var sessionStart: Date
+    }
+
+    /// Due reminders, claimed so that replicas never take the same one.
+    func claimDue(now: Date, limit: Int) throws -> [Due] {
+        try connection.query(
+            "SELECT booking_id, offset_seconds, session_start FROM reminders WHERE due_at <= $1 ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+            [now, limit]
+        ).map { row in
+            Due(bookingId: try row.decode("booking_id"), offsetSeconds: try row.decode("offset_seconds"), sessionStart: try row.decode("session_start"))
+        }
+    }
+
+    func remove(_ due: Due) throws {
+        try connection.execute("DELETE FROM reminders WHERE booking_id = $1 AND offset_seconds = $2", [due.bookingId, due.offsetSeconds])
+    }
+
+    func pending(_ bookingId: String) throws -> [Date] {
+        try connection.query("SELECT due_at FROM reminders WHERE booking_id = $1 ORDER BY due_at", [bookingId]).map { try $0.decode("due_at") }
+    }
+}

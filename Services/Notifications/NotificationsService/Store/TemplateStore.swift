@@ -1,0 +1,90 @@
+import ExamHallStorage
+import Foundation
+
+/// CSR-edited templates and their history. A (kind, language) with no row uses the shipped default.
+struct TemplateStore {
+    let connection: PGConnection
+
+    struct Stored: Sendable, Codable {
+        var template: MessageTemplate
+        var version: Int
+        var updatedAt: Date
+        var updatedBy: String
+    }
+
+    func custom(_ kind: NotificationKind, language: String) throws -> Stored? {
+        try connection.query(
+            "SELECT subject, text_body, html_body, version, updated_at, updated_by FROM templates WHERE kind = $1 AND language = $2",
+            [kind.rawValue, language]
+        ).first.map { row in
+            Stored(
+                template: MessageTemplate(subject: try row.decode("subject"), text: try row.decode("text_body"), html: try row.decode("html_body")),
+                version: try row.decode("version"), updatedAt: try row.decode("updated_at"), updatedBy: try row.decode("updated_by")
+            )
+        }
+    }
+
+    /// The template in force: the CSRs' edit, else the shipped default; nil when neither exists.
+    func effective(_ kind: NotificationKind, language: String) throws -> MessageTemplate? {
+        try custom(kind, language: language)?.template ?? DefaultTemplates.template(kind, language: language)
+    }
+
+    /// Languages a kind can be sent in: the shipped ones and any a CSR added.
+    func languages(of kind: NotificationKind) throws -> Set<String> {
+        let added = try connection.query("SELECT language FROM templates WHERE kind = $1", [kind.rawValue]).map { try $0.decode("language", as: String.self) }
+        return Set(DefaultTemplates.languages).union(added)
+    }
+
+    /// Every edited (kind, language) with its version.
+    func allCustom() throws -> [String: (version: Int, updatedAt: Date, updatedBy: String)] {
+        var found: [String: (Int, Date, String)] = [:]
+        for row in try connection.query("SELECT kind, language, version, updated_at, updated_by FROM templates") {
+            found["\(try row.decode("kind", as: String.self))/\(try row.decode("language", as: String.self))"] =
+                (try row.decode("version"), try row.decode("updated_at"), try row.decode("updated_by"))
+        }
+        return found
+    }
+
+    /// Saves a new version and keeps it in the history; versions never repeat, even under concurrent edits.
+    func save(_ template: MessageTemplate, kind: NotificationKind, language: String, by editor: String, at now: Date) throws -> Int {
+        let version: Int = try connection.query(
+            """
+            INSERT INTO templates (kind, language, subject, text_body, html_body, version, updated_at, updated_by)
+            VALUES ($1, $2, $3, $4, $5, 1, $6, $7)
+            ON CONFLICT (kind, language) DO UPDATE SET subject = EXCLUDED.subject, text_body = EXCLUDED.text_body,
+                html_body = EXCLUDED.html_body, version = templates.version + 1, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by
+            RETURNING version
+            """,
+            [kind.rawValue, language, template.subject, template.text, template.html, now, editor]
+        ).first!.decode("version")
+        try connection.execute(
+            """
+            INSERT INTO template_history (kind, language, version, subject, text_body, html_body, edited_at, edited_by)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """,
+            [kind.rawValue, language, version, template.subject, template.text, template.html, now, editor]
+        )
+        return version
+    }
+
+    struct HistoryEntry: Codable, Sendable {
+        var version: Int
+        var subject: String
+        var text: String
+        var html: String
+        var editedAt: Date
+        var editedBy: String
+    }
+
+    func history(_ kind: NotificationKind, language: String) throws -> [HistoryEntry] {
+        try connection.query(
+            "SELECT version, subject, text_body, html_body, edited_at, edited_by FROM template_history WHERE kind = $1 AND language = $2 ORDER BY version DESC",
+            [kind.rawValue, language]
+        ).map { row in
+            HistoryEntry(
+                version: try row.decode("version"), subject: try row.decode("subject"), text: try row.decode("text_body"),
+                html: try row.decode("html_body"), editedAt: try row.decode("edited_at"), editedBy: try row.decode("edited_by")
+            )
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import ExamHallModels
+import ExamHallStorage
+import Foundation
+
+/// Turns "tell this candidate about this" into one stored, rendered email, inside the transaction of
+/// the event that caused it: picks the language, renders the template, attaches the calendar event
+/// and enqueues the delivery once per (triggering event, recipient, kind).
+struct Notifier {
+    let connection: PGConnection
+    let settings: NotificationSettings
+    let now: Date
+    let correlationId: String?
+
+    struct Request {
+        var kind: NotificationKind
+        var triggerEventId: String
+        var candidateId: String
+        /// From the event when it carries one; otherwise the projection's.
+        var contact: Contact?
+        var bookingId: String?
+        var examCode: String
+        var session: SessionSnapshot?
+        /// The kind's own values, in the chosen language and the candidate's time zone.
+        var extra: @Sendable (_ language: String, _ zone: TimeZone) -> [String: TemplateValue] = { _, _ in [:] }
+    }
+
+    /// False when this email was already enqueued (a redelivered or re-sent event).
+    @discardableResult
+    func notify(_ request: Request) throws -> Bool {
+        let deliveries = DeliveryStore(connection: connection)
+        let key = DeliveryRules.key(triggerEventId: request.triggerEventId, candidateId: request.candidateId, kind: request.kind)
+        guard try !deliveries.exists(key: key) else { return false }
+        let projections = ProjectionStore(connection: connection)
+        let templates = TemplateStore(connection: connection)
+        var delivery = Delivery(
+            id: UUID(), triggerEventId: request.triggerEventId, kind: request.kind, language: settings.defaultLanguage,
+            candidateId: request.candidateId, bookingId: request.bookingId, recipient: nil, subject: "", status: .queued, attempts: 0,
+            lastError: nil, nextAttemptAt: now, createdAt: now, sentAt: nil
+        )
+        guard let contact = try request.contact ?? projections.contact(request.candidateId) else {
+            // Nobody to write to: recorded as failed, visible at /deliveries, never retried.
+            delivery.status = .failed
+            delivery.nextAttemptAt = nil
+            delivery.lastError = "no email address known for candidate \(request.candidateId)"
+            return try deliveries.enqueue(delivery, key: key, message: nil, correlationId: correlationId, at: now)
+        }
+        let language = TemplateVariables.language(for: contact.language, available: try templates.languages(of: request.kind), default: settings.defaultLanguage)
+        let template = try templates.effective(request.kind, language: language)
+            ?? DefaultTemplates.template(request.kind, language: "en")!
+        let zone = TimeZone(identifier: contact.timeZone) ?? request.session.flatMap { TimeZone(identifier: $0.timeZone) } ?? .gmt
+        var variables = request.session.map {
+            TemplateVariables.session($0, examCode: request.examCode, bookingId: request.bookingId ?? "", contact: contact, language: language)
+        } ?? TemplateVariables.bookingOnly(examCode: request.examCode, bookingId: request.bookingId ?? "", contact: contact)
+        variables.merge(request.extra(language, zone)) { _, extra in extra }
+        let rendered = try TemplateRenderer.render(template, variables)
+
+        var calendar: (InviteMethod, String)?
+        if let method = request.kind.invite, let bookingId = request.bookingId, let session = request.session {
+            let invite = CalendarInvite(
+                method: method, bookingId: bookingId, sequence: try projections.nextCalendarSequence(bookingId), start: session.start, end: session.end,
+                summary: "\(request.examCode) — \(session.name)",
+                location: [session.locationName, session.address, session.room].compactMap { $0 }.joined(separator: ", "),
+                description: [session.instructions, session.additionalInstructions].compactMap { $0 }.joined(separator: "\n"),
+                organizerEmail: settings.fromAddress, attendeeName: contact.name, attendeeEmail: contact.email, stamp: now
+            )
+            calendar = (method, invite.render())
+        }
+        let message = MailMessage(
+            messageId: "\(delivery.id.uuidString.lowercased())@examhall", from: settings.fromAddress, fromName: settings.fromName,
+            to: contact.email, toName: contact.name, subject: rendered.subject, date: now, text: rendered.text, html: rendered.html,
+            calendar: calendar.map { (method: $0.0, ics: $0.1) }
+        )
+        delivery.language = language
+        delivery.recipient = contact.email
+        delivery.subject = rendered.subject
+        return try deliveries.enqueue(delivery, key: key, message: message.render(), correlationId: correlationId, at: now)
+    }
+}

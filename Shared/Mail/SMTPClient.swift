@@ -1,0 +1,130 @@
+import CCurl
+import Foundation
+
+/// Where and how to reach the mail server, from `EXAMHALL_SMTP_URL`:
+/// `smtp://[user:password@]host[:port][?starttls=required]` or `smtps://…` (TLS from the first byte).
+/// Credentials in the URL turn on SMTP AUTH; `starttls=required` refuses to send over a plain connection.
+public struct SMTPEndpoint: Sendable, Equatable, CustomStringConvertible {
+    /// The URL libcurl connects to (without our query options).
+    public let url: String
+    public let requireStartTLS: Bool
+    public let host: String
+
+    public init(url text: String) throws(SMTPError) {
+        guard var components = URLComponents(string: text), let scheme = components.scheme, ["smtp", "smtps"].contains(scheme),
+              let host = components.host, !host.isEmpty
+        else { throw SMTPError(code: 0, message: "not an smtp:// or smtps:// URL with a host", permanent: true) }
+        var startTLS = false
+        for item in components.queryItems ?? [] {
+            switch (item.name, item.value) {
+            case ("starttls", "required"), ("starttls", "true"): startTLS = true
+            case ("starttls", "false"), ("starttls", "none"): startTLS = false
+            default: throw SMTPError(code: 0, message: "unknown option '\(item.name)' (only starttls=required)", permanent: true)
+            }
+        }
+        components.query = nil
+        guard let url = components.string else { throw SMTPError(code: 0, message: "not a usable URL", permanent: true) }
+        self.url = url
+        self.requireStartTLS = startTLS
+        self.host = host
+    }
+
+    /// Without the password, for logs.
+    public var description: String {
+        guard var components = URLComponents(string: url) else { return host }
+        if components.password != nil { components.password = "***" }
+        return (components.string ?? host) + (requireStartTLS ? " (STARTTLS required)" : "")
+    }
+}
+
+/// Why the mail server did not take a message. `permanent` (a 5xx reply, e.g. an unknown mailbox) means
+/// sending it again cannot help; anything else (4xx, no connection, a timeout) may pass later.
+public struct SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The server's last reply code; 0 when there was none (no connection).
+    public let code: Int
+    public let message: String
+    public let permanent: Bool
+
+    public init(code: Int, message: String, permanent: Bool) {
+        self.code = code
+        self.message = message
+        self.permanent = permanent
+    }
+
+    public var description: String { code == 0 ? message : "\(code): \(message)" }
+}
+
+/// One SMTP connection (libcurl easy handle), reused from message to message. Not thread-safe: give each
+/// sending task its own client.
+public final class SMTPClient {
+    private let handle: UnsafeMutableRawPointer
+    private let endpoint: SMTPEndpoint
+    /// libcurl writes the reason of a failed transfer here; it must outlive every transfer.
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    public init(_ endpoint: SMTPEndpoint, timeout: Duration = .seconds(30)) throws(SMTPError) {
+        _ = Self.globalInit
+        guard let handle = curl_easy_init() else { throw SMTPError(code: 0, message: "libcurl could not start", permanent: false) }
+        self.handle = handle
+        self.endpoint = endpoint
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        examhall_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+        examhall_curl_setopt_string(handle, CURLOPT_URL, endpoint.url)
+        examhall_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+        examhall_curl_setopt_long(handle, CURLOPT_UPLOAD, 1)
+        examhall_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, 10)
+        examhall_curl_setopt_long(handle, CURLOPT_TIMEOUT, Int(timeout.components.seconds))
+        examhall_curl_setopt_long(handle, CURLOPT_USE_SSL, Int(endpoint.requireStartTLS ? CURLUSESSL_ALL.rawValue : CURLUSESSL_NONE.rawValue))
+        examhall_curl_setopt_read_function(handle, { buffer, size, count, userdata in
+            guard let buffer, let userdata else { return 0 }
+            return Unmanaged<MessageReader>.fromOpaque(userdata).takeUnretainedValue().read(into: buffer, capacity: size * count)
+        })
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
+    }
+
+    /// Sends one message to one recipient; returns when the server has accepted it (250 after DATA).
+    public func send(from sender: String, to recipient: String, message: [UInt8]) throws(SMTPError) {
+        let reader = MessageReader(message)
+        let recipients = curl_slist_append(nil, "<\(recipient)>")
+        defer { curl_slist_free_all(recipients) }
+        errorBuffer[0] = 0
+        examhall_curl_setopt_string(handle, CURLOPT_MAIL_FROM, "<\(sender)>")
+        examhall_curl_setopt_slist(handle, CURLOPT_MAIL_RCPT, recipients)
+        examhall_curl_setopt_long(handle, CURLOPT_INFILESIZE, message.count)
+        let context = Unmanaged.passRetained(reader)
+        defer { context.release() }
+        examhall_curl_setopt_pointer(handle, CURLOPT_READDATA, context.toOpaque())
+        let result = curl_easy_perform(handle)
+        guard result != CURLE_OK else { return }
+        var code = 0
+        examhall_curl_response_code(handle, &code)
+        let detail = String(cString: errorBuffer)
+        let message = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
+        // A 5xx reply is the server's final word on this message; everything else may pass on a retry.
+        throw SMTPError(code: code, message: message, permanent: (500..<600).contains(code) && result != CURLE_OPERATION_TIMEDOUT)
+    }
+}
+
+/// Hands the message to libcurl's read callback piece by piece.
+private final class MessageReader {
+    private let bytes: [UInt8]
+    private var offset = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
+        let count = min(capacity, bytes.count - offset)
+        guard count > 0 else { return 0 }
+        bytes.withUnsafeBufferPointer { source in
+            UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + offset, byteCount: count)
+        }
+        offset += count
+        return count
+    }
+}
