@@ -23,7 +23,7 @@ public struct NotificationSettings: Sendable {
     public static func load(_ configuration: ServiceConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> NotificationSettings {
         let reader = EnvironmentReader(environment)
         var smtp: SMTPEndpoint?
-        if let url = configuration.smtpURL {
+        if let url = environment["EXAMHALL_SMTP_URL"].flatMap({ $0.isEmpty ? nil : $0 }) ?? configuration.smtpURL {
             do { smtp = try SMTPEndpoint(url: url) } catch {
                 throw ConfigurationError(variable: "EXAMHALL_SMTP_URL", problem: "is not usable: \(error.message)")
             }

@@ -13,7 +13,7 @@ struct DeliveriesController {
     }
 
     struct DeliveryList: ResponseEncodable, Codable {
-        var items: [Delivery]
+        var items: [EmailDelivery]
         var counts: [String: Int]?
         var limit: Int
         var offset: Int
@@ -45,7 +45,7 @@ struct DeliveriesController {
     }
 
     struct DeliveryDetail: ResponseEncodable, Codable {
-        var delivery: Delivery
+        var delivery: EmailDelivery
         /// The email exactly as it was handed to the mail server (RFC 5322).
         var message: String?
     }

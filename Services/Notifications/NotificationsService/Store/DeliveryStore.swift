@@ -2,7 +2,7 @@ import ExamHallStorage
 import Foundation
 
 /// One email, from the moment it is rendered until the mail server took it or it was given up on.
-struct Delivery: Sendable, Codable {
+struct EmailDelivery: Sendable, Codable {
     var id: UUID
     var triggerEventId: String
     var kind: NotificationKind
@@ -35,7 +35,7 @@ struct DeliveryStore {
 
     /// Stores a rendered email (`message`) or, with `failure`, one that can never be sent. False when
     /// the same (event, recipient, kind) is already there.
-    func enqueue(_ delivery: Delivery, key: String, message: String?, correlationId: String?, at now: Date) throws -> Bool {
+    func enqueue(_ delivery: EmailDelivery, key: String, message: String?, correlationId: String?, at now: Date) throws -> Bool {
         try connection.execute(
             """
             INSERT INTO deliveries (id, dedup_key, trigger_event_id, kind, language, candidate_id, booking_id, recipient, subject, message,
@@ -49,7 +49,7 @@ struct DeliveryStore {
     }
 
     struct Claimed: Sendable {
-        var delivery: Delivery
+        var delivery: EmailDelivery
         var message: String
         var correlationId: String?
     }
@@ -96,7 +96,7 @@ struct DeliveryStore {
         var offset = 0
     }
 
-    func list(_ filter: Filter) throws -> [Delivery] {
+    func list(_ filter: Filter) throws -> [EmailDelivery] {
         try connection.query(
             """
             SELECT \(Self.columns) FROM deliveries
@@ -108,7 +108,7 @@ struct DeliveryStore {
         ).map(Self.decode)
     }
 
-    func find(_ id: UUID) throws -> (Delivery, String?)? {
+    func find(_ id: UUID) throws -> (EmailDelivery, String?)? {
         try connection.query("SELECT \(Self.columns), message FROM deliveries WHERE id = $1", [id]).first.map { (try Self.decode($0), try $0.decode("message")) }
     }
 
@@ -120,8 +120,8 @@ struct DeliveryStore {
         return counts
     }
 
-    private static func decode(_ row: PGRow) throws -> Delivery {
-        Delivery(
+    private static func decode(_ row: PGRow) throws -> EmailDelivery {
+        EmailDelivery(
             id: try row.decode("id"), triggerEventId: try row.decode("trigger_event_id"),
             kind: NotificationKind(rawValue: try row.decode("kind")) ?? .bookingConfirmed, language: try row.decode("language"),
             candidateId: try row.decode("candidate_id"), bookingId: try row.decode("booking_id"), recipient: try row.decode("recipient"),

@@ -32,7 +32,7 @@ struct Notifier {
         guard try !deliveries.exists(key: key) else { return false }
         let projections = ProjectionStore(connection: connection)
         let templates = TemplateStore(connection: connection)
-        var delivery = Delivery(
+        var delivery = EmailDelivery(
             id: UUID(), triggerEventId: request.triggerEventId, kind: request.kind, language: settings.defaultLanguage,
             candidateId: request.candidateId, bookingId: request.bookingId, recipient: nil, subject: "", status: .queued, attempts: 0,
             lastError: nil, nextAttemptAt: now, createdAt: now, sentAt: nil
