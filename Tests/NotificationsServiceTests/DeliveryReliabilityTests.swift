@@ -1,0 +1,82 @@
+import ExamHallMessaging
+import ExamHallModels
+import ExamHallTestSupport
+import Foundation
+import Testing
+@testable import NotificationsService
+
+/// Exactly one email per (event, recipient, kind) whatever is redelivered or however many senders run;
+/// a mail server that is down delays email, a refused address fails alone.
+@Suite(.serialized) struct DeliveryReliabilityTests {
+    @Test func redeliveredEventsAndCompetingSendersStillSendEachEmailOnce() async throws {
+        let bed = try await NotificationTestBed(port: 18194)
+        let session = NotificationTestBed.session(start: Date() + 10 * 86_400)
+        let candidates = (0..<20).map { _ in NotificationTestBed.candidate(language: "en", timeZone: "UTC") }
+        let deliveries = try candidates.map { try Delivery.of(NotificationTestBed.confirmed($0, session: session), exchange: .events) }
+        #expect(await bed.handle(deliveries))
+        // The broker redelivers all of them (same message ids), in two overlapping batches.
+        #expect(await bed.handle(Array(deliveries[0..<15])))
+        #expect(await bed.handle(Array(deliveries[5...])))
+        // Three senders (as three replicas would) drain the queue together.
+        try await bed.drain(senders: 3)
+        for candidate in candidates {
+            #expect(try bed.mail(to: candidate.contact.email).count == 1, "\(candidate.id)")
+            #expect(try bed.deliveries(of: candidate.id).map(\.status) == ["sent"])
+        }
+    }
+
+    @Test func whileTheMailServerIsDownEmailsWaitAndAllArriveWhenItReturns() async throws {
+        let bed = try await NotificationTestBed(port: 18195, retryBase: 1)
+        bed.sink.stop()
+        let session = NotificationTestBed.session(start: Date() + 10 * 86_400)
+        let candidates = (0..<5).map { _ in NotificationTestBed.candidate(language: "en", timeZone: "UTC") }
+        #expect(await bed.handle(try candidates.map { try .of(NotificationTestBed.confirmed($0, session: session), exchange: .events) }))
+        try await bed.drain()
+        for candidate in candidates {
+            let attempts = try bed.deliveries(of: candidate.id)
+            #expect(attempts.map(\.status) == ["queued"])
+            #expect(attempts.first?.attempts == 1)
+            #expect(attempts.first?.error?.isEmpty == false, "the connection failure is recorded")
+        }
+        try bed.sink.start()
+        bed.advance(by: 2)  // past the first back-off
+        try await bed.drain()
+        for candidate in candidates {
+            #expect(try bed.mail(to: candidate.contact.email).count == 1)
+            #expect(try bed.deliveries(of: candidate.id).map { "\($0.status)/\($0.attempts)" } == ["sent/2"])
+        }
+    }
+
+    @Test func aRefusedAddressFailsWithTheServersReasonAndOthersAreSent() async throws {
+        let refused = NotificationTestBed.candidate(language: "en", timeZone: "UTC")
+        let fine = NotificationTestBed.candidate(language: "en", timeZone: "UTC")
+        let bed = try await NotificationTestBed(port: 18196, rejecting: [refused.contact.email])
+        let session = NotificationTestBed.session(start: Date() + 10 * 86_400)
+        #expect(await bed.handle([
+            try .of(NotificationTestBed.confirmed(refused, session: session), exchange: .events),
+            try .of(NotificationTestBed.confirmed(fine, session: session), exchange: .events),
+        ]))
+        try await bed.drain()
+        bed.advance(by: 3600)
+        try await bed.drain()  // nothing left to retry: a permanent refusal is final
+        let failed = try #require(try bed.deliveries(of: refused.id).first)
+        #expect(failed.status == "failed")
+        #expect(failed.attempts == 1)
+        #expect(failed.error?.contains("550") == true, "\(failed.error ?? "")")
+        #expect(try bed.deliveries(of: fine.id).map(\.status) == ["sent"])
+        #expect(try bed.mail(to: fine.contact.email).count == 1)
+        let events = try bed.admin.query(
+            "SELECT routing_key FROM notifications.outbox WHERE body LIKE $1 AND routing_key LIKE 'notification.%'", ["%\(refused.id)%"]
+        ).map { try $0.decode("routing_key", as: String.self) }
+        #expect(events == ["notification.failed"])
+    }
+
+    @Test func anEmailWithoutAnAddressIsRecordedAsFailedNotLost() async throws {
+        let bed = try await NotificationTestBed(port: 18197)
+        let stranger = "cand-\(UUID().uuidString.prefix(8).lowercased())"
+        #expect(await bed.handle([try .of(PaymentRequested(bookingId: UUID().uuidString.lowercased(), candidateExternalId: stranger, amount: 150, currency: "EUR", expiresAt: Date() + 1800), exchange: .outbound)]))
+        let recorded = try bed.deliveries(of: stranger)
+        #expect(recorded.map(\.status) == ["failed"])
+        #expect(recorded.first?.error?.contains("no email address known") == true)
+    }
+}
