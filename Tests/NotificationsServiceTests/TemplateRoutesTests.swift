@@ -48,8 +48,8 @@ import Testing
         let bed = try await NotificationTestBed(port: 18201)
         let application = ServiceRunner.makeApplication(environment: bed.environment, components: bed.components, checks: [])
         let csr = try await ServiceHarness.token(bed.environment, .csr, subject: "csr-templates")
-        // A language of its own, so the test does not change what other tests send.
-        let language = "nl"
+        // A language of its own (a private-use subtag per run), so the test does not change what other tests send.
+        let language = "nl-x\(UUID().uuidString.prefix(6).lowercased())"
         try await application.test(.router) { client in
             let list = try await call(client, .get, "/templates", as: csr)
             let items = try #require(list.json["items"] as? [[String: Any]])
