@@ -20,6 +20,7 @@ public final class SMTPSink: @unchecked Sendable {
 
     public var url: String { "smtp://127.0.0.1:\(port)" }
 
+    /// The Python tools `scripts/stack start` installs beside the code.
     public static var python: URL { TestStack.root.appendingPathComponent(".stack/python/bin/python") }
 
     /// Starts the server (again, after `stop`), keeping what arrived so far; returns once it listens.
