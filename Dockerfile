@@ -4,7 +4,7 @@
 # --- build: the official Swift image, release mode, Swift runtime linked statically ---
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends librabbitmq-dev libpq-dev \
+ && apt-get install -y --no-install-recommends librabbitmq-dev libpq-dev libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # The manifest names every target's folder (tests included), so all of them must be present to resolve.
@@ -24,7 +24,7 @@ RUN mkdir -p /staging \
 # --- run: slim Debian with only the runtime libraries ---
 FROM debian:bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends librabbitmq4 libpq5 ca-certificates tzdata curl \
+ && apt-get install -y --no-install-recommends librabbitmq4 libpq5 libcurl4 ca-certificates tzdata curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin examhall
 WORKDIR /app

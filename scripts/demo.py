@@ -6,6 +6,9 @@ $PREFIX-marie: NET-201, $PREFIX-alan: SEC-301) and tokens in the environment: CS
 Prints what happens, the calendar, and finally Ada's exam: proctored, reported, verified and its result
 delivered to the external system as it receives it on examhall.outbound.
 """
+import email
+import email.policy
+import glob
 import json
 import os
 import subprocess
@@ -18,6 +21,7 @@ from datetime import datetime, timedelta, timezone
 SESSIONS = "http://127.0.0.1:8081"
 AUTHORIZATIONS = "http://127.0.0.1:8082"
 VERIFICATION = "http://127.0.0.1:8083"
+NOTIFICATIONS = "http://127.0.0.1:8084"
 CLI = ".build/release/examhall"
 
 
@@ -133,6 +137,8 @@ def main():
 
     print()
     the_exam(csr, ada, proctor, ada_booking)
+    print()
+    the_emails(csr, [(f"{prefix}-ada", "Ada", 2), (f"{prefix}-marie", "Marie", 1)])
 
 
 def the_exam(csr, ada, proctor, booking):
@@ -164,6 +170,32 @@ def the_exam(csr, ada, proctor, booking):
     print("== The external system receives the result on examhall.outbound ==")
     print(examhall("receive", "--queue", "external-system.demo-results", "--message-id", f"result-verified-{booking['id']}",
         "--timeout", "60", role="payment-system"))
+
+
+def the_emails(csr, candidates):
+    """What the notifications service wrote to the mail folder: each candidate's emails, in their language."""
+    print("== The emails candidates received (written to the mail folder, no SMTP server configured) ==")
+    folder = os.environ["MAIL_DIR"]
+    for candidate, name, expected in candidates:
+        def sent():
+            _, body = call("GET", f"{NOTIFICATIONS}/deliveries?candidateId={candidate}&status=sent", csr)
+            items = body.get("items", [])
+            return items if len(items) >= expected else None
+        deliveries = wait_for(f"{name}'s emails", sent, timeout=60)
+        for delivery in sorted(deliveries, key=lambda d: d["createdAt"]):
+            files = glob.glob(os.path.join(folder, f"*-{delivery['id']}.eml"))
+            if not files:
+                print(f"  {name}: {delivery['kind']} — file not found in {folder}")
+                continue
+            with open(files[0], "rb") as file:
+                message = email.message_from_binary_file(file, policy=email.policy.default)
+            text = message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+            attachments = [part.get_filename() for part in message.iter_attachments() if part.get_filename()]
+            print(f"--- {os.path.basename(files[0])} ({delivery['language']}{', with ' + ', '.join(attachments) if attachments else ''})")
+            print(f"To: {message['To']}")
+            print(f"Subject: {message['Subject']}")
+            print("\n".join("  " + line for line in text.strip().splitlines()[:9]))
+        print()
 
 
 if __name__ == "__main__":

@@ -85,3 +85,19 @@ import Testing
         #expect(try ReceivedMail.calendar(try #require(changed.part("text/calendar")))["SEQUENCE"] == "1")
     }
 }
+
+@Suite(.serialized) struct WaitlistEmailTests {
+    @Test func joiningTheWaitlistAndBeingPromotedAreTwoEmailsOnlyThePromotionWithAnInvite() async throws {
+        let bed = try await NotificationTestBed(port: 18203)
+        let session = NotificationTestBed.session(start: Date() + 12 * 86_400)
+        let candidate = NotificationTestBed.candidate(language: "fr", timeZone: "Europe/Paris")
+        let promoted = NotificationTestBed.confirmed(candidate, session: session, fromWaitlist: true)
+        #expect(await bed.handle([try .of(BookingWaitlisted(booking: promoted.booking, session: session, candidate: candidate.contact, waitlistedAt: Date()), exchange: .events)]))
+        #expect(await bed.handle([try .of(promoted, exchange: .events)]))
+        try await bed.drain()
+        let mails = try bed.mail(to: candidate.contact.email)
+        #expect(mails.map { $0.headers["Subject"]?.hasPrefix("Vous êtes sur la liste d’attente") == true } == [true, false])
+        #expect(mails.last?.headers["Subject"]?.hasPrefix("Une place vous revient") == true)
+        #expect(mails.map { $0.part("text/calendar") != nil } == [false, true])
+    }
+}

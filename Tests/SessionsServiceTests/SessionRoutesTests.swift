@@ -107,6 +107,9 @@ import Testing
             let waitingSecond = try await api.book(session, candidate: second, json: #"{"waitlist":true}"#).decode(BookingView.self)
             let waitingThird = try await api.book(session, candidate: third, json: #"{"waitlist":true}"#).decode(BookingView.self)
             #expect(waitingSecond.status == .waitlisted)
+            let joined = try outbox.events("booking.waitlisted", mentioning: waitingSecond.id)
+            #expect(joined.count == 1, "the candidate is told they are in line")
+            #expect((joined.first?["candidate"] as? [String: Any])?["email"] != nil)
             let twice = try await api.book(session, candidate: third, json: #"{"waitlist":true}"#)
             #expect(twice.problem == "already-waitlisted")
             #expect(try await api.session(session).occupancy?.waitlistLength == 2)
@@ -253,7 +256,7 @@ import Testing
             let booking = try await api.book(from, candidate: candidate).decode(BookingView.self)
 
             let moved = try await api.call(.post, "/bookings/\(booking.id)/transfer", as: try await api.csr(), json: #"{"sessionId":"\#(to)"}"#)
-            #expect(moved.status == .ok)
+            #expect(moved.status == .ok, "\(moved.problem ?? "")")
             let view = try moved.decode(BookingView.self)
             #expect(view.sessionId == to)
             #expect(view.authorizationId == authorizationId)
@@ -264,7 +267,7 @@ import Testing
 
             // The candidate reschedules back themself; the full session refuses a second transfer in.
             let back = try await api.call(.post, "/bookings/\(booking.id)/transfer", as: try await api.candidate(candidate), json: #"{"sessionId":"\#(from)"}"#)
-            #expect(back.status == .ok)
+            #expect(back.status == .ok, "\(back.problem ?? "")")
             let other = candidateId()
             _ = try await openAuthorization(candidate: other, exam: exam)
             _ = try await api.book(to, candidate: other)

@@ -16,6 +16,7 @@ public enum NotificationsService {
         handlers.register(RecordContactOnAuthorizationOpened())
         handlers.register(RecordContactOnCandidateUpdated(), from: .inbound)
         handlers.register(NotifyOnBookingConfirmed(settings: settings))
+        handlers.register(NotifyOnBookingWaitlisted(settings: settings))
         handlers.register(NotifyOnBookingCancelled(settings: settings))
         handlers.register(NotifyOnBookingTransferred(settings: settings))
         handlers.register(NotifyOnBookingRejected(settings: settings))

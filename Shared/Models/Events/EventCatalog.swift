@@ -18,7 +18,7 @@ public enum EventCatalog {
         AuthorizationOpened.self, AuthorizationAssigned.self, AuthorizationReleased.self, AuthorizationInactivated.self,
         AuthorizationAssignmentRejected.self,
         SessionScheduled.self, SessionUpdated.self, SessionCancelled.self,
-        BookingConfirmed.self, BookingCancelled.self, BookingTransferred.self, BookingRejected.self, BookingExpired.self,
+        BookingConfirmed.self, BookingCancelled.self, BookingTransferred.self, BookingRejected.self, BookingExpired.self, BookingWaitlisted.self,
         ProctorAssigned.self, ProctorUnassigned.self,
         AttemptStarted.self, AttemptFinished.self, AttemptVerified.self, ProctorReportSubmitted.self, ResultExported.self,
         NotificationSent.self, NotificationFailed.self,

@@ -209,6 +209,26 @@ public struct BookingRejected: EventPayload, Equatable {
     }
 }
 
+/// The session was full and the candidate joined its waiting list (no seat, no authorization used).
+public struct BookingWaitlisted: EventPayload, Equatable {
+    public static let type: EventType = "booking.waitlisted"
+    public var booking: BookingRef
+    public var session: SessionSnapshot
+    public var candidate: CandidateContact
+    public var waitlistedAt: Date
+    public init(booking: BookingRef, session: SessionSnapshot, candidate: CandidateContact, waitlistedAt: Date) {
+        self.booking = booking
+        self.session = session
+        self.candidate = candidate
+        self.waitlistedAt = waitlistedAt
+    }
+    public func validate(into v: inout Validator) {
+        v.nested("booking", booking)
+        v.nested("session", session)
+        v.nested("candidate", candidate)
+    }
+}
+
 /// A seat held for payment was released because no payment came in time.
 public struct BookingExpired: EventPayload, Equatable {
     public static let type: EventType = "booking.expired"

@@ -26,6 +26,23 @@ struct NotifyOnBookingConfirmed: EventHandler {
     }
 }
 
+/// `booking.waitlisted` → the candidate is on the waiting list and hears that a freed seat will be theirs.
+struct NotifyOnBookingWaitlisted: EventHandler {
+    let settings: NotificationSettings
+
+    func handle(_ event: CloudEvent<BookingWaitlisted>, context: HandlerContext) throws {
+        let data = event.data
+        let projections = ProjectionStore(connection: context.connection)
+        let contact = Contact(candidateId: data.booking.candidateId, data.candidate)
+        try projections.saveContact(contact, at: context.now)
+        try projections.saveSession(data.session, at: context.now)
+        try context.notifier(settings).notify(.init(
+            kind: .waitlistJoined, triggerEventId: event.id, candidateId: data.booking.candidateId, contact: contact,
+            bookingId: data.booking.bookingId, examCode: data.booking.examCode, session: data.session
+        ))
+    }
+}
+
 /// `booking.cancelled` → a cancellation with METHOD:CANCEL for the calendar; reminders dropped. When the
 /// whole session was cancelled, the email says so (sessions cancels each booking with that reason).
 struct NotifyOnBookingCancelled: EventHandler {

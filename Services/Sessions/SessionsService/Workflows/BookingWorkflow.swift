@@ -173,6 +173,9 @@ struct BookingWorkflow {
             case .waitlist:
                 booking.status = .waitlisted
                 booking = try insertHoldingUniqueness(booking)
+                try outbox.publish(
+                    BookingWaitlisted(booking: booking.ref, session: session.snapshot, candidate: plan.contact, waitlistedAt: now), on: connection
+                )
             }
         } catch {
             throw MustRollBack(underlying: error)
