@@ -194,7 +194,7 @@ def the_emails(csr, candidates):
             print(f"--- {os.path.basename(files[0])} ({delivery['language']}{', with ' + ', '.join(attachments) if attachments else ''})")
             print(f"To: {message['To']}")
             print(f"Subject: {message['Subject']}")
-            print("\n".join("  " + line for line in text.strip().splitlines()[:9]))
+            print("\n".join("  " + line for line in text.strip().splitlines()[:12]))
         print()
 
 

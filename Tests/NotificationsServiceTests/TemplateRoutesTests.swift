@@ -123,6 +123,8 @@ import Testing
             let csr = try await ServiceHarness.token(bed.environment, .csr, subject: "csr-1")
             let sent = try await call(client, .get, "/deliveries?candidateId=\(theirs.id)&status=sent", as: csr)
             let line = try #require((sent.json["items"] as? [[String: Any]])?.first)
+            let id = try #require(line["id"] as? String)
+            #expect(id == id.lowercased(), "ids are shown as everywhere else in ExamHall")
             let detail = try await call(client, .get, "/deliveries/\(line["id"] as? String ?? "")", as: csr)
             #expect((detail.json["message"] as? String)?.contains("Content-Type: text/calendar") == true)
             #expect(try await call(client, .get, "/deliveries?status=lost", as: csr).status == .badRequest)

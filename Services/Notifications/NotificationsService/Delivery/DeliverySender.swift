@@ -63,7 +63,7 @@ final class DeliverySender: Sendable {
         let delivery = claimed.delivery
         let attempts = delivery.attempts + 1
         let outbox = environment.outbox(correlationId: claimed.correlationId)
-        let id = delivery.id.uuidString.lowercased()
+        let id = delivery.id
         let failure: SMTPError?
         do {
             try transport.send(

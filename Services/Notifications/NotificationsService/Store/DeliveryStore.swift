@@ -3,7 +3,8 @@ import Foundation
 
 /// One email, from the moment it is rendered until the mail server took it or it was given up on.
 struct EmailDelivery: Sendable, Codable {
-    var id: UUID
+    /// A lowercase UUID, as every id ExamHall shows.
+    var id: String
     var triggerEventId: String
     var kind: NotificationKind
     var language: String
@@ -66,21 +67,21 @@ struct DeliveryStore {
         return Claimed(delivery: try Self.decode(row), message: try row.decode("message"), correlationId: try row.decode("correlation_id"))
     }
 
-    func markSent(_ id: UUID, attempts: Int, at now: Date) throws {
+    func markSent(_ id: String, attempts: Int, at now: Date) throws {
         try connection.execute(
             "UPDATE deliveries SET status = 'sent', attempts = $2, sent_at = $3, updated_at = $3, last_error = NULL, next_attempt_at = NULL WHERE id = $1",
             [id, attempts, now]
         )
     }
 
-    func markRetry(_ id: UUID, attempts: Int, error: String, at next: Date, now: Date) throws {
+    func markRetry(_ id: String, attempts: Int, error: String, at next: Date, now: Date) throws {
         try connection.execute(
             "UPDATE deliveries SET attempts = $2, last_error = $3, next_attempt_at = $4, updated_at = $5 WHERE id = $1",
             [id, attempts, error, next, now]
         )
     }
 
-    func markFailed(_ id: UUID, attempts: Int, error: String, at now: Date) throws {
+    func markFailed(_ id: String, attempts: Int, error: String, at now: Date) throws {
         try connection.execute(
             "UPDATE deliveries SET status = 'failed', attempts = $2, last_error = $3, next_attempt_at = NULL, updated_at = $4 WHERE id = $1",
             [id, attempts, error, now]

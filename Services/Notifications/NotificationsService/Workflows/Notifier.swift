@@ -33,7 +33,7 @@ struct Notifier {
         let projections = ProjectionStore(connection: connection)
         let templates = TemplateStore(connection: connection)
         var delivery = EmailDelivery(
-            id: UUID(), triggerEventId: request.triggerEventId, kind: request.kind, language: settings.defaultLanguage,
+            id: UUID().uuidString.lowercased(), triggerEventId: request.triggerEventId, kind: request.kind, language: settings.defaultLanguage,
             candidateId: request.candidateId, bookingId: request.bookingId, recipient: nil, subject: "", status: .queued, attempts: 0,
             lastError: nil, nextAttemptAt: now, createdAt: now, sentAt: nil
         )
@@ -66,7 +66,7 @@ struct Notifier {
             calendar = (method, invite.render())
         }
         let message = MailMessage(
-            messageId: "\(delivery.id.uuidString.lowercased())@examhall", from: settings.fromAddress, fromName: settings.fromName,
+            messageId: "\(delivery.id)@examhall", from: settings.fromAddress, fromName: settings.fromName,
             to: contact.email, toName: contact.name, subject: rendered.subject, date: now, text: rendered.text, html: rendered.html,
             calendar: calendar.map { (method: $0.0, ics: $0.1) }
         )
