@@ -112,12 +112,7 @@ final class DeliverySender: Sendable {
     }
 
     /// Sortable file names for the mail folder: creation time first.
-    static func fileStamp(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .gmt
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .nanosecond], from: date)
-        return String(format: "%04d%02d%02d-%02d%02d%02d.%03d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!, c.nanosecond! / 1_000_000)
-    }
+    static func fileStamp(_ date: Date) -> String { UTCTime(date).fileStamp }
 }
 
 /// The transport belongs to the sender's database thread: every use is inside `DedicatedConnection.run`,

@@ -63,12 +63,7 @@ public struct CalendarInvite: Sendable, Equatable, Codable {
         return lines.map(Self.fold).joined(separator: "\r\n") + "\r\n"
     }
 
-    static func utc(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .gmt
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
-    }
+    static func utc(_ date: Date) -> String { UTCTime(date).iCalendar }
 
     /// TEXT values escape backslash, semicolon, comma and newlines (RFC 5545 §3.3.11).
     static func escape(_ text: String) -> String {

@@ -89,13 +89,7 @@ public struct MailMessage: Sendable, Equatable {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    static func rfc5322(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = .gmt
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
-        return formatter.string(from: date)
-    }
+    static func rfc5322(_ date: Date) -> String { UTCTime(date).rfc5322 }
 
     static func mailbox(_ name: String, _ address: String) -> String {
         name.isEmpty ? "<\(address)>" : "\(encodedWord(name, phrase: true)) <\(address)>"

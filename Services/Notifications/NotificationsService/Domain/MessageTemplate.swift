@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import Synchronization
 
 /// A notification's words in one language: a subject, a plain-text body and an HTML body, in Mustache.
 public struct MessageTemplate: Sendable, Equatable, Codable {
@@ -75,8 +76,19 @@ public enum TemplateRenderer {
 
     private static func compile(_ source: String, asText: Bool) throws -> MustacheTemplate {
         // The pragma stands alone on the first line, so it adds a line and nothing else.
-        try MustacheTemplate(string: asText ? "{{% CONTENT_TYPE: TEXT}}\n" + source : source)
+        let text = asText ? "{{% CONTENT_TYPE: TEXT}}\n" + source : source
+        if let compiled = compiled.withLock({ $0[text] }) { return compiled }
+        let template = try MustacheTemplate(string: text)
+        compiled.withLock { cache in
+            // Templates are few; a cache that outgrows them was fed drafts and previews: start over.
+            if cache.count > 500 { cache.removeAll() }
+            cache[text] = template
+        }
+        return template
     }
+
+    /// Compiled templates by source: every email of a kind and language reuses one.
+    private static let compiled = Mutex<[String: MustacheTemplate]>([:])
 
     private static func describe(_ error: Error) -> String {
         switch error as? MustacheTemplate.Error {

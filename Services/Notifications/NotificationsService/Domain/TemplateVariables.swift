@@ -1,5 +1,6 @@
 import ExamHallModels
 import Foundation
+import Synchronization
 
 /// Who an email goes to: the projection of a candidate's contact details.
 public struct Contact: Sendable, Equatable, Codable {
@@ -35,11 +36,11 @@ public enum TemplateVariables {
 
     /// Dates in full ("Monday, 1 March 2027" / "lundi 1 mars 2027") and times as the language writes them.
     public static func date(_ instant: Date, language: String, timeZone: TimeZone) -> String {
-        formatter(language: language, timeZone: timeZone, date: .full, time: .none).string(from: instant)
+        format(instant, language: language, timeZone: timeZone, date: .full, time: .none)
     }
 
     public static func time(_ instant: Date, language: String, timeZone: TimeZone) -> String {
-        formatter(language: language, timeZone: timeZone, date: .none, time: .short).string(from: instant)
+        format(instant, language: language, timeZone: timeZone, date: .none, time: .short)
     }
 
     /// "+01:00" for Paris in winter, "+02:00" in summer: the offset at that instant.
@@ -81,12 +82,22 @@ public enum TemplateVariables {
         return .text(text)
     }
 
-    private static func formatter(language: String, timeZone: TimeZone, date: DateFormatter.Style, time: DateFormatter.Style) -> DateFormatter {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: language == "en" ? "en_GB" : language)
-        formatter.timeZone = timeZone
-        formatter.dateStyle = date
-        formatter.timeStyle = time
-        return formatter
+    /// Formatters are costly to make and there are few combinations: one each, used under the lock
+    /// (a formatter is not to be shared between threads).
+    private static func format(_ instant: Date, language: String, timeZone: TimeZone, date: DateFormatter.Style, time: DateFormatter.Style) -> String {
+        let key = "\(language)|\(timeZone.identifier)|\(date.rawValue)|\(time.rawValue)"
+        return formatters.withLock { cache in
+            if let formatter = cache[key] { return formatter.string(from: instant) }
+            if cache.count > 1000 { cache.removeAll() }
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: language == "en" ? "en_GB" : language)
+            formatter.timeZone = timeZone
+            formatter.dateStyle = date
+            formatter.timeStyle = time
+            cache[key] = formatter
+            return formatter.string(from: instant)
+        }
     }
+
+    private nonisolated(unsafe) static let formatters = Mutex<[String: DateFormatter]>([:])
 }
