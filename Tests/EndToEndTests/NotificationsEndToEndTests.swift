@@ -17,6 +17,12 @@ import Testing
         let sink = SMTPSink(port: 18290, delayMail: 0.15)
         try sink.start()
         defer { sink.stop() }
+        // Other tests' booking events pile up in the notifications inbox while no notifications service
+        // runs; this test is about its own emails, so it starts from an empty inbox and send queue.
+        let broker = try AMQPConnection.open(try TestStack.amqp("admin"))
+        try? broker.purgeQueue("notifications.inbox")
+        broker.close()
+        _ = try admin.query("UPDATE notifications.deliveries SET status = 'failed', last_error = 'cleared by a test' WHERE status = 'queued' RETURNING 1")
         let notifications = ServiceProcess("notifications", port: 18084, environment: [
             "EXAMHALL_SMTP_URL": sink.url, "EXAMHALL_MAIL_SENDERS": "2", "EXAMHALL_MAIL_POLL_MILLISECONDS": "100", "EXAMHALL_MAIL_RETRY_SECONDS": "1",
         ])
