@@ -22,12 +22,13 @@ import Testing
         let broker = try AMQPConnection.open(try TestStack.amqp("admin"))
         try? broker.purgeQueue("notifications.inbox")
         broker.close()
-        _ = try admin.query("UPDATE notifications.deliveries SET status = 'failed', last_error = 'cleared by a test' WHERE status = 'queued' RETURNING 1")
         let notifications = ServiceProcess("notifications", port: 18084, environment: [
             "EXAMHALL_SMTP_URL": sink.url, "EXAMHALL_MAIL_SENDERS": "2", "EXAMHALL_MAIL_POLL_MILLISECONDS": "100", "EXAMHALL_MAIL_RETRY_SECONDS": "1",
         ])
         try await notifications.start()
         defer { notifications.stop() }
+        // Once started, the service has migrated its schema (on a fresh stack this is its first start).
+        _ = try admin.query("UPDATE notifications.deliveries SET status = 'failed', last_error = 'cleared by a test' WHERE status = 'queued' RETURNING 1")
 
         let start = Date() + 14 * 86_400
         let session = SessionSnapshot(
