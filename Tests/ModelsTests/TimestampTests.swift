@@ -24,4 +24,15 @@ struct TimestampTests {
             #expect(abs(parsed.timeIntervalSince(date)) < 0.001)
         }
     }
+
+    @Test func utcFieldsNameTheWeekdayAsFoundationDoes() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let date = Date(timeIntervalSince1970: Double(Int.random(in: -2_000_000_000...4_000_000_000, using: &generator)))
+            #expect(UTCFields(date).weekday == calendar.component(.weekday, from: date) - 1, "\(date.timeIntervalSince1970)")
+        }
+        #expect(UTCFields(Date(timeIntervalSince1970: 0)).weekday == 4)
+    }
 }

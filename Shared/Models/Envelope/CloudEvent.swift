@@ -105,30 +105,11 @@ public enum Timestamp {
     /// `2026-11-23T10:00:00.123Z`. Written by hand: every event and response carries several of these,
     /// and Foundation's date formatting was a measurable share of a booking's CPU time.
     public static func format(_ date: Date) -> String {
-        // Through whole microseconds first, so that a time parsed from ".123" (stored as .12299999…) prints as .123.
-        let totalMicros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
-        let totalMillis = totalMicros >= 0 ? totalMicros / 1000 : (totalMicros - 999) / 1000
-        var seconds = totalMillis / 1000
-        var millis = totalMillis % 1000
-        if millis < 0 { millis += 1000; seconds -= 1 }
-        var days = seconds / 86_400
-        var secondOfDay = seconds % 86_400
-        if secondOfDay < 0 { secondOfDay += 86_400; days -= 1 }
-        // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-
+        let fields = UTCFields(date)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(24)
-        func digits(_ value: Int64, _ count: Int) {
-            var divisor: Int64 = 1
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
             for _ in 1..<count { divisor *= 10 }
             var rest = value
             while divisor > 0 {
@@ -137,11 +118,11 @@ public enum Timestamp {
                 divisor /= 10
             }
         }
-        digits(year, 4); bytes.append(UInt8(ascii: "-")); digits(month, 2); bytes.append(UInt8(ascii: "-")); digits(day, 2)
+        digits(fields.year, 4); bytes.append(UInt8(ascii: "-")); digits(fields.month, 2); bytes.append(UInt8(ascii: "-")); digits(fields.day, 2)
         bytes.append(UInt8(ascii: "T"))
-        digits(secondOfDay / 3600, 2); bytes.append(UInt8(ascii: ":")); digits(secondOfDay % 3600 / 60, 2)
-        bytes.append(UInt8(ascii: ":")); digits(secondOfDay % 60, 2)
-        bytes.append(UInt8(ascii: ".")); digits(millis, 3); bytes.append(UInt8(ascii: "Z"))
+        digits(fields.hour, 2); bytes.append(UInt8(ascii: ":")); digits(fields.minute, 2)
+        bytes.append(UInt8(ascii: ":")); digits(fields.second, 2)
+        bytes.append(UInt8(ascii: ".")); digits(fields.millisecond, 3); bytes.append(UInt8(ascii: "Z"))
         return String(decoding: bytes, as: UTF8.self)
     }
 

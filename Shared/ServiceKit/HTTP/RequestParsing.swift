@@ -51,3 +51,13 @@ extension Validator {
         do { try throwIfInvalid() } catch { throw Problem.invalid(error) }
     }
 }
+
+extension Request {
+    /// Decodes an optional JSON body of at most `maximumSize` bytes: nil when the request has none.
+    public func decodeIfPresent<T: Decodable>(as type: T.Type, context: ExamHallRequestContext, upTo maximumSize: Int = 1 << 20) async throws -> T? {
+        var request = self
+        let buffer = try await request.collectBody(upTo: maximumSize)
+        guard buffer.readableBytes > 0 else { return nil }
+        return try await request.decode(as: type, context: context)
+    }
+}

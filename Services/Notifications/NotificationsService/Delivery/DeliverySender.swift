@@ -112,7 +112,7 @@ final class DeliverySender: Sendable {
     }
 
     /// Sortable file names for the mail folder: creation time first.
-    static func fileStamp(_ date: Date) -> String { UTCTime(date).fileStamp }
+    static func fileStamp(_ date: Date) -> String { UTCFields(date).fileStamp }
 }
 
 /// The transport belongs to the sender's database thread: every use is inside `DedicatedConnection.run`,

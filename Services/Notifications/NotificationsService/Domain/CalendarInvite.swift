@@ -1,3 +1,4 @@
+import ExamHallModels
 import Foundation
 
 /// The booking as an iCalendar event (RFC 5545) with an iTIP method (RFC 5546). Its UID is the
@@ -63,7 +64,7 @@ public struct CalendarInvite: Sendable, Equatable, Codable {
         return lines.map(Self.fold).joined(separator: "\r\n") + "\r\n"
     }
 
-    static func utc(_ date: Date) -> String { UTCTime(date).iCalendar }
+    static func utc(_ date: Date) -> String { UTCFields(date).iCalendar }
 
     /// TEXT values escape backslash, semicolon, comma and newlines (RFC 5545 §3.3.11).
     static func escape(_ text: String) -> String {

@@ -1,3 +1,4 @@
+import ExamHallModels
 import Foundation
 
 /// An email as it goes over SMTP or into an `.eml` file (RFC 5322 with MIME): a text and an HTML
@@ -89,7 +90,7 @@ public struct MailMessage: Sendable, Equatable {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    static func rfc5322(_ date: Date) -> String { UTCTime(date).rfc5322 }
+    static func rfc5322(_ date: Date) -> String { UTCFields(date).rfc5322 }
 
     static func mailbox(_ name: String, _ address: String) -> String {
         name.isEmpty ? "<\(address)>" : "\(encodedWord(name, phrase: true)) <\(address)>"

@@ -110,16 +110,19 @@ struct TemplatesController {
     }
 
     @Sendable func preview(_ request: Request, context: ExamHallRequestContext) async throws -> Preview {
-        var request = request
         try context.require(.admin, .csr)
         let (kind, language) = try target(context)
-        let body = try await request.collectBody(upTo: 1_000_000).readableBytes == 0
-            ? PreviewRequest() : try await request.decode(as: PreviewRequest.self, context: context)
+        let body = try await request.decodeIfPresent(as: PreviewRequest.self, context: context, upTo: 1_000_000) ?? PreviewRequest()
         let current = try await environment.database.withConnection { try TemplateStore(connection: $0).effective(kind, language: language) }
-        guard let base = current ?? (body.subject != nil && body.text != nil && body.html != nil ? MessageTemplate(subject: "", text: "", html: "") : nil) else {
+        // A draft replaces parts of the template in force; in a language without one, it must bring all three.
+        let draft: MessageTemplate
+        if let current {
+            draft = MessageTemplate(subject: body.subject ?? current.subject, text: body.text ?? current.text, html: body.html ?? current.html)
+        } else if let subject = body.subject, let text = body.text, let html = body.html {
+            draft = MessageTemplate(subject: subject, text: text, html: html)
+        } else {
             throw Problem.notFound("a \(kind.rawValue) template in '\(language)'")
         }
-        let draft = MessageTemplate(subject: body.subject ?? base.subject, text: body.text ?? base.text, html: body.html ?? base.html)
         try Self.refuseIfInvalid(draft, kind: kind)
         var values = kind.sampleVariables
         var v = Validator()

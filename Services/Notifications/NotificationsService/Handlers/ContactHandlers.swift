@@ -24,9 +24,3 @@ extension Contact {
         )
     }
 }
-
-extension HandlerContext {
-    func notifier(_ settings: NotificationSettings) -> Notifier {
-        Notifier(connection: connection, settings: settings, now: now, correlationId: outbox.correlationId)
-    }
-}

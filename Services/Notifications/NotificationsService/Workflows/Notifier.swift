@@ -1,4 +1,5 @@
 import ExamHallModels
+import ExamHallServiceKit
 import ExamHallStorage
 import Foundation
 
@@ -74,5 +75,12 @@ struct Notifier {
         delivery.recipient = contact.email
         delivery.subject = rendered.subject
         return try deliveries.enqueue(delivery, key: key, message: message.render(), correlationId: correlationId, at: now)
+    }
+}
+
+extension HandlerContext {
+    /// The notifier for the message being handled: its transaction, its time, its correlation id.
+    func notifier(_ settings: NotificationSettings) -> Notifier {
+        Notifier(connection: connection, settings: settings, now: now, correlationId: outbox.correlationId)
     }
 }

@@ -193,13 +193,3 @@ struct SessionsController {
         return CalendarView(from: from, to: to, sessions: entries, understaffed: entries.filter(\.occupancy.understaffed).count)
     }
 }
-
-extension Request {
-    /// Decodes an optional JSON body: nil when the request has none.
-    func decodeIfPresent<T: Decodable>(as type: T.Type, context: ExamHallRequestContext) async throws -> T? {
-        var request = self
-        let buffer = try await request.collectBody(upTo: 1 << 20)
-        guard buffer.readableBytes > 0 else { return nil }
-        return try await request.decode(as: type, context: context)
-    }
-}

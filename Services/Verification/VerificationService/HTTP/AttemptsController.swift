@@ -67,11 +67,9 @@ struct AttemptsController {
 
     /// An in-person session's start, marked by its assigned proctor; marking it again changes nothing.
     @Sendable func start(_ request: Request, context: ExamHallRequestContext) async throws -> AttemptView {
-        var request = request
         let principal = try context.require(.proctor)
         let id = try context.uuidParameter(what: "attempt")
-        let body = try await request.collectBody(upTo: 16_384).readableBytes == 0
-            ? StartRequest(at: nil) : try await request.decode(as: StartRequest.self, context: context)
+        let body = try await request.decodeIfPresent(as: StartRequest.self, context: context, upTo: 16_384) ?? StartRequest(at: nil)
         let now = environment.clock()
         try Self.validateMarkTime(body.at, now: now).throwIfInvalidAsProblem()
         let attempt = try await progress(id, by: principal, context: context, now: now) { progress, attempt in

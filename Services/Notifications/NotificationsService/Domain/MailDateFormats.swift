@@ -1,27 +1,8 @@
+import ExamHallModels
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// Calendar fields of an instant in UTC, without a Calendar or a formatter (both costly per email).
-struct UTCTime {
-    let year, month, day, hour, minute, second, millisecond, weekday: Int
-
-    init(_ date: Date) {
-        let seconds = date.timeIntervalSince1970.rounded(.down)
-        var time = time_t(seconds)
-        var fields = tm()
-        gmtime_r(&time, &fields)
-        year = Int(fields.tm_year) + 1900
-        month = Int(fields.tm_mon) + 1
-        day = Int(fields.tm_mday)
-        hour = Int(fields.tm_hour)
-        minute = Int(fields.tm_min)
-        second = Int(fields.tm_sec)
-        weekday = Int(fields.tm_wday)
-        millisecond = min(Int(((date.timeIntervalSince1970 - seconds) * 1000).rounded(.down)), 999)
-    }
-
+/// The UTC date formats emails, calendar events and mail-folder file names use.
+extension UTCFields {
     /// `Mon, 30 Nov 2026 09:00:00 +0000` (RFC 5322 §3.3).
     var rfc5322: String {
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
