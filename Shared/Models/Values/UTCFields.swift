@@ -35,3 +35,13 @@ public struct UTCFields: Sendable, Equatable {
         weekday = Int(((days % 7) + 11) % 7)
     }
 }
+
+extension TimeZone {
+    /// This zone's offset from UTC at `instant`, as RFC 3339 writes it: "+01:00" for Paris in winter,
+    /// "+02:00" in summer, "-05:00" for New York in winter.
+    public func rfc3339Offset(at instant: Date) -> String {
+        let seconds = secondsFromGMT(for: instant)
+        let sign = seconds < 0 ? "-" : "+"
+        return String(format: "%@%02d:%02d", sign, abs(seconds) / 3600, abs(seconds) % 3600 / 60)
+    }
+}

@@ -43,13 +43,6 @@ public enum TemplateVariables {
         format(instant, language: language, timeZone: timeZone, date: .none, time: .short)
     }
 
-    /// "+01:00" for Paris in winter, "+02:00" in summer: the offset at that instant.
-    public static func utcOffset(_ instant: Date, timeZone: TimeZone) -> String {
-        let seconds = timeZone.secondsFromGMT(for: instant)
-        let sign = seconds < 0 ? "-" : "+"
-        return String(format: "%@%02d:%02d", sign, abs(seconds) / 3600, abs(seconds) % 3600 / 60)
-    }
-
     /// The session part of every session email, shown in the candidate's time zone (the session's
     /// location's when the candidate's is unknown or invalid).
     public static func session(_ session: SessionSnapshot, examCode: String, bookingId: String, contact: Contact, language: String) -> [String: TemplateValue] {
@@ -61,7 +54,7 @@ public enum TemplateVariables {
             "startDate": .text(date(session.start, language: language, timeZone: zone)),
             "startTime": .text(time(session.start, language: language, timeZone: zone)),
             "endTime": .text(time(session.end, language: language, timeZone: zone)),
-            "timeZone": .text(zone.identifier), "utcOffset": .text(utcOffset(session.start, timeZone: zone)),
+            "timeZone": .text(zone.identifier), "utcOffset": .text(zone.rfc3339Offset(at: session.start)),
         ]
         values["room"] = nonEmpty(session.room)
         values["instructions"] = nonEmpty(session.instructions)

@@ -167,17 +167,9 @@ public enum StaffingRules {
 public enum LocalTime {
     public static func format(_ date: Date, timeZone identifier: String) -> String {
         let zone = TimeZone(identifier: identifier) ?? TimeZone(secondsFromGMT: 0)!
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = zone
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        let offset = zone.secondsFromGMT(for: date)
-        let sign = offset < 0 ? "-" : "+"
-        let hours = abs(offset) / 3600, minutes = abs(offset) % 3600 / 60
-        func pad(_ value: Int, _ width: Int = 2) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(parts.year!, 4))-\(pad(parts.month!))-\(pad(parts.day!))T\(pad(parts.hour!)):\(pad(parts.minute!)):\(pad(parts.second!))"
-            + "\(sign)\(pad(hours)):\(pad(minutes))"
+        // The wall clock there is UTC moved by the offset at that instant.
+        let local = UTCFields(date.addingTimeInterval(TimeInterval(zone.secondsFromGMT(for: date))))
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d", local.year, local.month, local.day, local.hour, local.minute, local.second)
+            + zone.rfc3339Offset(at: date)
     }
 }
