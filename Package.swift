@@ -132,7 +132,10 @@ let package = Package(
         // Tests: pure domain, then real database/broker, then real executables.
         .target(
             name: "ExamHallTestSupport",
-            dependencies: ["ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit"],
+            dependencies: [
+                "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "ModelsTests", dependencies: ["ExamHallModels"]),

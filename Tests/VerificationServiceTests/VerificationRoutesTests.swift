@@ -71,14 +71,7 @@ import Testing
         try await environment.tokens.sign(Principal(subject: subject, role: role))
     }
 
-    func call(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, as token: String, json: String? = nil) async throws -> (status: HTTPResponse.Status, json: [String: Any]) {
-        let response = try await client.execute(
-            uri: uri, method: method, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"], body: json.map { ByteBuffer(string: $0) }
-        )
-        return (response.status, (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:])
-    }
-
-    func problem(_ reply: (status: HTTPResponse.Status, json: [String: Any])) -> String? {
+    func problem(_ reply: JSONReply) -> String? {
         (reply.json["type"] as? String).map { String($0.split(separator: "/").last ?? "") }
     }
 
@@ -94,40 +87,40 @@ import Testing
         let application = ServiceRunner.makeApplication(environment: environment, components: components, checks: [])
         let (proctor, csr, candidate) = (try await token(.proctor, scenario.proctorId), try await token(.csr, "csr-1"), try await token(.candidate, scenario.candidateId))
         try await application.test(.router) { client in
-            let early = try await call(client, .get, "/attempts/\(scenario.attemptId)/result", as: candidate)
+            let early = try await client.call(.get, "/attempts/\(scenario.attemptId)/result", as: candidate)
             #expect(early.status == .conflict)
             #expect(problem(early) == "not-verified-yet")
 
-            let report = try await call(client, .post, "/attempts/\(scenario.attemptId)/report", as: proctor, json: """
+            let report = try await client.call(.post, "/attempts/\(scenario.attemptId)/report", as: proctor, json: """
                 {"incidents":[{"at":"\(Timestamp.format(Date()))","category":"noise","description":"fire alarm test"}],"notes":"calm otherwise","rating":4}
                 """)
             #expect(report.status == .ok)
-            let queue = try await call(client, .get, "/attempts?awaitingVerdict=true&sessionId=\(scenario.sessionId)", as: csr)
+            let queue = try await client.call(.get, "/attempts?awaitingVerdict=true&sessionId=\(scenario.sessionId)", as: csr)
             #expect((queue.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [scenario.attemptId])
 
-            let verdict = try await call(client, .post, "/attempts/\(scenario.attemptId)/verdict", as: csr, json: #"{"verdict":"positive","comment":"clean"}"#)
+            let verdict = try await client.call(.post, "/attempts/\(scenario.attemptId)/verdict", as: csr, json: #"{"verdict":"positive","comment":"clean"}"#)
             #expect(verdict.status == .ok)
-            let second = try await call(client, .post, "/attempts/\(scenario.attemptId)/verdict", as: csr, json: #"{"verdict":"negative"}"#)
+            let second = try await client.call(.post, "/attempts/\(scenario.attemptId)/verdict", as: csr, json: #"{"verdict":"negative"}"#)
             #expect(second.status == .conflict)
             #expect(problem(second) == "already-verified")
-            let locked = try await call(client, .post, "/attempts/\(scenario.attemptId)/report", as: proctor, json: #"{"rating":1}"#)
+            let locked = try await client.call(.post, "/attempts/\(scenario.attemptId)/report", as: proctor, json: #"{"rating":1}"#)
             #expect(problem(locked) == "report-locked")
 
-            let result = try await call(client, .get, "/attempts/\(scenario.attemptId)/result", as: candidate)
+            let result = try await client.call(.get, "/attempts/\(scenario.attemptId)/result", as: candidate)
             #expect(result.status == .ok)
             #expect(result.json["verdict"] as? String == "positive")
             #expect(result.json["score"] as? Double == 78)
 
-            let shown = try await call(client, .get, "/attempts/\(scenario.attemptId)", as: csr)
+            let shown = try await client.call(.get, "/attempts/\(scenario.attemptId)", as: csr)
             #expect((shown.json["audit"] as? [[String: Any]])?.compactMap { $0["action"] as? String } == ["booked", "finished", "report", "verdict"])
 
             // Two runs (as two replicas would): one export, on examhall.outbound, with the stable id.
-            #expect(try await call(client, .post, "/exports/run", as: try await token(.admin, "admin")).status == .ok)
+            #expect(try await client.call(.post, "/exports/run", as: try await token(.admin, "admin")).status == .ok)
             _ = try await ExportResults.runOnce(environment)
-            let exports = try await call(client, .get, "/exports", as: csr)
+            let exports = try await client.call(.get, "/exports", as: csr)
             let line = (exports.json["items"] as? [[String: Any]])?.first { $0["attemptId"] as? String == scenario.attemptId }
             #expect(line?["state"] as? String == "pending")
-            #expect(try await call(client, .post, "/exports/run", as: csr).status == .forbidden)
+            #expect(try await client.call(.post, "/exports/run", as: csr).status == .forbidden)
         }
         let events = try exportedEvents(scenario.attemptId)
         #expect(events.count == 1)
@@ -149,8 +142,8 @@ import Testing
         let application = ServiceRunner.makeApplication(environment: environment, components: components, checks: [])
         let csr = try await token(.csr, "csr-1")
         try await application.test(.router) { client in
-            #expect(try await call(client, .post, "/attempts/\(withoutAuthorization.attemptId)/verdict", as: csr, json: #"{"verdict":"positive"}"#).status == .ok)
-            let notFinished = try await call(client, .post, "/attempts/\(unfinished.attemptId)/verdict", as: csr, json: #"{"verdict":"positive"}"#)
+            #expect(try await client.call(.post, "/attempts/\(withoutAuthorization.attemptId)/verdict", as: csr, json: #"{"verdict":"positive"}"#).status == .ok)
+            let notFinished = try await client.call(.post, "/attempts/\(unfinished.attemptId)/verdict", as: csr, json: #"{"verdict":"positive"}"#)
             #expect(problem(notFinished) == "attempt-not-finished")
         }
         _ = try await ExportResults.runOnce(environment)
@@ -164,17 +157,17 @@ import Testing
         let other = try await finishedAttempt()
         let application = ServiceRunner.makeApplication(environment: environment, components: components, checks: [])
         try await application.test(.router) { client in
-            let stranger = try await call(client, .post, "/attempts/\(scenario.attemptId)/report", as: try await token(.proctor, other.proctorId), json: #"{"rating":3}"#)
+            let stranger = try await client.call(.post, "/attempts/\(scenario.attemptId)/report", as: try await token(.proctor, other.proctorId), json: #"{"rating":3}"#)
             #expect(stranger.status == .forbidden)
             #expect(problem(stranger) == "proctor-not-assigned")
-            let byCandidate = try await call(client, .post, "/attempts/\(scenario.attemptId)/verdict", as: try await token(.candidate, scenario.candidateId), json: #"{"verdict":"positive"}"#)
+            let byCandidate = try await client.call(.post, "/attempts/\(scenario.attemptId)/verdict", as: try await token(.candidate, scenario.candidateId), json: #"{"verdict":"positive"}"#)
             #expect(byCandidate.status == .forbidden)
-            _ = try await call(client, .post, "/attempts/\(scenario.attemptId)/verdict", as: try await token(.csr, "csr"), json: #"{"verdict":"negative"}"#)
-            let foreign = try await call(client, .get, "/attempts/\(scenario.attemptId)/result", as: try await token(.candidate, other.candidateId))
+            _ = try await client.call(.post, "/attempts/\(scenario.attemptId)/verdict", as: try await token(.csr, "csr"), json: #"{"verdict":"negative"}"#)
+            let foreign = try await client.call(.get, "/attempts/\(scenario.attemptId)/result", as: try await token(.candidate, other.candidateId))
             #expect(foreign.status == .notFound)
-            let theirList = try await call(client, .get, "/attempts", as: try await token(.proctor, other.proctorId))
+            let theirList = try await client.call(.get, "/attempts", as: try await token(.proctor, other.proctorId))
             #expect((theirList.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [other.attemptId])
-            let ownView = try await call(client, .get, "/attempts/\(scenario.attemptId)", as: try await token(.candidate, scenario.candidateId))
+            let ownView = try await client.call(.get, "/attempts/\(scenario.attemptId)", as: try await token(.candidate, scenario.candidateId))
             #expect(ownView.status == .ok)
             #expect(ownView.json["score"] == nil, "scores reach candidates only through /result")
         }
@@ -186,32 +179,32 @@ import Testing
         let application = ServiceRunner.makeApplication(environment: environment, components: components, checks: [])
         let proctor = try await token(.proctor, scenario.proctorId)
         try await application.test(.router) { client in
-            let stranger = try await call(client, .post, "/attempts/\(scenario.attemptId)/start", as: try await token(.proctor, other.proctorId))
+            let stranger = try await client.call(.post, "/attempts/\(scenario.attemptId)/start", as: try await token(.proctor, other.proctorId))
             #expect(stranger.status == .forbidden)
             #expect(problem(stranger) == "proctor-not-assigned")
-            let byCandidate = try await call(client, .post, "/attempts/\(scenario.attemptId)/finish", as: try await token(.candidate, scenario.candidateId), json: #"{"score":1,"maxScore":1,"passed":true}"#)
+            let byCandidate = try await client.call(.post, "/attempts/\(scenario.attemptId)/finish", as: try await token(.candidate, scenario.candidateId), json: #"{"score":1,"maxScore":1,"passed":true}"#)
             #expect(byCandidate.status == .forbidden)
 
-            let started = try await call(client, .post, "/attempts/\(scenario.attemptId)/start", as: proctor)
+            let started = try await client.call(.post, "/attempts/\(scenario.attemptId)/start", as: proctor)
             #expect(started.status == .ok)
             #expect(started.json["status"] as? String == "started")
-            #expect(try await call(client, .post, "/attempts/\(scenario.attemptId)/start", as: proctor).status == .ok, "marking again changes nothing")
+            #expect(try await client.call(.post, "/attempts/\(scenario.attemptId)/start", as: proctor).status == .ok, "marking again changes nothing")
 
             let future = Timestamp.format(Date() + 3600)
-            let invalid = try await call(client, .post, "/attempts/\(scenario.attemptId)/finish", as: proctor, json: #"{"at":"\#(future)","score":120,"maxScore":100,"passed":true}"#)
+            let invalid = try await client.call(.post, "/attempts/\(scenario.attemptId)/finish", as: proctor, json: #"{"at":"\#(future)","score":120,"maxScore":100,"passed":true}"#)
             #expect(invalid.status == .unprocessableContent)
             let fields = (invalid.json["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String } ?? []
             #expect(Set(fields) == ["at", "score"], "\(invalid.json)")
 
-            let finished = try await call(client, .post, "/attempts/\(scenario.attemptId)/finish", as: proctor, json: #"{"score":64,"maxScore":80,"passed":true}"#)
+            let finished = try await client.call(.post, "/attempts/\(scenario.attemptId)/finish", as: proctor, json: #"{"score":64,"maxScore":80,"passed":true}"#)
             #expect(finished.status == .ok)
             #expect(finished.json["status"] as? String == "finished")
             #expect(finished.json["score"] as? Double == 64)
-            let again = try await call(client, .post, "/attempts/\(scenario.attemptId)/finish", as: proctor, json: #"{"score":10,"maxScore":80,"passed":false}"#)
+            let again = try await client.call(.post, "/attempts/\(scenario.attemptId)/finish", as: proctor, json: #"{"score":10,"maxScore":80,"passed":false}"#)
             #expect(again.status == .conflict)
             #expect(problem(again) == "attempt-finished")
 
-            let shown = try await call(client, .get, "/attempts/\(scenario.attemptId)", as: try await token(.csr, "csr-1"))
+            let shown = try await client.call(.get, "/attempts/\(scenario.attemptId)", as: try await token(.csr, "csr-1"))
             let audit = (shown.json["audit"] as? [[String: Any]]) ?? []
             #expect(audit.compactMap { $0["action"] as? String } == ["booked", "started", "finished"])
             #expect(audit.dropFirst().allSatisfy { $0["actor"] as? String == "proctor:\(scenario.proctorId)" })
