@@ -18,6 +18,12 @@ import Testing
         #expect(abs(date.timeIntervalSince1970 - seconds) < 0.000_001)
     }
 
+    @Test func formatsAsISO8601WithMicroseconds() {
+        #expect(PostgresTimestamp.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000000Z")
+        #expect(PostgresTimestamp.format(Date(timeIntervalSince1970: 1_795_428_000.123456)) == "2026-11-23T10:00:00.123456Z")
+        #expect(PostgresTimestamp.format(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59.500000Z")
+    }
+
     @Test func formatRoundTrips() {
         for seconds in [0.0, 1_795_428_000.25, -86_400.5, 4_102_444_800.000_001] {
             let date = Date(timeIntervalSince1970: seconds)

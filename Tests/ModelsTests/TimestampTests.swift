@@ -12,6 +12,17 @@ struct TimestampTests {
         #expect(Timestamp.format(try #require(Timestamp.parse("2026-03-29T01:30:00+01:00"))) == "2026-03-29T00:30:00.000Z")
     }
 
+    @Test func zeroPaddedWritesDigitsToWidth() {
+        #expect(7.zeroPadded(2) == "07")
+        #expect(0.zeroPadded(3) == "000")
+        #expect(2026.zeroPadded(4) == "2026")
+        #expect(123.zeroPadded(2) == "123")
+        #expect(Int64(45).zeroPadded(6) == "000045")
+        for value in [0, 9, 10, 99, 100, 12_345, 999_999] {
+            #expect(value.zeroPadded(6) == String(format: "%06d", value))
+        }
+    }
+
     @Test func agreesWithFoundationAndRoundTrips() throws {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 {

@@ -67,12 +67,19 @@ struct Notifications: AsyncParsableCommand {
             if index % 500 == 499 { try publisher.waitForConfirms(timeout: .seconds(60)) }
         }
         try publisher.waitForConfirms(timeout: .seconds(60))
+        var stored: Duration?
         while true {
-            let sent: Int = try database.query(
-                "SELECT count(*)::int AS n FROM notifications.deliveries WHERE candidate_id LIKE $1 AND status = 'sent'", ["\(prefix)-%"]
-            )[0].decode("n")
+            let row = try database.query(
+                "SELECT count(*)::int AS stored, (count(*) FILTER (WHERE status = 'sent'))::int AS sent FROM notifications.deliveries WHERE candidate_id LIKE $1",
+                ["\(prefix)-%"]
+            )[0]
+            let (storedCount, sent): (Int, Int) = (try row.decode("stored"), try row.decode("sent"))
+            if stored == nil, storedCount >= count { stored = ContinuousClock.now - started }
             if sent >= count { break }
             try await Task.sleep(for: .milliseconds(50))
+        }
+        if count > 1, let stored {
+            print(String(format: "    every email rendered and stored after %.2f s (%.0f events/s)", stored.seconds, Double(count) / stored.seconds))
         }
         return (ContinuousClock.now - started).seconds
     }

@@ -106,24 +106,8 @@ public enum Timestamp {
     /// and Foundation's date formatting was a measurable share of a booking's CPU time.
     public static func format(_ date: Date) -> String {
         let fields = UTCFields(date)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(24)
-        func digits(_ value: Int, _ count: Int) {
-            var divisor = 1
-            for _ in 1..<count { divisor *= 10 }
-            var rest = value
-            while divisor > 0 {
-                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
-                rest %= divisor
-                divisor /= 10
-            }
-        }
-        digits(fields.year, 4); bytes.append(UInt8(ascii: "-")); digits(fields.month, 2); bytes.append(UInt8(ascii: "-")); digits(fields.day, 2)
-        bytes.append(UInt8(ascii: "T"))
-        digits(fields.hour, 2); bytes.append(UInt8(ascii: ":")); digits(fields.minute, 2)
-        bytes.append(UInt8(ascii: ":")); digits(fields.second, 2)
-        bytes.append(UInt8(ascii: ".")); digits(fields.millisecond, 3); bytes.append(UInt8(ascii: "Z"))
-        return String(decoding: bytes, as: UTF8.self)
+        return "\(fields.year.zeroPadded(4))-\(fields.month.zeroPadded(2))-\(fields.day.zeroPadded(2))T"
+            + "\(fields.hour.zeroPadded(2)):\(fields.minute.zeroPadded(2)):\(fields.second.zeroPadded(2)).\(fields.millisecond.zeroPadded(3))Z"
     }
 
     public static func parse(_ text: String) -> Date? {

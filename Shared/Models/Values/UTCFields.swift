@@ -42,6 +42,6 @@ extension TimeZone {
     public func rfc3339Offset(at instant: Date) -> String {
         let seconds = secondsFromGMT(for: instant)
         let sign = seconds < 0 ? "-" : "+"
-        return String(format: "%@%02d:%02d", sign, abs(seconds) / 3600, abs(seconds) % 3600 / 60)
+        return "\(sign)\((abs(seconds) / 3600).zeroPadded(2)):\((abs(seconds) % 3600 / 60).zeroPadded(2))"
     }
 }

@@ -4,12 +4,14 @@ public enum DefaultTemplates {
     public static let languages = ["en", "fr"]
 
     public static func template(_ kind: NotificationKind, language: String) -> MessageTemplate? {
-        switch language {
-        case "en": english(kind)
-        case "fr": french(kind)
-        default: nil
-        }
+        shipped[language]?[kind]
     }
+
+    /// Built once: every email falls back to these, and building them is string work.
+    private static let shipped: [String: [NotificationKind: MessageTemplate]] = [
+        "en": Dictionary(uniqueKeysWithValues: NotificationKind.allCases.map { ($0, english($0)) }),
+        "fr": Dictionary(uniqueKeysWithValues: NotificationKind.allCases.map { ($0, french($0)) }),
+    ]
 
     /// A template whose text body is `paragraphs` separated by blank lines, and whose HTML body shows
     /// the same paragraphs (line breaks kept) in a plain, mail-client-safe layout.

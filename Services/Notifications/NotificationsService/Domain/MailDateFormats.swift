@@ -7,12 +7,14 @@ extension UTCFields {
     var rfc5322: String {
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        return String(format: "%@, %02d %@ %04d %02d:%02d:%02d +0000", days[weekday], day, months[month - 1], year, hour, minute, second)
+        return "\(days[weekday]), \(day.zeroPadded(2)) \(months[month - 1]) \(year.zeroPadded(4)) \(hour.zeroPadded(2)):\(minute.zeroPadded(2)):\(second.zeroPadded(2)) +0000"
     }
 
     /// `20261130T090000Z` (RFC 5545 UTC date-time).
-    var iCalendar: String { String(format: "%04d%02d%02dT%02d%02d%02dZ", year, month, day, hour, minute, second) }
+    var iCalendar: String { "\(year.zeroPadded(4))\(month.zeroPadded(2))\(day.zeroPadded(2))T\(hour.zeroPadded(2))\(minute.zeroPadded(2))\(second.zeroPadded(2))Z" }
 
     /// `20261130-090000.123`: sortable, for file names.
-    var fileStamp: String { String(format: "%04d%02d%02d-%02d%02d%02d.%03d", year, month, day, hour, minute, second, millisecond) }
+    var fileStamp: String {
+        "\(year.zeroPadded(4))\(month.zeroPadded(2))\(day.zeroPadded(2))-\(hour.zeroPadded(2))\(minute.zeroPadded(2))\(second.zeroPadded(2)).\(millisecond.zeroPadded(3))"
+    }
 }

@@ -39,7 +39,8 @@ public struct MailMessage: Sendable, Equatable {
     /// The whole message, CRLF line ends. Boundaries derive from the message id, so the same email
     /// always renders to the same bytes.
     public func render() -> String {
-        let boundary = "examhall-" + String(messageId.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init)).prefix(40)
+        let alphanumeric = messageId.utf8.filter { (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }.prefix(40)
+        let boundary = "examhall-" + String(decoding: alphanumeric, as: UTF8.self)
         var lines = [
             "Message-ID: <\(messageId)>",
             "Date: \(Self.rfc5322(date))",
@@ -106,50 +107,68 @@ public struct MailMessage: Sendable, Equatable {
         }
         var words: [String] = []
         var chunk = ""
+        var chunkBytes = 0
         for character in text {
-            if (chunk + String(character)).utf8.count > 45 {
+            let size = character.utf8.count
+            if chunkBytes + size > 45 {
                 words.append(chunk)
                 chunk = ""
+                chunkBytes = 0
             }
             chunk.append(character)
+            chunkBytes += size
         }
         if !chunk.isEmpty { words.append(chunk) }
         return words.map { "=?utf-8?B?\(Data($0.utf8).base64EncodedString())?=" }.joined(separator: "\r\n ")
     }
 
-    /// RFC 2045 quoted-printable with CRLF line ends and soft breaks before 76 characters.
+    /// RFC 2045 quoted-printable with CRLF line ends and soft breaks before 76 characters. Works on
+    /// bytes: it runs over every email body, and per-character String work was a fifth of a booking
+    /// email's cost.
     static func quotedPrintable(_ text: String) -> String {
-        let normalized = text.replacingOccurrences(of: "\r\n", with: "\n")
-        var output: [String] = []
-        for line in normalized.split(separator: "\n", omittingEmptySubsequences: false) {
-            var encoded = ""
-            var width = 0
-            let bytes = Array(line.utf8)
-            for (index, byte) in bytes.enumerated() {
-                let isLast = index == bytes.count - 1
-                let piece: String
-                if (byte >= 33 && byte <= 126 && byte != 61) || (byte == 32 && !isLast) || (byte == 9 && !isLast) {
-                    piece = String(UnicodeScalar(byte))
-                } else {
-                    piece = String(format: "=%02X", byte)
-                }
-                if width + piece.count > 75 {
-                    encoded += "=\r\n"
-                    width = 0
-                }
-                encoded += piece
-                width += piece.count
+        let hex = Array("0123456789ABCDEF".utf8)
+        let (cr, lf, space, tab, equals) = (UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "="))
+        let input = Array(text.utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(input.count + input.count / 8)
+        var width = 0
+        var index = 0
+        while index < input.count {
+            let byte = input[index]
+            // Any line end (CRLF or a bare LF) becomes CRLF.
+            if byte == lf || (byte == cr && index + 1 < input.count && input[index + 1] == lf) {
+                output.append(cr)
+                output.append(lf)
+                width = 0
+                index += byte == cr ? 2 : 1
+                continue
             }
-            output.append(encoded)
+            let lineEnds = index + 1 == input.count || input[index + 1] == lf || (input[index + 1] == cr && index + 2 < input.count && input[index + 2] == lf)
+            let literal = (byte >= 33 && byte <= 126 && byte != equals) || ((byte == space || byte == tab) && !lineEnds)
+            let size = literal ? 1 : 3
+            if width + size > 75 {
+                output.append(contentsOf: [equals, cr, lf])
+                width = 0
+            }
+            if literal {
+                output.append(byte)
+            } else {
+                output.append(contentsOf: [equals, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+            }
+            width += size
+            index += 1
         }
-        return output.joined(separator: "\r\n")
+        return String(decoding: output, as: UTF8.self)
     }
 
     static func base64Lines(_ data: Data) -> String {
-        let text = data.base64EncodedString()
-        return stride(from: 0, to: text.count, by: 76).map { offset in
-            let start = text.index(text.startIndex, offsetBy: offset)
-            return String(text[start..<(text.index(start, offsetBy: 76, limitedBy: text.endIndex) ?? text.endIndex)])
-        }.joined(separator: "\r\n")
+        let text = Array(data.base64EncodedString().utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(text.count + text.count / 38)
+        for offset in stride(from: 0, to: text.count, by: 76) {
+            if offset > 0 { output.append(contentsOf: [UInt8(ascii: "\r"), UInt8(ascii: "\n")]) }
+            output.append(contentsOf: text[offset..<min(offset + 76, text.count)])
+        }
+        return String(decoding: output, as: UTF8.self)
     }
 }

@@ -14,8 +14,7 @@ struct NotifyOnBookingConfirmed: EventHandler {
         try projections.saveContact(contact, at: context.now)
         try projections.saveSession(data.session, at: context.now)
         // A cancellation that overtook its confirmation has the last word.
-        if let known = try projections.booking(data.booking.bookingId), !known.active { return }
-        try projections.saveBooking(.init(data.booking, active: true), at: context.now)
+        guard try projections.saveConfirmedBooking(.init(data.booking, active: true), at: context.now) else { return }
         try ReminderStore(connection: context.connection).reschedule(
             data.booking.bookingId, start: data.session.start, offsets: settings.reminderOffsets, now: context.now
         )

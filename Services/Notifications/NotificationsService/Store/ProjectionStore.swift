@@ -33,6 +33,7 @@ struct ProjectionStore {
             """
             INSERT INTO sessions (session_id, snapshot, updated_at) VALUES ($1, $2, $3)
             ON CONFLICT (session_id) DO UPDATE SET snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at
+                WHERE sessions.snapshot IS DISTINCT FROM EXCLUDED.snapshot
             """,
             [session.sessionId, json, now]
         )
@@ -59,6 +60,18 @@ struct ProjectionStore {
             """,
             [booking.bookingId, booking.candidateId, booking.sessionId, booking.examCode, booking.active, now]
         )
+    }
+
+    /// Records a confirmed booking unless its cancellation arrived first (events on different queues can
+    /// overtake each other); false then, and nothing is changed.
+    func saveConfirmedBooking(_ booking: Booking, at now: Date) throws -> Bool {
+        try connection.execute(
+            """
+            INSERT INTO bookings (booking_id, candidate_id, session_id, exam_code, active, updated_at) VALUES ($1, $2, $3, $4, true, $5)
+            ON CONFLICT (booking_id) DO UPDATE SET session_id = EXCLUDED.session_id, updated_at = EXCLUDED.updated_at WHERE bookings.active
+            """,
+            [booking.bookingId, booking.candidateId, booking.sessionId, booking.examCode, now]
+        ).affectedRows == 1
     }
 
     func booking(_ bookingId: String) throws -> Booking? {
@@ -95,14 +108,19 @@ struct ReminderStore {
     let connection: PGConnection
 
     /// Replaces a booking's pending reminders with those for a session starting at `start`.
+    /// One statement, as it runs for every booking event: offsets no longer scheduled go, the others are
+    /// inserted or moved.
     func reschedule(_ bookingId: String, start: Date, offsets: [TimeInterval], now: Date) throws {
-        try drop(bookingId)
-        for (offset, due) in ReminderRules.schedule(start: start, offsets: offsets, now: now) {
-            try connection.execute(
-                "INSERT INTO reminders (booking_id, offset_seconds, due_at, session_start) VALUES ($1, $2, $3, $4)",
-                [bookingId, Int(offset), due, start]
-            )
-        }
+        let schedule = ReminderRules.schedule(start: start, offsets: offsets, now: now)
+        try connection.execute(
+            """
+            WITH dropped AS (DELETE FROM reminders WHERE booking_id = $1 AND offset_seconds <> ALL($2::int[]))
+            INSERT INTO reminders (booking_id, offset_seconds, due_at, session_start)
+            SELECT $1, offset_seconds, due_at, $4 FROM unnest($2::int[], $3::timestamptz[]) AS schedule (offset_seconds, due_at)
+            ON CONFLICT (booking_id, offset_seconds) DO UPDATE SET due_at = EXCLUDED.due_at, session_start = EXCLUDED.session_start
+            """,
+            [bookingId, schedule.map { Int($0.offset) }, schedule.map(\.dueAt), start]
+        )
     }
 
     func drop(_ bookingId: String) throws {

@@ -29,10 +29,17 @@ struct TemplateStore {
         try custom(kind, language: language)?.template ?? DefaultTemplates.template(kind, language: language)
     }
 
-    /// Languages a kind can be sent in: the shipped ones and any a CSR added.
-    func languages(of kind: NotificationKind) throws -> Set<String> {
-        let added = try connection.query("SELECT language FROM templates WHERE kind = $1", [kind.rawValue]).map { try $0.decode("language", as: String.self) }
-        return Set(DefaultTemplates.languages).union(added)
+    /// The language and template an email of `kind` goes out in, for a candidate who reads `requested`:
+    /// that language (or its base, `fr-CA` → `fr`) when shipped or added by a CSR, else `fallback`; the
+    /// CSRs' edit of it, else the shipped text, else the shipped English. One query: this runs per email.
+    func choose(_ kind: NotificationKind, for requested: String, fallback: String) throws -> (language: String, template: MessageTemplate) {
+        var custom: [String: MessageTemplate] = [:]
+        for row in try connection.query("SELECT language, subject, text_body, html_body FROM templates WHERE kind = $1", [kind.rawValue]) {
+            custom[try row.decode("language")] = MessageTemplate(subject: try row.decode("subject"), text: try row.decode("text_body"), html: try row.decode("html_body"))
+        }
+        let language = TemplateVariables.language(for: requested, available: Set(DefaultTemplates.languages).union(custom.keys), default: fallback)
+        let template = custom[language] ?? DefaultTemplates.template(kind, language: language) ?? DefaultTemplates.template(kind, language: "en")!
+        return (language, template)
     }
 
     /// Every edited (kind, language) with its version.

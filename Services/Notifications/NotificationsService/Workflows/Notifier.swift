@@ -45,9 +45,7 @@ struct Notifier {
             delivery.lastError = "no email address known for candidate \(request.candidateId)"
             return try deliveries.enqueue(delivery, key: key, message: nil, correlationId: correlationId, at: now)
         }
-        let language = TemplateVariables.language(for: contact.language, available: try templates.languages(of: request.kind), default: settings.defaultLanguage)
-        let template = try templates.effective(request.kind, language: language)
-            ?? DefaultTemplates.template(request.kind, language: "en")!
+        let (language, template) = try templates.choose(request.kind, for: contact.language, fallback: settings.defaultLanguage)
         let zone = TimeZone(identifier: contact.timeZone) ?? request.session.flatMap { TimeZone(identifier: $0.timeZone) } ?? .gmt
         var variables = request.session.map {
             TemplateVariables.session($0, examCode: request.examCode, bookingId: request.bookingId ?? "", contact: contact, language: language)

@@ -169,7 +169,7 @@ public enum LocalTime {
         let zone = TimeZone(identifier: identifier) ?? TimeZone(secondsFromGMT: 0)!
         // The wall clock there is UTC moved by the offset at that instant.
         let local = UTCFields(date.addingTimeInterval(TimeInterval(zone.secondsFromGMT(for: date))))
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d", local.year, local.month, local.day, local.hour, local.minute, local.second)
+        return "\(local.year.zeroPadded(4))-\(local.month.zeroPadded(2))-\(local.day.zeroPadded(2))T\(local.hour.zeroPadded(2)):\(local.minute.zeroPadded(2)):\(local.second.zeroPadded(2))"
             + zone.rfc3339Offset(at: date)
     }
 }
