@@ -25,6 +25,50 @@ import Testing
         }
     }
 
+    @Test func emailsClaimedByASenderThatDiedAreSentOnceItsLeaseRunsOut() async throws {
+        let bed = try await NotificationTestBed(port: 18204)
+        let session = NotificationTestBed.session(start: Date() + 10 * 86_400)
+        let candidates = (0..<3).map { _ in NotificationTestBed.candidate(language: "en", timeZone: "UTC") }
+        #expect(await bed.handle(try candidates.map { try .of(NotificationTestBed.confirmed($0, session: session), exchange: .events) }))
+        // A sender claims the batch and dies before sending any of it.
+        let now = bed.environment.clock()
+        let claimed = try await bed.environment.database.withConnection {
+            try DeliveryStore(connection: $0).claim(now: now, lease: now + DeliverySender.leaseLength, limit: 1000)
+        }
+        #expect(Set(candidates.map(\.id)).isSubset(of: Set(claimed.map(\.delivery.candidateId))))
+        try await bed.drain(senders: 2)
+        for candidate in candidates { #expect(try bed.mail(to: candidate.contact.email).isEmpty, "held by the lease") }
+        bed.advance(by: DeliverySender.leaseLength + 1)
+        try await bed.drain(senders: 2)
+        for candidate in candidates {
+            #expect(try bed.mail(to: candidate.contact.email).count == 1)
+            #expect(try bed.deliveries(of: candidate.id).map { "\($0.status)/\($0.attempts)" } == ["sent/1"])
+        }
+    }
+
+    @Test func aSenderWhoseLeaseWasTakenOverCannotMarkTheEmail() async throws {
+        let bed = try await NotificationTestBed(port: 18205)
+        let candidate = NotificationTestBed.candidate(language: "en", timeZone: "UTC")
+        #expect(await bed.handle([try .of(NotificationTestBed.confirmed(candidate, session: NotificationTestBed.session(start: Date() + 10 * 86_400)), exchange: .events)]))
+        let now = bed.environment.clock()
+        let (first, second) = (now + DeliverySender.leaseLength, now + 2 * DeliverySender.leaseLength + 1)
+        let database = bed.environment.database
+        let mine = try #require(try await database.withConnection {
+            try DeliveryStore(connection: $0).claim(now: now, lease: first, limit: 1000).first { $0.delivery.candidateId == candidate.id }
+        })
+        // The first sender stalls past its lease; a second one takes the email over.
+        let takenOver = try await database.withConnection { try DeliveryStore(connection: $0).claim(now: first + 1, lease: second, limit: 1000) }
+        #expect(takenOver.contains { $0.delivery.id == mine.delivery.id })
+        let event = try bed.environment.outbox(correlationId: nil).row(NotificationSent(
+            deliveryId: mine.delivery.id, kind: "booking-confirmed", candidateId: candidate.id, triggerEventId: mine.delivery.triggerEventId, sentAt: now
+        )).1
+        let markedByFirst = try await database.withConnection { try DeliveryStore(connection: $0).markSent(mine.delivery.id, lease: first, attempts: 1, at: now, event: event) }
+        #expect(!markedByFirst, "the first sender's mark is refused")
+        let keptBySecond = try await database.withConnection { try DeliveryStore(connection: $0).renew([mine.delivery.id], lease: second, until: second + 1) }
+        #expect(keptBySecond == [mine.delivery.id], "the second sender still holds it")
+        #expect(try bed.deliveries(of: candidate.id).map(\.status) == ["queued"])
+    }
+
     @Test func whileTheMailServerIsDownEmailsWaitAndAllArriveWhenItReturns() async throws {
         let bed = try await NotificationTestBed(port: 18195, retryBase: 1)
         bed.sink.stop()

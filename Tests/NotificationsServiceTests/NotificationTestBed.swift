@@ -52,7 +52,11 @@ final class NotificationTestBed: Sendable {
                 let sender = DeliverySender(environment: environment, settings: settings, limiter: limiter)
                 group.addTask {
                     var attempts = 0
-                    while try await sender.sendNext() != nil { attempts += 1 }
+                    while true {
+                        let batch = try await sender.sendBatch()
+                        if batch == 0 { break }
+                        attempts += batch
+                    }
                     return attempts
                 }
             }

@@ -4,12 +4,20 @@ import ExamHallServiceKit
 import ExamHallStorage
 import Foundation
 
-/// Sends queued deliveries, one at a time per sender. Each email is claimed (FOR UPDATE SKIP LOCKED),
-/// sent, and marked in the same transaction, so the row stays locked for exactly as long as the mail
-/// server is talking to us: replicas never send the same email, and a crash before the server's final
-/// reply leaves the row queued for the next attempt. The only window for a second copy is a crash
-/// between the server's "250 OK" and our commit; the stable Message-ID lets a receiver see it for what it is.
+/// Sends queued deliveries, a small batch at a time per sender. A batch is claimed in one statement
+/// under a lease (SKIP LOCKED), so replicas never take the same email and those of a sender that dies
+/// come back when its lease runs out; each email is then sent and marked, with its `notification.sent`
+/// or `.failed` event, in one more. The only window for a second copy is a crash between the server's
+/// "250 OK" and that statement; the stable Message-ID lets a receiver see it for what it is.
 final class DeliverySender: Sendable {
+    /// Emails claimed at once: a few round trips per batch instead of per email, and few left waiting
+    /// for a lease to run out when a sender dies.
+    static let batchSize = 10
+    /// The lease is renewed before an email when less than this is left: more than one attempt can
+    /// take (libcurl's connect and transfer timeouts).
+    static let attemptBudget: TimeInterval = 45
+    static let leaseLength: TimeInterval = 60
+
     private let environment: ServiceEnvironment
     private let settings: NotificationSettings
     private let database: DedicatedConnection
@@ -30,36 +38,51 @@ final class DeliverySender: Sendable {
         return (1...settings.senders).map { index in
             let sender = DeliverySender(environment: environment, settings: settings, limiter: limiter)
             return PeriodicJob(name: "send-mail-\(index)", interval: settings.pollInterval) {
-                while try await sender.sendNext() != nil {}
+                while try await sender.sendBatch() > 0 {}
             }
         }
     }
 
-    /// Sends the next due email; nil when nothing is due.
+    /// Claims and sends the next due emails; returns how many were attempted (0: nothing was due).
     @discardableResult
-    func sendNext() async throws -> DeliveryStatus? {
-        let wait = limiter.reserve()
-        if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
-        let (environment, settings, transport) = (environment, settings, transport)
+    func sendBatch() async throws -> Int {
         let now = environment.clock()
-        return try await database.run { connection in
-            try connection.execute("BEGIN")
-            do {
-                let status = try Self.sendOne(connection: connection, transport: transport.transport, environment: environment, settings: settings, now: now)
-                try connection.execute("COMMIT")
-                return status
-            } catch {
-                try? connection.execute("ROLLBACK")
-                throw error
+        let firstLease = now.addingTimeInterval(Self.leaseLength)
+        var pending = try await database.run { try DeliveryStore(connection: $0).claim(now: now, lease: firstLease, limit: Self.batchSize) }
+        var lease = firstLease
+        var attempted = 0
+        do {
+            while !pending.isEmpty {
+                let wait = limiter.reserve()
+                if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+                if lease.timeIntervalSince(environment.clock()) < Self.attemptBudget {
+                    let (ids, held) = (pending.map(\.delivery.id), lease)
+                    let renewed = environment.clock().addingTimeInterval(Self.leaseLength)
+                    let kept = try await database.run { try DeliveryStore(connection: $0).renew(ids, lease: held, until: renewed) }
+                    pending.removeAll { !kept.contains($0.delivery.id) }
+                    lease = renewed
+                    continue
+                }
+                let (claimed, held) = (pending.removeFirst(), lease)
+                let (environment, settings, transport) = (environment, settings, transport)
+                try await database.run { connection in
+                    try Self.send(claimed, lease: held, connection: connection, transport: transport.transport, environment: environment, settings: settings)
+                }
+                attempted += 1
             }
+        } catch {
+            let (ids, held, now) = (pending.map(\.delivery.id), lease, environment.clock())
+            try? await database.run { try DeliveryStore(connection: $0).release(ids, lease: held, now: now) }
+            throw error
         }
+        return attempted
     }
 
-    private static func sendOne(
-        connection: PGConnection, transport: MailTransport, environment: ServiceEnvironment, settings: NotificationSettings, now: Date
-    ) throws -> DeliveryStatus? {
+    private static func send(
+        _ claimed: DeliveryStore.Claimed, lease: Date, connection: PGConnection, transport: MailTransport, environment: ServiceEnvironment,
+        settings: NotificationSettings
+    ) throws {
         let store = DeliveryStore(connection: connection)
-        guard let claimed = try store.claimNext(now: now) else { return nil }
         let delivery = claimed.delivery
         let attempts = delivery.attempts + 1
         let outbox = environment.outbox(correlationId: claimed.correlationId)
@@ -74,40 +97,36 @@ final class DeliverySender: Sendable {
         } catch {
             failure = error
         }
+        let now = environment.clock()
         guard let error = failure else {
-            let sentAt = environment.clock()
-            try store.markSent(delivery.id, attempts: attempts, at: sentAt)
-            try outbox.publish(
-                NotificationSent(deliveryId: id, kind: delivery.kind.rawValue, candidateId: delivery.candidateId, triggerEventId: delivery.triggerEventId, sentAt: sentAt),
-                on: connection
-            )
-            ExamHallMetrics.email(kind: delivery.kind.rawValue, outcome: "sent")
-            return .sent
-        }
-        do {
-            switch DeliveryRules.afterFailure(attempts: attempts, permanent: error.permanent, now: now, base: settings.retryBase, maxAttempts: settings.maxAttempts) {
-            case let .retry(at):
-                try store.markRetry(delivery.id, attempts: attempts, error: error.description, at: at, now: now)
-                environment.logger.warning("email not sent; will retry", metadata: [
-                    "deliveryId": .string(id), "attempts": "\(attempts)", "error": .string(error.description), "correlationid": .string(claimed.correlationId ?? ""),
+            let (_, event) = try outbox.row(NotificationSent(
+                deliveryId: id, kind: delivery.kind.rawValue, candidateId: delivery.candidateId, triggerEventId: delivery.triggerEventId, sentAt: now
+            ))
+            if try !store.markSent(id, lease: lease, attempts: attempts, at: now, event: event) {
+                environment.logger.warning("email sent after its lease ran out; another sender may send it too", metadata: [
+                    "deliveryId": .string(id), "correlationid": .string(claimed.correlationId ?? ""),
                 ])
-                ExamHallMetrics.email(kind: delivery.kind.rawValue, outcome: "retried")
-                return .queued
-            case .giveUp:
-                try store.markFailed(delivery.id, attempts: attempts, error: error.description, at: now)
-                try outbox.publish(
-                    NotificationFailed(
-                        deliveryId: id, kind: delivery.kind.rawValue, candidateId: delivery.candidateId, triggerEventId: delivery.triggerEventId,
-                        reason: String(error.description.prefix(2000)), attempts: attempts, permanent: error.permanent
-                    ),
-                    on: connection
-                )
-                environment.logger.error("email failed", metadata: [
-                    "deliveryId": .string(id), "attempts": "\(attempts)", "error": .string(error.description), "correlationid": .string(claimed.correlationId ?? ""),
-                ])
-                ExamHallMetrics.email(kind: delivery.kind.rawValue, outcome: "failed")
-                return .failed
             }
+            ExamHallMetrics.email(kind: delivery.kind.rawValue, outcome: "sent")
+            return
+        }
+        switch DeliveryRules.afterFailure(attempts: attempts, permanent: error.permanent, now: now, base: settings.retryBase, maxAttempts: settings.maxAttempts) {
+        case let .retry(at):
+            try store.markRetry(id, lease: lease, attempts: attempts, error: error.description, at: at, now: now)
+            environment.logger.warning("email not sent; will retry", metadata: [
+                "deliveryId": .string(id), "attempts": "\(attempts)", "error": .string(error.description), "correlationid": .string(claimed.correlationId ?? ""),
+            ])
+            ExamHallMetrics.email(kind: delivery.kind.rawValue, outcome: "retried")
+        case .giveUp:
+            let (_, event) = try outbox.row(NotificationFailed(
+                deliveryId: id, kind: delivery.kind.rawValue, candidateId: delivery.candidateId, triggerEventId: delivery.triggerEventId,
+                reason: String(error.description.prefix(2000)), attempts: attempts, permanent: error.permanent
+            ))
+            try store.markFailed(id, lease: lease, attempts: attempts, error: error.description, at: now, event: event)
+            environment.logger.error("email failed", metadata: [
+                "deliveryId": .string(id), "attempts": "\(attempts)", "error": .string(error.description), "correlationid": .string(claimed.correlationId ?? ""),
+            ])
+            ExamHallMetrics.email(kind: delivery.kind.rawValue, outcome: "failed")
         }
     }
 

@@ -1,3 +1,4 @@
+import ExamHallServiceKit
 import ExamHallStorage
 import Foundation
 
@@ -55,36 +56,77 @@ struct DeliveryStore {
         var correlationId: String?
     }
 
-    /// The next email due, locked until the caller's transaction ends.
-    func claimNext(now: Date) throws -> Claimed? {
-        guard let row = try connection.query(
+    /// Takes up to `limit` due emails for one sender: their next attempt moves to `lease`, which keeps
+    /// other senders (and replicas) off them and is the token the sender's later updates must match. A
+    /// sender that dies leaves them due again when the lease runs out.
+    func claim(now: Date, lease: Date, limit: Int) throws -> [Claimed] {
+        try connection.query(
             """
-            SELECT \(Self.columns), message, correlation_id FROM deliveries
-            WHERE status = 'queued' AND next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED
+            UPDATE deliveries SET next_attempt_at = $2 WHERE id IN (
+                SELECT id FROM deliveries WHERE status = 'queued' AND next_attempt_at <= $1
+                ORDER BY next_attempt_at, enqueued_order LIMIT $3 FOR UPDATE SKIP LOCKED
+            )
+            RETURNING \(Self.columns), message, correlation_id, enqueued_order
             """,
-            [now]
-        ).first else { return nil }
-        return Claimed(delivery: try Self.decode(row), message: try row.decode("message"), correlationId: try row.decode("correlation_id"))
+            [now, lease, limit]
+        ).map { row in
+            (order: try row.decode("enqueued_order", as: Int.self),
+             Claimed(delivery: try Self.decode(row), message: try row.decode("message"), correlationId: try row.decode("correlation_id")))
+        }
+        // RETURNING comes in no particular order; a candidate's emails go out in the order they were written.
+        .sorted { $0.order < $1.order }.map(\.1)
     }
 
-    func markSent(_ id: String, attempts: Int, at now: Date) throws {
+    /// Extends the lease on those of `ids` still held under `lease`; returns the ids still held.
+    func renew(_ ids: [String], lease: Date, until renewed: Date) throws -> Set<String> {
+        Set(try connection.query(
+            "UPDATE deliveries SET next_attempt_at = $3 WHERE id = ANY($1::uuid[]) AND status = 'queued' AND next_attempt_at = $2 RETURNING id",
+            [ids, lease, renewed]
+        ).map { try $0.decode("id", as: String.self) })
+    }
+
+    /// Gives back emails claimed but not attempted (shutdown, lost lease), due at once.
+    func release(_ ids: [String], lease: Date, now: Date) throws {
+        guard !ids.isEmpty else { return }
         try connection.execute(
-            "UPDATE deliveries SET status = 'sent', attempts = $2, sent_at = $3, updated_at = $3, last_error = NULL, next_attempt_at = NULL WHERE id = $1",
-            [id, attempts, now]
+            "UPDATE deliveries SET next_attempt_at = $3 WHERE id = ANY($1::uuid[]) AND status = 'queued' AND next_attempt_at = $2",
+            [ids, lease, now]
         )
     }
 
-    func markRetry(_ id: String, attempts: Int, error: String, at next: Date, now: Date) throws {
+    /// Marks an email sent and enqueues its `notification.sent` in one statement (atomic without a
+    /// transaction). False when the lease was lost to another sender meanwhile.
+    func markSent(_ id: String, lease: Date, attempts: Int, at now: Date, event: OutboxWriter.Row) throws -> Bool {
         try connection.execute(
-            "UPDATE deliveries SET attempts = $2, last_error = $3, next_attempt_at = $4, updated_at = $5 WHERE id = $1",
-            [id, attempts, error, next, now]
+            """
+            WITH marked AS (
+                UPDATE deliveries SET status = 'sent', attempts = $3, sent_at = $4, updated_at = $4, last_error = NULL, next_attempt_at = NULL
+                WHERE id = $1 AND status = 'queued' AND next_attempt_at = $2 RETURNING id
+            )
+            INSERT INTO outbox (\(OutboxWriter.columns)) SELECT $5, $6, $7, $8, $9 FROM marked ON CONFLICT (message_id) DO NOTHING
+            """,
+            [id, lease, attempts, now] + event.values
+        ).affectedRows == 1
+    }
+
+    func markRetry(_ id: String, lease: Date, attempts: Int, error: String, at next: Date, now: Date) throws {
+        try connection.execute(
+            "UPDATE deliveries SET attempts = $3, last_error = $4, next_attempt_at = $5, updated_at = $6 WHERE id = $1 AND status = 'queued' AND next_attempt_at = $2",
+            [id, lease, attempts, error, next, now]
         )
     }
 
-    func markFailed(_ id: String, attempts: Int, error: String, at now: Date) throws {
+    /// Gives up on an email and enqueues its `notification.failed`, in one statement.
+    func markFailed(_ id: String, lease: Date, attempts: Int, error: String, at now: Date, event: OutboxWriter.Row) throws {
         try connection.execute(
-            "UPDATE deliveries SET status = 'failed', attempts = $2, last_error = $3, next_attempt_at = NULL, updated_at = $4 WHERE id = $1",
-            [id, attempts, error, now]
+            """
+            WITH marked AS (
+                UPDATE deliveries SET status = 'failed', attempts = $3, last_error = $4, next_attempt_at = NULL, updated_at = $5
+                WHERE id = $1 AND status = 'queued' AND next_attempt_at = $2 RETURNING id
+            )
+            INSERT INTO outbox (\(OutboxWriter.columns)) SELECT $6, $7, $8, $9, $10 FROM marked ON CONFLICT (message_id) DO NOTHING
+            """,
+            [id, lease, attempts, error, now] + event.values
         )
     }
 
