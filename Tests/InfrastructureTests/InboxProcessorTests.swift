@@ -89,6 +89,18 @@ import Testing
         #expect(try await marks(lastId) == 1)
     }
 
+    @Test func aMessageTwiceInOneBatchOrAgainInTheNextAppliesOnce() async throws {
+        let (first, firstId) = try delivery(firstName: "Ada")
+        let (second, secondId) = try delivery(firstName: "Grace")
+        #expect(await processor.handle([first, second, first]) == .settled([.ack, .ack, .ack]))
+        #expect(try await marks(firstId) == 1)
+        #expect(try await marks(secondId) == 1)
+        #expect(await processor.handle([second, first]) == .settled([.ack, .ack]))
+        #expect(try await marks(firstId) == 1)
+        #expect(try await marks(secondId) == 1)
+        #expect(try await outboxRows([first.properties.messageId!, second.properties.messageId!]) == 2)
+    }
+
     @Test func aMessageFailingOnItsLastAllowedDeliveryIsDeadLetteredWithTheError() async throws {
         let (failing, failingId) = try delivery(firstName: "Boom", previousDeliveries: 2)
         guard case let .settled(dispositions) = await processor.handle([failing]), case let .deadLetter(reason) = dispositions[0] else {

@@ -59,9 +59,15 @@ public struct InboxProcessor: DeliveryBatchHandler {
         let results: [Result]
         do {
             do {
-                // Optimistic: no savepoints, one round trip less per statement pair. Almost every batch is clean.
+                // Optimistic: no savepoints, and the whole batch recorded in the inbox in one statement.
+                // Almost every batch is clean.
                 results = try await database.transaction { connection in
-                    try messages.map { try Self.apply($0, on: connection, source: source, now: now, logger: logger, isolated: false) }
+                    var fresh = try Self.recordInInbox(messages.map(\.metadata), on: connection)
+                    return try messages.map { message in
+                        // A second copy inside the same batch finds its id already taken out.
+                        guard fresh.remove(message.metadata.id) != nil else { return .duplicate }
+                        return try Self.apply(message, on: connection, source: source, now: now, logger: logger, isolated: false, recorded: true)
+                    }
                 }
             } catch is NeedsIsolation {
                 // Something in the batch failed: roll it all back and apply each message in its own savepoint.
@@ -103,16 +109,21 @@ public struct InboxProcessor: DeliveryBatchHandler {
     /// One message inside the batch transaction: inbox check, then the handler. `isolated` wraps it in a
     /// savepoint so that its failure leaves the others' effects intact; without it, any failure asks for
     /// the isolated retry of the whole batch.
-    static func apply(_ message: PreparedMessage, on connection: PGConnection, source: String, now: Date, logger: Logger, isolated: Bool) throws -> Result {
+    /// `recorded`: the batch's inbox insert already took this message id.
+    static func apply(
+        _ message: PreparedMessage, on connection: PGConnection, source: String, now: Date, logger: Logger, isolated: Bool, recorded: Bool = false
+    ) throws -> Result {
         if isolated { try connection.execute("SAVEPOINT message") }
         do {
-            let recorded = try connection.execute(
-                "INSERT INTO inbox (message_id, type) VALUES ($1, $2) ON CONFLICT (message_id) DO NOTHING",
-                [message.metadata.id, message.metadata.type.rawValue]
-            ).affectedRows
-            guard recorded == 1 else {
-                if isolated { try connection.execute("RELEASE SAVEPOINT message") }
-                return .duplicate
+            if !recorded {
+                let inserted = try connection.execute(
+                    "INSERT INTO inbox (message_id, type) VALUES ($1, $2) ON CONFLICT (message_id) DO NOTHING",
+                    [message.metadata.id, message.metadata.type.rawValue]
+                ).affectedRows
+                guard inserted == 1 else {
+                    if isolated { try connection.execute("RELEASE SAVEPOINT message") }
+                    return .duplicate
+                }
             }
             var messageLogger = logger
             messageLogger[metadataKey: "messageid"] = .string(message.metadata.id)
@@ -134,6 +145,17 @@ public struct InboxProcessor: DeliveryBatchHandler {
             if let rejection = error as? HandlerRejection { return .rejected(rejection.reason) }
             return .failed(String(describing: error))
         }
+    }
+
+    /// Records the batch's message ids in the inbox; returns those not seen before.
+    static func recordInInbox(_ messages: [EnvelopeMetadata], on connection: PGConnection) throws -> Set<String> {
+        Set(try connection.query(
+            """
+            INSERT INTO inbox (message_id, type) SELECT * FROM unnest($1::text[], $2::text[])
+            ON CONFLICT (message_id) DO NOTHING RETURNING message_id
+            """,
+            [messages.map(\.id), messages.map(\.type.rawValue)]
+        ).map { try $0.decode("message_id", as: String.self) })
     }
 
     private func deadLetter(_ delivery: Delivery, type: String, reason: String) -> DeliveryDisposition {
