@@ -65,6 +65,20 @@ import Testing
         #expect(try bed.deliveries(of: candidate.id).map(\.kind) == ["booking-confirmed"])
     }
 
+    @Test func aCancellationThatOvertookItsConfirmationHasTheLastWord() async throws {
+        let bed = try await NotificationTestBed(port: 18206)
+        let session = NotificationTestBed.session(start: Date() + 10 * 86_400)
+        let candidate = NotificationTestBed.candidate(language: "en", timeZone: "UTC")
+        let booking = NotificationTestBed.confirmed(candidate, session: session)
+        let cancelled = BookingCancelled(booking: booking.booking, session: session, candidate: candidate.contact, reason: "changed my plans", actor: .candidate, cancelledAt: Date())
+        #expect(await bed.handle([try .of(cancelled, exchange: .events)]))
+        #expect(await bed.handle([try .of(booking, exchange: .events)]))
+        #expect(try bed.deliveries(of: candidate.id).isEmpty, "neither a confirmation nor a cancellation of a booking never confirmed to them")
+        #expect(try bed.admin.query("SELECT 1 FROM notifications.reminders WHERE booking_id = $1", [booking.booking.bookingId]).isEmpty)
+        #expect(try bed.admin.query("SELECT active FROM notifications.bookings WHERE booking_id = $1", [booking.booking.bookingId])
+            .map { try $0.decode("active", as: Bool.self) } == [false])
+    }
+
     @Test func aMovedSessionMovesItsRemindersAndTellsItsCandidates() async throws {
         let bed = try await NotificationTestBed(port: 18200)
         var session = NotificationTestBed.session(start: Date() + 10 * 86_400)

@@ -81,7 +81,7 @@ struct Notifications: AsyncParsableCommand {
             let (storedCount, sent): (Int, Int) = (try row.decode("stored"), try row.decode("sent"))
             if stored == nil, storedCount >= count { stored = ContinuousClock.now - started }
             if sent >= count { break }
-            try await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: .milliseconds(250))
         }
         if count > 1, let stored {
             print(String(format: "    every email rendered and stored after %.2f s (%.0f events/s)", stored.seconds, Double(count) / stored.seconds))

@@ -9,18 +9,14 @@ struct NotifyOnBookingConfirmed: EventHandler {
 
     func handle(_ event: CloudEvent<BookingConfirmed>, context: HandlerContext) throws {
         let data = event.data
-        let projections = ProjectionStore(connection: context.connection)
         let contact = Contact(candidateId: data.booking.candidateId, data.candidate)
-        try projections.saveContact(contact, at: context.now)
-        try projections.saveSession(data.session, at: context.now)
-        // A cancellation that overtook its confirmation has the last word.
-        guard try projections.saveConfirmedBooking(.init(data.booking, active: true), at: context.now) else { return }
-        try ReminderStore(connection: context.connection).reschedule(
-            data.booking.bookingId, start: data.session.start, offsets: settings.reminderOffsets, now: context.now
-        )
+        guard let sequence = try ProjectionStore(connection: context.connection).recordConfirmation(
+            contact: contact, session: data.session, booking: .init(data.booking, active: true),
+            reminders: ReminderRules.schedule(start: data.session.start, offsets: settings.reminderOffsets, now: context.now), at: context.now
+        ) else { return }  // a cancellation that overtook its confirmation
         try context.notifier(settings).notify(.init(
             kind: data.fromWaitlist ? .waitlistPromoted : .bookingConfirmed, triggerEventId: event.id, candidateId: data.booking.candidateId,
-            contact: contact, bookingId: data.booking.bookingId, examCode: data.booking.examCode, session: data.session
+            contact: contact, bookingId: data.booking.bookingId, examCode: data.booking.examCode, session: data.session, calendarSequence: sequence
         ))
     }
 }

@@ -31,10 +31,6 @@ struct DeliveryStore {
         next_attempt_at, created_at, sent_at
         """
 
-    func exists(key: String) throws -> Bool {
-        try !connection.query("SELECT 1 FROM deliveries WHERE dedup_key = $1", [key]).isEmpty
-    }
-
     /// Stores a rendered email (`message`) or, with `failure`, one that can never be sent. False when
     /// the same (event, recipient, kind) is already there.
     func enqueue(_ delivery: EmailDelivery, key: String, message: String?, correlationId: String?, at now: Date) throws -> Bool {

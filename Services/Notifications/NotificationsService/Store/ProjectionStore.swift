@@ -27,13 +27,18 @@ struct ProjectionStore {
         }
     }
 
+    /// Every booking event carries its session, so many transactions save the same one at once. An
+    /// unchanged snapshot is left alone without taking the row's lock (ON CONFLICT DO UPDATE would
+    /// lock it even to change nothing, and serialize every booking of a session).
     func saveSession(_ session: SessionSnapshot, at now: Date) throws {
         let json = String(decoding: try EventCoding.encoder.encode(session), as: UTF8.self)
         try connection.execute(
             """
-            INSERT INTO sessions (session_id, snapshot, updated_at) VALUES ($1, $2, $3)
-            ON CONFLICT (session_id) DO UPDATE SET snapshot = EXCLUDED.snapshot, updated_at = EXCLUDED.updated_at
-                WHERE sessions.snapshot IS DISTINCT FROM EXCLUDED.snapshot
+            WITH changed AS (
+                UPDATE sessions SET snapshot = $2, updated_at = $3 WHERE session_id = $1 AND snapshot IS DISTINCT FROM $2 RETURNING session_id
+            )
+            INSERT INTO sessions (session_id, snapshot, updated_at) SELECT $1, $2, $3
+            WHERE NOT EXISTS (SELECT 1 FROM sessions WHERE session_id = $1) ON CONFLICT (session_id) DO NOTHING
             """,
             [session.sessionId, json, now]
         )
@@ -62,16 +67,48 @@ struct ProjectionStore {
         )
     }
 
-    /// Records a confirmed booking unless its cancellation arrived first (events on different queues can
-    /// overtake each other); false then, and nothing is changed.
-    func saveConfirmedBooking(_ booking: Booking, at now: Date) throws -> Bool {
-        try connection.execute(
+    /// Everything a booking confirmation changes, in one statement because it runs for every booking:
+    /// the candidate's contact, the session as last seen (left unlocked when unchanged, see
+    /// `saveSession`), the booking with the next SEQUENCE of its calendar event, and its reminders. When
+    /// the booking's cancellation arrived first (events on different queues can overtake each other),
+    /// the cancellation has the last word: returns nil, and only contact and session are saved.
+    /// Otherwise returns the SEQUENCE for this email's calendar event.
+    func recordConfirmation(
+        contact: Contact, session: SessionSnapshot, booking: Booking, reminders: [(offset: TimeInterval, dueAt: Date)], at now: Date
+    ) throws -> Int? {
+        let json = String(decoding: try EventCoding.encoder.encode(session), as: UTF8.self)
+        let row = try connection.query(
             """
-            INSERT INTO bookings (booking_id, candidate_id, session_id, exam_code, active, updated_at) VALUES ($1, $2, $3, $4, true, $5)
-            ON CONFLICT (booking_id) DO UPDATE SET session_id = EXCLUDED.session_id, updated_at = EXCLUDED.updated_at WHERE bookings.active
+            WITH contact AS (
+                INSERT INTO contacts (candidate_id, name, email, language, time_zone, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+                ON CONFLICT (candidate_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, language = EXCLUDED.language,
+                    time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at
+            ), session_changed AS (
+                UPDATE sessions SET snapshot = $8, updated_at = $6 WHERE session_id = $7 AND snapshot IS DISTINCT FROM $8
+            ), session_added AS (
+                INSERT INTO sessions (session_id, snapshot, updated_at) SELECT $7, $8, $6
+                WHERE NOT EXISTS (SELECT 1 FROM sessions WHERE session_id = $7) ON CONFLICT (session_id) DO NOTHING
+            ), booking AS (
+                INSERT INTO bookings (booking_id, candidate_id, session_id, exam_code, active, calendar_sequence, updated_at)
+                VALUES ($9, $1, $7, $10, true, 1, $6)
+                ON CONFLICT (booking_id) DO UPDATE SET session_id = EXCLUDED.session_id, updated_at = EXCLUDED.updated_at,
+                    calendar_sequence = bookings.calendar_sequence + 1
+                WHERE bookings.active
+                RETURNING calendar_sequence - 1 AS sequence
+            ), reminders_dropped AS (
+                DELETE FROM reminders WHERE booking_id = $9 AND offset_seconds <> ALL($11::int[]) AND EXISTS (SELECT 1 FROM booking)
+            ), reminders_set AS (
+                INSERT INTO reminders (booking_id, offset_seconds, due_at, session_start)
+                SELECT $9, offset_seconds, due_at, $13 FROM unnest($11::int[], $12::timestamptz[]) AS schedule (offset_seconds, due_at)
+                WHERE EXISTS (SELECT 1 FROM booking)
+                ON CONFLICT (booking_id, offset_seconds) DO UPDATE SET due_at = EXCLUDED.due_at, session_start = EXCLUDED.session_start
+            )
+            SELECT sequence FROM booking
             """,
-            [booking.bookingId, booking.candidateId, booking.sessionId, booking.examCode, now]
-        ).affectedRows == 1
+            [contact.candidateId, contact.name, contact.email, contact.language, contact.timeZone, now, session.sessionId, json,
+             booking.bookingId, booking.examCode, reminders.map { Int($0.offset) }, reminders.map(\.dueAt), session.start]
+        ).first
+        return try row?.decode("sequence")
     }
 
     func booking(_ bookingId: String) throws -> Booking? {

@@ -21,16 +21,18 @@ struct Notifier {
         var bookingId: String?
         var examCode: String
         var session: SessionSnapshot?
+        /// The calendar event's SEQUENCE when the caller already advanced it; else the projection's next.
+        var calendarSequence: Int?
         /// The kind's own values, in the chosen language and the candidate's time zone.
         var extra: @Sendable (_ language: String, _ zone: TimeZone) -> [String: TemplateValue] = { _, _ in [:] }
     }
 
-    /// False when this email was already enqueued (a redelivered or re-sent event).
+    /// False when this email was already enqueued. The inbox has already turned redelivered events
+    /// away, so the dedup key is checked only by the insert, not by a query beforehand.
     @discardableResult
     func notify(_ request: Request) throws -> Bool {
         let deliveries = DeliveryStore(connection: connection)
         let key = DeliveryRules.key(triggerEventId: request.triggerEventId, candidateId: request.candidateId, kind: request.kind)
-        guard try !deliveries.exists(key: key) else { return false }
         let projections = ProjectionStore(connection: connection)
         let templates = TemplateStore(connection: connection)
         var delivery = EmailDelivery(
@@ -56,7 +58,7 @@ struct Notifier {
         var calendar: (InviteMethod, String)?
         if let method = request.kind.invite, let bookingId = request.bookingId, let session = request.session {
             let invite = CalendarInvite(
-                method: method, bookingId: bookingId, sequence: try projections.nextCalendarSequence(bookingId), start: session.start, end: session.end,
+                method: method, bookingId: bookingId, sequence: try request.calendarSequence ?? projections.nextCalendarSequence(bookingId), start: session.start, end: session.end,
                 summary: "\(request.examCode) — \(session.name)",
                 location: [session.locationName, session.address, session.room].compactMap { $0 }.joined(separator: ", "),
                 description: [session.instructions, session.additionalInstructions].compactMap { $0 }.joined(separator: "\n"),
