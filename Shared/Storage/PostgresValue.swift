@@ -106,6 +106,8 @@ extension Array: PostgresEncodable where Element: PostgresEncodable {
     public var postgresText: String? {
         let items = map { element -> String in
             guard let text = element.postgresText else { return "NULL" }
+            // Ids, numbers and timestamps have nothing to escape; only the rest pays for it.
+            guard text.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") }) else { return "\"\(text)\"" }
             let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             return "\"\(escaped)\""
         }

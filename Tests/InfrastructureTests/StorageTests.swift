@@ -52,8 +52,12 @@ import Testing
         #expect(try row.decode("n", as: String?.self) == nil)
         #expect(try row.decode("d", as: Decimal.self) == Decimal(string: "19.99")!)
         #expect(throws: PostgresDecodingError.self) { try row.decode("n", as: String.self) }
-        let array = try connection.query("SELECT cardinality($1::text[]) AS n", [["a", "b\"c", "d,e"]])[0]
-        #expect(try array.decode("n", as: Int.self) == 3)
+        let array = try connection.query(
+            "SELECT cardinality($1::text[]) AS n, ($1::text[])[2] AS quoted, ($1::text[])[4] AS backslash", [["a", "b\"c", "d,e", "f\\g"]]
+        )[0]
+        #expect(try array.decode("n", as: Int.self) == 4)
+        #expect(try array.decode("quoted", as: String.self) == "b\"c")
+        #expect(try array.decode("backslash", as: String.self) == "f\\g")
     }
 
     @Test func errorsAreClassified() throws {

@@ -40,6 +40,35 @@ public enum EnvelopeDecoder {
         } catch {
             throw translate(error)
         }
+        try validate(metadata)
+        return metadata
+    }
+
+    /// Decodes and validates the full envelope for a known payload type. A well-formed event is parsed
+    /// once; anything else is parsed again step by step, so that the reason names the first thing wrong.
+    public static func decode<P: EventPayload>(_: P.Type, from body: [UInt8], maximumSize: Int = defaultMaximumSize) throws(EnvelopeError) -> CloudEvent<P> {
+        guard body.count <= maximumSize else { throw .tooLarge(bytes: body.count, limit: maximumSize) }
+        let event: CloudEvent<P>
+        if let parsed = try? EventCoding.decoder.decode(CloudEvent<P>.self, from: Data(body)) {
+            try validate(parsed.metadata)
+            guard parsed.metadata.type == P.type else { throw .unknownType(parsed.metadata.type.rawValue) }
+            event = parsed
+        } else {
+            let metadata = try metadata(from: body, maximumSize: maximumSize)
+            guard metadata.type == P.type else { throw .unknownType(metadata.type.rawValue) }
+            do {
+                event = try EventCoding.decoder.decode(CloudEvent<P>.self, from: Data(body))
+            } catch {
+                throw translate(error)
+            }
+        }
+        var v = Validator(prefix: "data")
+        event.data.validate(into: &v)
+        do { try v.throwIfInvalid() } catch { throw .invalid(error) }
+        return event
+    }
+
+    private static func validate(_ metadata: EnvelopeMetadata) throws(EnvelopeError) {
         guard metadata.specversion == "1.0" else { throw .unsupportedSpecVersion(metadata.specversion) }
         var v = Validator()
         v.identifier("id", metadata.id)
@@ -48,23 +77,6 @@ public enum EnvelopeDecoder {
             v.fail("datacontenttype", "must be application/json")
         }
         do { try v.throwIfInvalid() } catch { throw .invalid(error) }
-        return metadata
-    }
-
-    /// Decodes and validates the full envelope for a known payload type.
-    public static func decode<P: EventPayload>(_: P.Type, from body: [UInt8], maximumSize: Int = defaultMaximumSize) throws(EnvelopeError) -> CloudEvent<P> {
-        let metadata = try metadata(from: body, maximumSize: maximumSize)
-        guard metadata.type == P.type else { throw .unknownType(metadata.type.rawValue) }
-        let event: CloudEvent<P>
-        do {
-            event = try EventCoding.decoder.decode(CloudEvent<P>.self, from: Data(body))
-        } catch {
-            throw translate(error)
-        }
-        var v = Validator(prefix: "data")
-        event.data.validate(into: &v)
-        do { try v.throwIfInvalid() } catch { throw .invalid(error) }
-        return event
     }
 
     static func translate(_ error: any Error) -> EnvelopeError {

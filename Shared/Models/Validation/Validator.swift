@@ -57,7 +57,7 @@ public struct Validator: Sendable {
     // MARK: - Common rules
 
     public mutating func text(_ field: String, _ value: String, maxLength: Int = 200) {
-        if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if value.isBlank {
             fail(field, "must not be empty")
         } else if value.count > maxLength {
             fail(field, "must be at most \(maxLength) characters")

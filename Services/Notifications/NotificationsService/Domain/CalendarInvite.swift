@@ -68,6 +68,7 @@ public struct CalendarInvite: Sendable, Equatable, Codable {
 
     /// TEXT values escape backslash, semicolon, comma and newlines (RFC 5545 §3.3.11).
     static func escape(_ text: String) -> String {
+        guard text.utf8.contains(where: { [UInt8(ascii: "\\"), UInt8(ascii: ";"), UInt8(ascii: ","), 10, 13].contains($0) }) else { return text }
         var escaped = ""
         for character in text {
             switch character {
@@ -90,10 +91,11 @@ public struct CalendarInvite: Sendable, Equatable, Codable {
 
     /// Lines longer than 75 octets continue on the next line after a space, never inside a character.
     static func fold(_ line: String) -> String {
+        guard line.utf8.count > 75 else { return line }
         var folded = ""
         var width = 0
         for scalar in line.unicodeScalars {
-            let size = String(scalar).utf8.count
+            let size = UTF8.width(scalar)
             if width + size > 75 {
                 folded += "\r\n "
                 width = 1

@@ -1,3 +1,4 @@
+import ExamHallModels
 import Foundation
 import Mustache
 import Synchronization
@@ -40,7 +41,7 @@ public enum TemplateRenderer {
     public static func validate(_ template: MessageTemplate, for kind: NotificationKind) -> [TemplateIssue] {
         var issues: [TemplateIssue] = []
         for (part, source) in [("subject", template.subject), ("text", template.text), ("html", template.html)] {
-            if source.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            if source.isBlank {
                 issues.append(TemplateIssue(part: part, line: 1, column: 1, message: "must not be empty"))
                 continue
             }
@@ -68,27 +69,32 @@ public enum TemplateRenderer {
     public static func render(_ template: MessageTemplate, _ variables: [String: TemplateValue]) throws -> RenderedMessage {
         let context = variables.mapValues(\.mustacheValue)
         return RenderedMessage(
-            subject: try compile(template.subject, asText: true).render(context).trimmingCharacters(in: .whitespacesAndNewlines),
+            subject: try compile(template.subject, asText: true).render(context).trimmed,
             text: try compile(template.text, asText: true).render(context),
             html: try compile(template.html, asText: false).render(context)
         )
     }
 
     private static func compile(_ source: String, asText: Bool) throws -> MustacheTemplate {
+        let key = CompiledKey(source: source, asText: asText)
+        if let compiled = compiled.withLock({ $0[key] }) { return compiled }
         // The pragma stands alone on the first line, so it adds a line and nothing else.
-        let text = asText ? "{{% CONTENT_TYPE: TEXT}}\n" + source : source
-        if let compiled = compiled.withLock({ $0[text] }) { return compiled }
-        let template = try MustacheTemplate(string: text)
+        let template = try MustacheTemplate(string: asText ? "{{% CONTENT_TYPE: TEXT}}\n" + source : source)
         compiled.withLock { cache in
             // Templates are few; a cache that outgrows them was fed drafts and previews: start over.
             if cache.count > 500 { cache.removeAll() }
-            cache[text] = template
+            cache[key] = template
         }
         return template
     }
 
+    private struct CompiledKey: Hashable {
+        var source: String
+        var asText: Bool
+    }
+
     /// Compiled templates by source: every email of a kind and language reuses one.
-    private static let compiled = Mutex<[String: MustacheTemplate]>([:])
+    private static let compiled = Mutex<[CompiledKey: MustacheTemplate]>([:])
 
     private static func describe(_ error: Error) -> String {
         switch error as? MustacheTemplate.Error {

@@ -71,7 +71,7 @@ public enum TemplateVariables {
 
     /// Empty text renders a `{{#name}}` section as if the value were there; leave it out instead.
     public static func nonEmpty(_ text: String?) -> TemplateValue? {
-        guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        guard let text, !text.isBlank else { return nil }
         return .text(text)
     }
 

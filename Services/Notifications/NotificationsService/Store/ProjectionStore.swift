@@ -1,6 +1,7 @@
 import ExamHallModels
 import ExamHallStorage
 import Foundation
+import Synchronization
 
 /// What emails need to know and no event carries every time: candidates' contacts, sessions as last
 /// seen, and bookings with their calendar event's sequence.
@@ -31,7 +32,7 @@ struct ProjectionStore {
     /// unchanged snapshot is left alone without taking the row's lock (ON CONFLICT DO UPDATE would
     /// lock it even to change nothing, and serialize every booking of a session).
     func saveSession(_ session: SessionSnapshot, at now: Date) throws {
-        let json = String(decoding: try EventCoding.encoder.encode(session), as: UTF8.self)
+        let json = try Self.json(session)
         try connection.execute(
             """
             WITH changed AS (
@@ -43,6 +44,17 @@ struct ProjectionStore {
             [session.sessionId, json, now]
         )
     }
+
+    /// A session's stored form. Consecutive bookings mostly carry the same session, so the last one
+    /// encoded is kept and reused when equal.
+    static func json(_ session: SessionSnapshot) throws -> String {
+        if let last = lastEncoded.withLock({ $0 }), last.session == session { return last.json }
+        let json = String(decoding: try EventCoding.encoder.encode(session), as: UTF8.self)
+        lastEncoded.withLock { $0 = (session, json) }
+        return json
+    }
+
+    private static let lastEncoded = Mutex<(session: SessionSnapshot, json: String)?>(nil)
 
     func session(_ sessionId: String) throws -> SessionSnapshot? {
         guard let row = try connection.query("SELECT snapshot FROM sessions WHERE session_id = $1", [sessionId]).first else { return nil }
@@ -76,7 +88,7 @@ struct ProjectionStore {
     func recordConfirmation(
         contact: Contact, session: SessionSnapshot, booking: Booking, reminders: [(offset: TimeInterval, dueAt: Date)], at now: Date
     ) throws -> Int? {
-        let json = String(decoding: try EventCoding.encoder.encode(session), as: UTF8.self)
+        let json = try Self.json(session)
         let row = try connection.query(
             """
             WITH contact AS (
