@@ -146,3 +146,22 @@ public enum TemplateRenderer {
         return issues
     }
 }
+
+extension TemplateValue {
+    var mustacheValue: Any {
+        switch self {
+        case let .text(text): MustacheText(text: text)
+        case let .flag(flag): flag
+        }
+    }
+}
+
+/// Text as the renderer sees it: shown as itself and, once a section (`{{#room}}…{{/room}}`) puts it on
+/// the context stack, a parent without children. A plain String there would be searched for each name
+/// inside the section by reflection (Mirror), which was most of the cost of rendering an email.
+struct MustacheText: MustacheCustomRenderable, MustacheParent {
+    let text: String
+    var renderText: String { text }
+    var isNull: Bool { false }
+    func child(named: String) -> Any? { nil }
+}

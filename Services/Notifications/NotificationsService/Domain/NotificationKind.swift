@@ -72,11 +72,4 @@ public enum TemplateValue: Sendable, Equatable, ExpressibleByStringLiteral, Expr
 
     public init(stringLiteral value: String) { self = .text(value) }
     public init(booleanLiteral value: Bool) { self = .flag(value) }
-
-    var mustacheValue: Any {
-        switch self {
-        case let .text(text): text
-        case let .flag(flag): flag
-        }
-    }
 }
