@@ -71,8 +71,8 @@ final class DeliverySender: Sendable {
                 attempted += 1
             }
         } catch {
-            let (ids, held, now) = (pending.map(\.delivery.id), lease, environment.clock())
-            try? await database.run { try DeliveryStore(connection: $0).release(ids, lease: held, now: now) }
+            let (ids, held) = (pending.map(\.delivery.id), lease)
+            try? await database.run { try DeliveryStore(connection: $0).release(ids, lease: held) }
             throw error
         }
         return attempted

@@ -52,14 +52,14 @@ struct DeliveryStore {
         var correlationId: String?
     }
 
-    /// Takes up to `limit` due emails for one sender: their next attempt moves to `lease`, which keeps
-    /// other senders (and replicas) off them and is the token the sender's later updates must match. A
-    /// sender that dies leaves them due again when the lease runs out.
+    /// Takes up to `limit` due emails for one sender, leased until `lease`: that keeps other senders (and
+    /// replicas) off them and is the token the sender's later updates must match. A sender that dies
+    /// leaves them to be taken again when the lease runs out.
     func claim(now: Date, lease: Date, limit: Int) throws -> [Claimed] {
         try connection.query(
             """
-            UPDATE deliveries SET next_attempt_at = $2 WHERE id IN (
-                SELECT id FROM deliveries WHERE status = 'queued' AND next_attempt_at <= $1
+            UPDATE deliveries SET leased_until = $2 WHERE id IN (
+                SELECT id FROM deliveries WHERE status = 'queued' AND next_attempt_at <= $1 AND (leased_until IS NULL OR leased_until <= $1)
                 ORDER BY next_attempt_at, enqueued_order LIMIT $3 FOR UPDATE SKIP LOCKED
             )
             RETURNING \(Self.columns), message, correlation_id, enqueued_order
@@ -76,17 +76,16 @@ struct DeliveryStore {
     /// Extends the lease on those of `ids` still held under `lease`; returns the ids still held.
     func renew(_ ids: [String], lease: Date, until renewed: Date) throws -> Set<String> {
         Set(try connection.query(
-            "UPDATE deliveries SET next_attempt_at = $3 WHERE id = ANY($1::uuid[]) AND status = 'queued' AND next_attempt_at = $2 RETURNING id",
+            "UPDATE deliveries SET leased_until = $3 WHERE id = ANY($1::uuid[]) AND status = 'queued' AND leased_until = $2 RETURNING id",
             [ids, lease, renewed]
         ).map { try $0.decode("id", as: String.self) })
     }
 
-    /// Gives back emails claimed but not attempted (shutdown, lost lease), due at once.
-    func release(_ ids: [String], lease: Date, now: Date) throws {
+    /// Gives back emails claimed but not attempted (shutdown, a failure on the way).
+    func release(_ ids: [String], lease: Date) throws {
         guard !ids.isEmpty else { return }
         try connection.execute(
-            "UPDATE deliveries SET next_attempt_at = $3 WHERE id = ANY($1::uuid[]) AND status = 'queued' AND next_attempt_at = $2",
-            [ids, lease, now]
+            "UPDATE deliveries SET leased_until = NULL WHERE id = ANY($1::uuid[]) AND status = 'queued' AND leased_until = $2", [ids, lease]
         )
     }
 
@@ -96,8 +95,9 @@ struct DeliveryStore {
         try connection.execute(
             """
             WITH marked AS (
-                UPDATE deliveries SET status = 'sent', attempts = $3, sent_at = $4, updated_at = $4, last_error = NULL, next_attempt_at = NULL
-                WHERE id = $1 AND status = 'queued' AND next_attempt_at = $2 RETURNING id
+                UPDATE deliveries SET status = 'sent', attempts = $3, sent_at = $4, updated_at = $4, last_error = NULL, next_attempt_at = NULL,
+                    leased_until = NULL
+                WHERE id = $1 AND status = 'queued' AND leased_until = $2 RETURNING id
             )
             INSERT INTO outbox (\(OutboxWriter.columns)) SELECT $5, $6, $7, $8, $9 FROM marked ON CONFLICT (message_id) DO NOTHING
             """,
@@ -107,7 +107,10 @@ struct DeliveryStore {
 
     func markRetry(_ id: String, lease: Date, attempts: Int, error: String, at next: Date, now: Date) throws {
         try connection.execute(
-            "UPDATE deliveries SET attempts = $3, last_error = $4, next_attempt_at = $5, updated_at = $6 WHERE id = $1 AND status = 'queued' AND next_attempt_at = $2",
+            """
+            UPDATE deliveries SET attempts = $3, last_error = $4, next_attempt_at = $5, updated_at = $6, leased_until = NULL
+            WHERE id = $1 AND status = 'queued' AND leased_until = $2
+            """,
             [id, lease, attempts, error, next, now]
         )
     }
@@ -117,8 +120,9 @@ struct DeliveryStore {
         try connection.execute(
             """
             WITH marked AS (
-                UPDATE deliveries SET status = 'failed', attempts = $3, last_error = $4, next_attempt_at = NULL, updated_at = $5
-                WHERE id = $1 AND status = 'queued' AND next_attempt_at = $2 RETURNING id
+                UPDATE deliveries SET status = 'failed', attempts = $3, last_error = $4, next_attempt_at = NULL, updated_at = $5,
+                    leased_until = NULL
+                WHERE id = $1 AND status = 'queued' AND leased_until = $2 RETURNING id
             )
             INSERT INTO outbox (\(OutboxWriter.columns)) SELECT $6, $7, $8, $9, $10 FROM marked ON CONFLICT (message_id) DO NOTHING
             """,
