@@ -33,7 +33,7 @@ import Testing
         // A sender claims the batch and dies before sending any of it.
         let now = bed.environment.clock()
         let claimed = try await bed.environment.database.withConnection {
-            try DeliveryStore(connection: $0).claim(now: now, lease: now + DeliverySender.leaseLength, limit: 1000)
+            try DeliveryStore(connection: $0).claim(now: now, lease: now + DeliverySender.leaseLength, limit: 1000).emails
         }
         #expect(Set(candidates.map(\.id)).isSubset(of: Set(claimed.map(\.delivery.candidateId))))
         try await bed.drain(senders: 2)
@@ -54,10 +54,10 @@ import Testing
         let (first, second) = (now + DeliverySender.leaseLength, now + 2 * DeliverySender.leaseLength + 1)
         let database = bed.environment.database
         let mine = try #require(try await database.withConnection {
-            try DeliveryStore(connection: $0).claim(now: now, lease: first, limit: 1000).first { $0.delivery.candidateId == candidate.id }
+            try DeliveryStore(connection: $0).claim(now: now, lease: first, limit: 1000).emails.first { $0.delivery.candidateId == candidate.id }
         })
         // The first sender stalls past its lease; a second one takes the email over.
-        let takenOver = try await database.withConnection { try DeliveryStore(connection: $0).claim(now: first + 1, lease: second, limit: 1000) }
+        let takenOver = try await database.withConnection { try DeliveryStore(connection: $0).claim(now: first + 1, lease: second, limit: 1000).emails }
         #expect(takenOver.contains { $0.delivery.id == mine.delivery.id })
         let event = try bed.environment.outbox(correlationId: nil).row(NotificationSent(
             deliveryId: mine.delivery.id, kind: "booking-confirmed", candidateId: candidate.id, triggerEventId: mine.delivery.triggerEventId, sentAt: now
@@ -89,6 +89,26 @@ import Testing
             #expect(try bed.mail(to: candidate.contact.email).count == 1)
             #expect(try bed.deliveries(of: candidate.id).map { "\($0.status)/\($0.attempts)" } == ["sent/2"])
         }
+    }
+
+    @Test func aRetryThatComesDueBehindASendersPositionIsStillSent() async throws {
+        let bed = try await NotificationTestBed(port: 18207, retryBase: 1)
+        let sender = DeliverySender(environment: bed.environment, settings: bed.settings, limiter: RateLimiter(perSecond: 1000))
+        let session = NotificationTestBed.session(start: Date() + 10 * 86_400)
+        let (early, late) = (NotificationTestBed.candidate(language: "en", timeZone: "UTC"), NotificationTestBed.candidate(language: "en", timeZone: "UTC"))
+        bed.sink.stop()
+        #expect(await bed.handle([try .of(NotificationTestBed.confirmed(early, session: session), exchange: .events)]))
+        while try await sender.sendBatch() > 0 {}
+        #expect(try bed.deliveries(of: early.id).map { "\($0.status)/\($0.attempts)" } == ["queued/1"])
+        try bed.sink.start()
+        // A later email moves the sender's position past the one waiting for its retry.
+        #expect(await bed.handle([try .of(NotificationTestBed.confirmed(late, session: session), exchange: .events)]))
+        while try await sender.sendBatch() > 0 {}
+        #expect(try bed.mail(to: late.contact.email).count == 1)
+        bed.advance(by: 2)  // past the back-off
+        while try await sender.sendBatch() > 0 {}
+        #expect(try bed.mail(to: early.contact.email).count == 1)
+        #expect(try bed.deliveries(of: early.id).map { "\($0.status)/\($0.attempts)" } == ["sent/2"])
     }
 
     @Test func aRefusedAddressFailsWithTheServersReasonAndOthersAreSent() async throws {

@@ -3,6 +3,7 @@ import ExamHallModels
 import ExamHallServiceKit
 import ExamHallStorage
 import Foundation
+import Synchronization
 
 /// Sends queued deliveries, a small batch at a time per sender. A batch is claimed in one statement
 /// under a lease (SKIP LOCKED), so replicas never take the same email and those of a sender that dies
@@ -18,11 +19,17 @@ final class DeliverySender: Sendable {
     static let attemptBudget: TimeInterval = 45
     static let leaseLength: TimeInterval = 60
 
+    /// How often a sender looks at the whole queue rather than from where it left off, for retries
+    /// that came due and leases that ran out behind it.
+    static let rescanInterval: Duration = .seconds(1)
+
     private let environment: ServiceEnvironment
     private let settings: NotificationSettings
     private let database: DedicatedConnection
     private let transport: TransportBox
     private let limiter: RateLimiter
+    /// Where this sender's last batch ended, and when it last looked from the start.
+    private let position = Mutex<(after: Int, lastRescan: ContinuousClock.Instant)>((0, .now))
 
     init(environment: ServiceEnvironment, settings: NotificationSettings, limiter: RateLimiter) {
         self.environment = environment
@@ -48,7 +55,19 @@ final class DeliverySender: Sendable {
     func sendBatch() async throws -> Int {
         let now = environment.clock()
         let firstLease = now.addingTimeInterval(Self.leaseLength)
-        var pending = try await database.run { try DeliveryStore(connection: $0).claim(now: now, lease: firstLease, limit: Self.batchSize) }
+        let after = position.withLock { current in
+            guard ContinuousClock.now - current.lastRescan < Self.rescanInterval else {
+                current.lastRescan = .now
+                return 0
+            }
+            return current.after
+        }
+        var (pending, last) = try await database.run { try DeliveryStore(connection: $0).claim(after: after, now: now, lease: firstLease, limit: Self.batchSize) }
+        if pending.isEmpty, after > 0 {
+            // Nothing ahead: look from the start before calling the queue empty.
+            (pending, last) = try await database.run { try DeliveryStore(connection: $0).claim(now: now, lease: firstLease, limit: Self.batchSize) }
+        }
+        position.withLock { $0.after = last ?? 0 }
         var lease = firstLease
         var attempted = 0
         do {

@@ -52,25 +52,28 @@ struct DeliveryStore {
         var correlationId: String?
     }
 
-    /// Takes up to `limit` due emails for one sender, leased until `lease`: that keeps other senders (and
-    /// replicas) off them and is the token the sender's later updates must match. A sender that dies
-    /// leaves them to be taken again when the lease runs out.
-    func claim(now: Date, lease: Date, limit: Int) throws -> [Claimed] {
-        try connection.query(
+    /// Takes up to `limit` due emails written after position `after` (see `enqueued_order`), leased until
+    /// `lease`: that keeps other senders (and replicas) off them and is the token the sender's later
+    /// updates must match. A sender that dies leaves them to be taken again when the lease runs out.
+    /// Returns them in the order they were written, with the position of the last one.
+    func claim(after: Int = 0, now: Date, lease: Date, limit: Int) throws -> (emails: [Claimed], position: Int?) {
+        let rows = try connection.query(
             """
             UPDATE deliveries SET leased_until = $2 WHERE id IN (
-                SELECT id FROM deliveries WHERE status = 'queued' AND next_attempt_at <= $1 AND (leased_until IS NULL OR leased_until <= $1)
-                ORDER BY next_attempt_at, enqueued_order LIMIT $3 FOR UPDATE SKIP LOCKED
+                SELECT id FROM deliveries
+                WHERE status = 'queued' AND enqueued_order > $4 AND next_attempt_at <= $1 AND (leased_until IS NULL OR leased_until <= $1)
+                ORDER BY enqueued_order LIMIT $3 FOR UPDATE SKIP LOCKED
             )
             RETURNING \(Self.columns), message, correlation_id, enqueued_order
             """,
-            [now, lease, limit]
+            [now, lease, limit, after]
         ).map { row in
             (order: try row.decode("enqueued_order", as: Int.self),
              Claimed(delivery: try Self.decode(row), message: try row.decode("message"), correlationId: try row.decode("correlation_id")))
         }
         // RETURNING comes in no particular order; a candidate's emails go out in the order they were written.
-        .sorted { $0.order < $1.order }.map(\.1)
+        .sorted { $0.order < $1.order }
+        return (rows.map(\.1), rows.last?.order)
     }
 
     /// Extends the lease on those of `ids` still held under `lease`; returns the ids still held.
