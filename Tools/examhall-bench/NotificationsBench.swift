@@ -68,7 +68,7 @@ struct Notifications: AsyncParsableCommand {
             if index % 500 == 499 { try publisher.waitForConfirms(timeout: .seconds(60)) }
         }
         try publisher.waitForConfirms(timeout: .seconds(60))
-        var stored: Duration?
+        var stored: (at: Duration, sent: Int)?
         while true {
             // Through the (status, created_at) index, so that watching costs the database little.
             let row = try database.query(
@@ -79,12 +79,12 @@ struct Notifications: AsyncParsableCommand {
                 [publishedFrom, "\(prefix)-%"]
             )[0]
             let (storedCount, sent): (Int, Int) = (try row.decode("stored"), try row.decode("sent"))
-            if stored == nil, storedCount >= count { stored = ContinuousClock.now - started }
+            if stored == nil, storedCount >= count { stored = (ContinuousClock.now - started, sent) }
             if sent >= count { break }
             try await Task.sleep(for: .milliseconds(250))
         }
         if count > 1, let stored {
-            print(String(format: "    every email rendered and stored after %.2f s (%.0f events/s)", stored.seconds, Double(count) / stored.seconds))
+            print(String(format: "    every email rendered and stored after %.2f s (%.0f events/s), %d of them sent by then", stored.at.seconds, Double(count) / stored.at.seconds, stored.sent))
         }
         return (ContinuousClock.now - started).seconds
     }
