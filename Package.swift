@@ -169,6 +169,7 @@ let package = Package(
             dependencies: [
                 "NotificationsService", "ExamHallTestSupport", "ExamHallMail",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

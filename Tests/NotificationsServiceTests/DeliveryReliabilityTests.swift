@@ -2,6 +2,7 @@ import ExamHallMessaging
 import ExamHallModels
 import ExamHallTestSupport
 import Foundation
+import ServiceLifecycleTestKit
 import Testing
 @testable import NotificationsService
 
@@ -44,6 +45,26 @@ import Testing
             #expect(try bed.mail(to: candidate.contact.email).count == 1)
             #expect(try bed.deliveries(of: candidate.id).map { "\($0.status)/\($0.attempts)" } == ["sent/1"])
         }
+    }
+
+    @Test func aSenderThatIsStoppingHandsBackWhatItClaimed() async throws {
+        let bed = try await NotificationTestBed(port: 18208)
+        let session = NotificationTestBed.session(start: Date() + 10 * 86_400)
+        let candidates = (0..<3).map { _ in NotificationTestBed.candidate(language: "en", timeZone: "UTC") }
+        #expect(await bed.handle(try candidates.map { try .of(NotificationTestBed.confirmed($0, session: session), exchange: .events) }))
+        let sender = DeliverySender(environment: bed.environment, settings: bed.settings, limiter: RateLimiter(perSecond: 1000))
+        // SIGTERM arrives: the sender claims its batch, sends nothing more and gives the batch back.
+        let attempted = try await testGracefulShutdown { trigger in
+            trigger.triggerGracefulShutdown()
+            return try await sender.sendBatch()
+        }
+        #expect(attempted == 0)
+        let leased = try bed.admin.query(
+            "SELECT count(*)::int AS n FROM notifications.deliveries WHERE candidate_id = ANY($1::text[]) AND leased_until IS NOT NULL", [candidates.map(\.id)]
+        )[0]
+        #expect(try leased.decode("n", as: Int.self) == 0)
+        try await bed.drain()  // another sender, at once: no lease to wait for
+        for candidate in candidates { #expect(try bed.mail(to: candidate.contact.email).count == 1) }
     }
 
     @Test func aSenderWhoseLeaseWasTakenOverCannotMarkTheEmail() async throws {

@@ -46,3 +46,9 @@ final class PeriodicJobService: Service, Sendable {
         }
     }
 }
+
+extension Task where Success == Never, Failure == Never {
+    /// True once the service is stopping (SIGTERM) or the task was cancelled: jobs that work through a
+    /// backlog check it between units of work and hand back what they have not started.
+    public static var isStopping: Bool { isShuttingDownGracefully || isCancelled }
+}

@@ -45,7 +45,7 @@ final class DeliverySender: Sendable {
         return (1...settings.senders).map { index in
             let sender = DeliverySender(environment: environment, settings: settings, limiter: limiter)
             return PeriodicJob(name: "send-mail-\(index)", interval: settings.pollInterval) {
-                while try await sender.sendBatch() > 0 {}
+                while !Task.isStopping, try await sender.sendBatch() > 0 {}
             }
         }
     }
@@ -71,7 +71,7 @@ final class DeliverySender: Sendable {
         var lease = firstLease
         var attempted = 0
         do {
-            while !pending.isEmpty {
+            while !pending.isEmpty, !Task.isStopping {
                 let wait = limiter.reserve()
                 if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
                 if lease.timeIntervalSince(environment.clock()) < Self.attemptBudget {
@@ -93,6 +93,11 @@ final class DeliverySender: Sendable {
             let (ids, held) = (pending.map(\.delivery.id), lease)
             try? await database.run { try DeliveryStore(connection: $0).release(ids, lease: held) }
             throw error
+        }
+        if !pending.isEmpty {
+            // Stopping: what was claimed and not attempted goes back to the queue for the other replicas.
+            let (ids, held) = (pending.map(\.delivery.id), lease)
+            try await database.run { try DeliveryStore(connection: $0).release(ids, lease: held) }
         }
         return attempted
     }
