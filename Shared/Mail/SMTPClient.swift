@@ -2,31 +2,38 @@ import CCurl
 import Foundation
 
 /// Where and how to reach the mail server, from `EXAMHALL_SMTP_URL`:
-/// `smtp://[user:password@]host[:port][?starttls=required]` or `smtps://…` (TLS from the first byte).
-/// Credentials in the URL turn on SMTP AUTH; `starttls=required` refuses to send over a plain connection.
+/// `smtp://[user:password@]host[:port][?starttls=required|none][&cafile=PATH]` or `smtps://…` (TLS from
+/// the first byte). Credentials in the URL turn on SMTP AUTH and, unless `starttls=none` says otherwise,
+/// require STARTTLS, so a password never crosses the network in clear; `starttls=required` refuses to
+/// send over a plain connection. `cafile` trusts the certificate authorities in that PEM file instead
+/// of the system's (a mail relay with a private CA).
 public struct SMTPEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// The URL libcurl connects to (without our query options).
     public let url: String
     public let requireStartTLS: Bool
     public let host: String
+    public let certificateAuthorities: String?
 
     public init(url text: String) throws(SMTPError) {
         guard var components = URLComponents(string: text), let scheme = components.scheme, ["smtp", "smtps"].contains(scheme),
               let host = components.host, !host.isEmpty
         else { throw SMTPError(code: 0, message: "not an smtp:// or smtps:// URL with a host", permanent: true) }
-        var startTLS = false
+        var startTLS: Bool?
+        var certificateAuthorities: String?
         for item in components.queryItems ?? [] {
             switch (item.name, item.value) {
             case ("starttls", "required"), ("starttls", "true"): startTLS = true
             case ("starttls", "false"), ("starttls", "none"): startTLS = false
-            default: throw SMTPError(code: 0, message: "unknown option '\(item.name)' (only starttls=required)", permanent: true)
+            case ("cafile", let path?) where !path.isEmpty: certificateAuthorities = path
+            default: throw SMTPError(code: 0, message: "unknown option '\(item.name)' (starttls=required|none, cafile=PATH)", permanent: true)
             }
         }
         components.query = nil
         guard let url = components.string else { throw SMTPError(code: 0, message: "not a usable URL", permanent: true) }
         self.url = url
-        self.requireStartTLS = startTLS
+        self.requireStartTLS = scheme == "smtp" && (startTLS ?? (components.user != nil))
         self.host = host
+        self.certificateAuthorities = certificateAuthorities
     }
 
     /// Without the password, for logs.
@@ -52,6 +59,14 @@ public struct SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { code == 0 ? message : "\(code): \(message)" }
+
+    /// Whether a reply means sending this message again cannot help: a 5xx reply is the server's final
+    /// word on it (an unknown mailbox, a refused sender), except the replies about our own session
+    /// (530 STARTTLS or authentication required, 534/538 a stronger mechanism or encryption needed,
+    /// 535 bad credentials). Those are a configuration to fix; the email waits for it, it is not lost.
+    public static func isPermanent(replyCode code: Int) -> Bool {
+        (500..<600).contains(code) && ![530, 534, 535, 538].contains(code)
+    }
 }
 
 /// One SMTP connection (libcurl easy handle), reused from message to message. Not thread-safe: give each
@@ -77,6 +92,9 @@ public final class SMTPClient {
         examhall_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, 10)
         examhall_curl_setopt_long(handle, CURLOPT_TIMEOUT, Int(timeout.components.seconds))
         examhall_curl_setopt_long(handle, CURLOPT_USE_SSL, Int(endpoint.requireStartTLS ? CURLUSESSL_ALL.rawValue : CURLUSESSL_NONE.rawValue))
+        if let certificateAuthorities = endpoint.certificateAuthorities {
+            examhall_curl_setopt_string(handle, CURLOPT_CAINFO, certificateAuthorities)
+        }
         examhall_curl_setopt_read_function(handle, { buffer, size, count, userdata in
             guard let buffer, let userdata else { return 0 }
             return Unmanaged<MessageReader>.fromOpaque(userdata).takeUnretainedValue().read(into: buffer, capacity: size * count)
@@ -106,8 +124,8 @@ public final class SMTPClient {
         examhall_curl_response_code(handle, &code)
         let detail = String(cString: errorBuffer)
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
-        // A 5xx reply is the server's final word on this message; everything else may pass on a retry.
-        throw SMTPError(code: code, message: message, permanent: (500..<600).contains(code) && result != CURLE_OPERATION_TIMEDOUT)
+        let refusedThisMessage = result != CURLE_LOGIN_DENIED && result != CURLE_USE_SSL_FAILED && result != CURLE_OPERATION_TIMEDOUT
+        throw SMTPError(code: code, message: message, permanent: refusedThisMessage && SMTPError.isPermanent(replyCode: code))
     }
 }
 

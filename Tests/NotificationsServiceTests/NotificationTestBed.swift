@@ -45,8 +45,7 @@ final class NotificationTestBed: Sendable {
 
     /// Sends everything due now with `senders` concurrent senders (as replicas would); returns how many attempts were made.
     @discardableResult
-    func drain(senders: Int = 1) async throws -> Int {
-        let limiter = RateLimiter(perSecond: 1000)
+    func drain(senders: Int = 1, limiter: RateLimiter = RateLimiter(perSecond: 1000)) async throws -> Int {
         return try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<senders {
                 let sender = DeliverySender(environment: environment, settings: settings, limiter: limiter)

@@ -3,19 +3,26 @@
 DIR/<sequence>.eml with its envelope recipient in an X-Envelope-To header.
 
   smtp_sink.py --port P --dir DIR [--reject ADDRESS]... [--delay-mail SECONDS] [--count-only]
+               [--starttls] [--auth USER:PASSWORD]
 
 --reject answers 550 to RCPT TO for that address (a permanent failure); --delay-mail waits before
 answering MAIL FROM, so a client killed meanwhile has delivered nothing; --count-only keeps no files,
-only DIR/count (for benchmarks). Prints "ready <port>" once listening.
+only DIR/count (for benchmarks). --starttls offers and requires STARTTLS with a self-signed certificate
+for 127.0.0.1 written to DIR/ca.pem (the client must trust it); --auth requires AUTH PLAIN or LOGIN
+with those credentials, over TLS only. Each message records how it came in: X-Received-Over (TLS or
+plain) and X-Authenticated-As. Prints "ready <port>" once listening.
 """
 import argparse
 import asyncio
 import os
 import signal
+import ssl
+import subprocess
 import threading
 import time
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Sink:
@@ -46,7 +53,11 @@ class Sink:
                 self.write_count()
             return "250 OK"
         content = envelope.original_content or envelope.content
-        header = "".join(f"X-Envelope-To: {rcpt}\r\n" for rcpt in envelope.rcpt_tos).encode()
+        header = "".join(f"X-Envelope-To: {rcpt}\r\n" for rcpt in envelope.rcpt_tos)
+        header += f"X-Received-Over: {'TLS' if session.ssl else 'plain'}\r\n"
+        if session.authenticated:
+            header += f"X-Authenticated-As: {session.auth_data.login.decode()}\r\n"
+        header = header.encode()
         partial = os.path.join(self.directory, f".{self.sequence:06d}.partial")
         with open(partial, "wb") as file:
             file.write(header + content)
@@ -59,6 +70,28 @@ class Sink:
         os.replace(os.path.join(self.directory, "count.partial"), os.path.join(self.directory, "count"))
 
 
+def self_signed_context(directory):
+    """A server certificate for 127.0.0.1, made here so no key ever lives in the repository."""
+    cert, key = os.path.join(directory, "ca.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", key, "-out", cert],
+        check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def password_check(expected):
+    login, password = (part.encode() for part in expected.split(":", 1))
+
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.login == login and auth_data.password == password
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
+
+    return authenticate
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
@@ -66,10 +99,17 @@ def main():
     parser.add_argument("--reject", action="append", default=[])
     parser.add_argument("--delay-mail", type=float, default=0)
     parser.add_argument("--count-only", action="store_true")
+    parser.add_argument("--starttls", action="store_true")
+    parser.add_argument("--auth")
     arguments = parser.parse_args()
     os.makedirs(arguments.dir, exist_ok=True)
     sink = Sink(arguments.dir, arguments.reject, arguments.delay_mail, arguments.count_only)
-    controller = Controller(sink, hostname="127.0.0.1", port=arguments.port, data_size_limit=10_000_000)
+    security = {}
+    if arguments.starttls:
+        security.update(tls_context=self_signed_context(arguments.dir), require_starttls=True)
+    if arguments.auth:
+        security.update(authenticator=password_check(arguments.auth), auth_required=True, auth_require_tls=True)
+    controller = Controller(sink, hostname="127.0.0.1", port=arguments.port, data_size_limit=10_000_000, **security)
     controller.start()
     print(f"ready {arguments.port}", flush=True)
     # A test that crashes must not leave its server holding the port: stop when the parent is gone.

@@ -7,14 +7,23 @@ public final class SMTPSink: @unchecked Sendable {
     public let directory: URL
     private let rejected: [String]
     private let delayMail: Double
+    private let startTLS: Bool
+    private let credentials: (user: String, password: String)?
     private var process: Process?
 
-    public init(port: Int, rejecting rejected: [String] = [], delayMail: Double = 0) {
+    /// `startTLS` offers and requires STARTTLS with a certificate made at start (`certificateAuthority`
+    /// trusts it); `credentials` requires AUTH with them, over TLS only.
+    public init(port: Int, rejecting rejected: [String] = [], delayMail: Double = 0, startTLS: Bool = false, credentials: (user: String, password: String)? = nil) {
         self.port = port
         self.rejected = rejected
         self.delayMail = delayMail
+        self.startTLS = startTLS
+        self.credentials = credentials
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("examhall-smtp-\(port)-\(UUID().uuidString.prefix(8))")
     }
+
+    /// The PEM file of the certificate the server presents after STARTTLS.
+    public var certificateAuthority: String { directory.appendingPathComponent("ca.pem").path }
 
     deinit { stop() }
 
@@ -30,8 +39,12 @@ public final class SMTPSink: @unchecked Sendable {
         }
         let process = Process()
         process.executableURL = Self.python
-        process.arguments = [TestStack.root.appendingPathComponent("Tests/Support/smtp_sink.py").path, "--port", "\(port)", "--dir", directory.path,
-                             "--delay-mail", "\(delayMail)"] + rejected.flatMap { ["--reject", $0] }
+        var arguments: [String] = [TestStack.root.appendingPathComponent("Tests/Support/smtp_sink.py").path,
+                                   "--port", "\(port)", "--dir", directory.path, "--delay-mail", "\(delayMail)"]
+        for address in rejected { arguments += ["--reject", address] }
+        if startTLS { arguments.append("--starttls") }
+        if let credentials { arguments += ["--auth", "\(credentials.user):\(credentials.password)"] }
+        process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -27,6 +27,9 @@ public struct NotificationSettings: Sendable {
             do { smtp = try SMTPEndpoint(url: url) } catch {
                 throw ConfigurationError(variable: "EXAMHALL_SMTP_URL", problem: "is not usable: \(error.message)")
             }
+            if let authorities = smtp?.certificateAuthorities, !FileManager.default.isReadableFile(atPath: authorities) {
+                throw ConfigurationError(variable: "EXAMHALL_SMTP_URL", problem: "names cafile=\(authorities), which cannot be read")
+            }
         }
         let offsetsText = reader.string("EXAMHALL_REMINDER_OFFSETS_HOURS", default: "72,24")
         let offsets = offsetsText.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
