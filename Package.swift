@@ -173,6 +173,13 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SecurityTests",
+            dependencies: [
+                "AuthorizationsService", "SessionsService", "VerificationService", "NotificationsService", "ExamHallTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["ExamHallTestSupport", "ExamHallModels", "ExamHallMessaging", "ExamHallStorage"]
         ),

@@ -28,6 +28,12 @@ public final class ServiceProcess: @unchecked Sendable {
 
     /// Starts the process and waits until `/health/ready` says ready.
     public func start(timeout: Duration = .seconds(60)) async throws {
+        try launch()
+        try await waitUntilReady(timeout: timeout)
+    }
+
+    /// Starts the process without waiting for it, for tests of a service that cannot become ready.
+    public func launch() throws {
         let binary = Self.binaryDirectory.appendingPathComponent("examhall-\(name)")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw TestStack.Failure(description: "\(binary.path) is missing: run `swift build` before the end-to-end tests (scripts/test does)")
@@ -46,7 +52,6 @@ public final class ServiceProcess: @unchecked Sendable {
         process.standardError = log
         try process.run()
         self.process = process
-        try await waitUntilReady(timeout: timeout)
     }
 
     public func waitUntilReady(timeout: Duration = .seconds(60)) async throws {
@@ -107,6 +112,9 @@ public final class ServiceProcess: @unchecked Sendable {
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
         return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])
     }
+
+    /// Everything the process wrote so far.
+    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
     public func logTail(_ lines: Int = 30) -> String {
         let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
