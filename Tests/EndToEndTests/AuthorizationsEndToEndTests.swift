@@ -12,14 +12,7 @@ import Testing
 
     init() throws {
         try TestStack.require()
-        // Leftovers of an interrupted earlier run must not be mistaken for this run's messages.
-        // (On a new broker the queues do not exist yet; asking about a missing queue closes the
-        // channel, so each question gets its own connection.)
-        for queue in ["authorizations.inbox", "authorizations.dead"] {
-            let connection = try AMQPConnection.open(try TestStack.amqp("admin"))
-            defer { connection.close() }
-            if (try? connection.declareQueue(queue, passive: true)) != nil { try connection.purgeQueue(queue) }
-        }
+        try TestStack.purgeQueues(["authorizations.inbox", "authorizations.dead"])
     }
 
     func purchase(_ index: Int) -> PurchaseCompleted {

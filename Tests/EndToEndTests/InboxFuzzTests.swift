@@ -19,13 +19,7 @@ import Testing
 
     init() throws {
         try TestStack.require()
-        for target in Self.targets {
-            for queue in ["\(target.service).inbox", "\(target.service).dead"] {
-                let connection = try AMQPConnection.open(try TestStack.amqp("admin"))
-                defer { connection.close() }
-                if (try? connection.declareQueue(queue, passive: true)) != nil { _ = try connection.purgeQueue(queue) }
-            }
-        }
+        try TestStack.purgeQueues(Self.targets.flatMap { ["\($0.service).inbox", "\($0.service).dead"] })
     }
 
     @Test func everyMalformedMessageIsDeadLetteredWithAReasonAndNoServiceFalls() async throws {

@@ -11,7 +11,7 @@ import Testing
 @Suite(.serialized) struct SMTPSecurityTests {
     static let message = Array("Subject: Your booking\r\n\r\nSee you on Monday.\r\n".utf8)
 
-    static func send(to port: Int, _ url: String) -> SMTPError? {
+    static func send(_ url: String) -> SMTPError? {
         do throws(SMTPError) {
             try SMTPClient(SMTPEndpoint(url: url)).send(from: "exams@examhall.test", to: "ada@example.org", message: message)
             return nil
@@ -26,7 +26,7 @@ import Testing
         defer { sink.stop() }
         let url = "smtp://examhall:s3cret@127.0.0.1:18220?cafile=\(sink.certificateAuthority)"
         #expect(try SMTPEndpoint(url: url).requireStartTLS, "credentials imply STARTTLS")
-        #expect(Self.send(to: 18220, url) == nil)
+        #expect(Self.send(url) == nil)
         let received = try sink.messages()
         #expect(received.count == 1)
         let mail = try #require(received.first)
@@ -39,7 +39,7 @@ import Testing
         let sink = SMTPSink(port: 18221, startTLS: true, credentials: ("examhall", "s3cret"))
         try sink.start()
         defer { sink.stop() }
-        let error = try #require(Self.send(to: 18221, "smtp://examhall:wrong@127.0.0.1:18221?cafile=\(sink.certificateAuthority)"))
+        let error = try #require(Self.send("smtp://examhall:wrong@127.0.0.1:18221?cafile=\(sink.certificateAuthority)"))
         #expect(error.code == 535, "\(error)")
         #expect(!error.permanent, "the email waits for the password to be fixed")
         #expect(try sink.messages().isEmpty)
@@ -50,7 +50,7 @@ import Testing
         try sink.start()
         defer { sink.stop() }
         // Self-signed and not named by cafile: not trusted by the system's authorities.
-        let error = try #require(Self.send(to: 18222, "smtp://examhall:s3cret@127.0.0.1:18222"))
+        let error = try #require(Self.send("smtp://examhall:s3cret@127.0.0.1:18222"))
         #expect(error.description.lowercased().contains("certificate"), "\(error)")
         #expect(!error.permanent)
         #expect(try sink.messages().isEmpty)
@@ -61,12 +61,12 @@ import Testing
         try sink.start()
         defer { sink.stop() }
         for url in ["smtp://examhall:s3cret@127.0.0.1:18223", "smtp://127.0.0.1:18223?starttls=required"] {
-            let error = try #require(Self.send(to: 18223, url), "\(url)")
+            let error = try #require(Self.send(url), "\(url)")
             #expect(!error.permanent, "\(url): \(error)")
         }
         #expect(try sink.messages().isEmpty)
         // Said explicitly, a plain connection is allowed.
-        #expect(Self.send(to: 18223, "smtp://127.0.0.1:18223?starttls=none") == nil)
+        #expect(Self.send("smtp://127.0.0.1:18223?starttls=none") == nil)
         #expect(try sink.messages().first?.contains("X-Received-Over: plain\r\n") == true)
     }
 

@@ -38,15 +38,15 @@ struct DocumentedOperation: CustomStringConvertible, Sendable {
             if line.hasPrefix("paths:") { inPaths = true; continue }
             guard inPaths else { continue }
             if !line.hasPrefix(" "), !line.isEmpty { break }
-            if let match = captures(#"^  (/\S*):\s*$"#, line) {
+            if let match = captures(Self.pathLine, line) {
                 path = match[0]
-            } else if let match = captures(#"^    (get|post|put|patch|delete):(.*)$"#, line) {
+            } else if let match = captures(Self.methodLine, line) {
                 if pending != nil { throw Failure(description: "\(service): \(pending!.method) \(path ?? "") has neither x-roles nor security: []") }
                 pending = (match[0], match[1])
                 if pending!.inline.contains("security: []") { finish(roles: nil) }
             } else if pending != nil, line.hasPrefix("      security: []") {
                 finish(roles: nil)
-            } else if let match = captures(#"^      x-roles: \[(.*)\]\s*$"#, line), pending != nil {
+            } else if let match = captures(Self.rolesLine, line), pending != nil {
                 finish(roles: Set(match[0].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }))
             }
         }
@@ -54,9 +54,12 @@ struct DocumentedOperation: CustomStringConvertible, Sendable {
         return operations
     }
 
-    /// The groups `pattern` captures when it matches `line`, nil when it does not.
-    private static func captures(_ pattern: String, _ line: String) -> [String]? {
-        let expression = try! NSRegularExpression(pattern: pattern)
+    private static let pathLine = try! NSRegularExpression(pattern: #"^  (/\S*):\s*$"#)
+    private static let methodLine = try! NSRegularExpression(pattern: #"^    (get|post|put|patch|delete):(.*)$"#)
+    private static let rolesLine = try! NSRegularExpression(pattern: #"^      x-roles: \[(.*)\]\s*$"#)
+
+    /// The groups `expression` captures when it matches `line`, nil when it does not.
+    private static func captures(_ expression: NSRegularExpression, _ line: String) -> [String]? {
         guard let match = expression.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) else { return nil }
         return (1..<match.numberOfRanges).map { index in Range(match.range(at: index), in: line).map { String(line[$0]) } ?? "" }
     }

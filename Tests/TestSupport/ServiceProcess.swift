@@ -117,8 +117,7 @@ public final class ServiceProcess: @unchecked Sendable {
     public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
 
     public func logTail(_ lines: Int = 30) -> String {
-        let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+        log.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
 
     deinit { kill() }

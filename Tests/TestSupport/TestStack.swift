@@ -31,6 +31,17 @@ public enum TestStack {
         return result
     }
 
+    /// Empties `queues`, skipping those a new broker has not declared yet, so an interrupted earlier
+    /// run's leftovers are not mistaken for this run's messages. (Asking about a missing queue closes
+    /// the channel, so each question gets its own connection.)
+    public static func purgeQueues(_ queues: [String]) throws {
+        for queue in queues {
+            let connection = try AMQPConnection.open(try amqp("admin"))
+            defer { connection.close() }
+            if (try? connection.declareQueue(queue, passive: true)) != nil { _ = try connection.purgeQueue(queue) }
+        }
+    }
+
     public static func amqp(_ name: String) throws -> AMQPEndpoint {
         guard let url = try environment(for: name)["EXAMHALL_AMQP_URL"] else { throw Failure(description: "no AMQP URL for \(name)") }
         return try AMQPEndpoint(url: url)
