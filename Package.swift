@@ -135,6 +135,8 @@ let package = Package(
             dependencies: [
                 "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/TestSupport"
         ),
@@ -181,6 +183,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
+            dependencies: ["ExamHallTestSupport", "ExamHallModels", "ExamHallMessaging", "ExamHallStorage"]
+        ),
+        // The chaos suite: the real executables under crashes, restarts and network faults. `scripts/test`
+        // runs it short; `scripts/chaos` runs it at full size.
+        .testTarget(
+            name: "ChaosTests",
             dependencies: ["ExamHallTestSupport", "ExamHallModels", "ExamHallMessaging", "ExamHallStorage"]
         ),
     ],

@@ -16,8 +16,10 @@ public final class PGConnection: @unchecked Sendable {
 
     /// Connects with a `postgres://` URL and pins the session to UTC, ISO dates and the service's schema.
     public static func connect(url: String, schema: String?, applicationName: String, connectTimeoutSeconds: Int = 5) throws -> PGConnection {
-        let keywords = ["dbname", "application_name", "connect_timeout"]
-        let values = [url, applicationName, String(connectTimeoutSeconds)]
+        // Without keepalives a connection to a server that vanished from the network (no FIN, no RST)
+        // waits for a reply for hours. These come first so that the URL can still override them.
+        let keywords = ["keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout", "dbname", "application_name", "connect_timeout"]
+        let values = ["15", "5", "3", "30000", url, applicationName, String(connectTimeoutSeconds)]
         let handle: OpaquePointer? = withCStringArray(keywords) { keywordPointers in
             withCStringArray(values) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)

@@ -22,6 +22,8 @@ import Testing
         ("EXAMHALL_LOG_LEVEL", "loud", "EXAMHALL_LOG_LEVEL must be one of"),
         ("EXAMHALL_DEFAULT_LANGUAGE", "english", "EXAMHALL_DEFAULT_LANGUAGE must be a language tag"),
         ("EXAMHALL_SMTP_URL", "mail.example.org", "EXAMHALL_SMTP_URL must be an smtp:// or smtps:// URL"),
+        ("EXAMHALL_CRASH_AT", "somewhere", "EXAMHALL_CRASH_AT must be one of after-inbox-insert, after-outbox-insert, after-commit-before-ack, after-confirm-before-mark; got 'somewhere'"),
+        ("EXAMHALL_CRASH_AFTER", "-1", "EXAMHALL_CRASH_AFTER must be a whole number"),
     ])
     func malformedSettingIsNamed(_ variable: String, _ value: String, _ message: String) {
         do {

@@ -104,6 +104,14 @@ public final class ServiceProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// Waits for the process to end by itself: its exit status, or nil when it still runs at `timeout`.
+    public func waitForExit(timeout: Duration) async throws -> Int32? {
+        guard let process else { throw TestStack.Failure(description: "examhall-\(name) was never started") }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        return process.isRunning ? nil : process.terminationStatus
+    }
+
     public var isRunning: Bool { process?.isRunning ?? false }
 
     public var residentMemoryKB: Int? {

@@ -42,6 +42,13 @@ public enum TestStack {
         }
     }
 
+    /// Messages in `queue` (ready ones: unacked messages count again once their consumer is gone).
+    public static func queueDepth(_ queue: String) throws -> Int {
+        let connection = try AMQPConnection.open(try amqp("admin"))
+        defer { connection.close() }
+        return try connection.declareQueue(queue, passive: true).messages
+    }
+
     public static func amqp(_ name: String) throws -> AMQPEndpoint {
         guard let url = try environment(for: name)["EXAMHALL_AMQP_URL"] else { throw Failure(description: "no AMQP URL for \(name)") }
         return try AMQPEndpoint(url: url)

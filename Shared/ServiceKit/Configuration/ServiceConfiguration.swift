@@ -77,6 +77,11 @@ public struct ServiceConfiguration: Sendable {
         if let smtp, !(smtp.hasPrefix("smtp://") || smtp.hasPrefix("smtps://")) {
             throw ConfigurationError(variable: "EXAMHALL_SMTP_URL", problem: "must be an smtp:// or smtps:// URL")
         }
+        if let crashAt = environment["EXAMHALL_CRASH_AT"], !crashAt.isEmpty, CrashPoint(rawValue: crashAt) == nil {
+            let names = CrashPoint.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError(variable: "EXAMHALL_CRASH_AT", problem: "must be one of \(names); got '\(crashAt)'")
+        }
+        _ = try reader.int("EXAMHALL_CRASH_AFTER", default: 0, in: 0...1_000_000)
         return ServiceConfiguration(
             service: service,
             amqp: amqp,

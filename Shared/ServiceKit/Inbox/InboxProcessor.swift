@@ -63,16 +63,21 @@ public struct InboxProcessor: DeliveryBatchHandler {
                 // Almost every batch is clean.
                 results = try await database.transaction { connection in
                     var fresh = try Self.recordInInbox(messages.map(\.metadata), on: connection)
-                    return try messages.map { message in
+                    CrashPoint.afterInboxInsert.reach()
+                    let results = try messages.map { message -> Result in
                         // A second copy inside the same batch finds its id already taken out.
                         guard fresh.remove(message.metadata.id) != nil else { return .duplicate }
                         return try Self.apply(message, on: connection, source: source, now: now, logger: logger, isolated: false, recorded: true)
                     }
+                    CrashPoint.afterOutboxInsert.reach()
+                    return results
                 }
             } catch is NeedsIsolation {
                 // Something in the batch failed: roll it all back and apply each message in its own savepoint.
                 results = try await database.transaction { connection in
-                    try messages.map { try Self.apply($0, on: connection, source: source, now: now, logger: logger, isolated: true) }
+                    let results = try messages.map { try Self.apply($0, on: connection, source: source, now: now, logger: logger, isolated: true) }
+                    CrashPoint.afterOutboxInsert.reach()
+                    return results
                 }
             }
         } catch let error as PostgresError where error.isTransient {
@@ -83,6 +88,7 @@ public struct InboxProcessor: DeliveryBatchHandler {
             for item in work { dispositions[item.index] = failed(batch[item.index], type: item.message.metadata.type.rawValue, error: "\(error)") }
             return .settled(dispositions)
         }
+        CrashPoint.afterCommitBeforeAck.reach()
 
         for (item, result) in zip(work, results) {
             let delivery = batch[item.index]

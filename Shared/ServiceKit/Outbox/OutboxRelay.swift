@@ -82,6 +82,7 @@ public final class OutboxRelay: Service, Sendable {
             _ = try? await claims.run { try $0.execute("ROLLBACK") }
             throw error
         }
+        CrashPoint.afterConfirmBeforeMark.reach()
         let ids = rows.map(\.id)
         try await claims.run { connection in
             try connection.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [ids])
