@@ -130,7 +130,7 @@ public final class AMQPConsumer: Service, Sendable {
     private func handleWithRetry(_ batch: [Delivery]) async throws -> [DeliveryDisposition]? {
         var backoff = Backoff(initial: .milliseconds(250), maximum: .seconds(5))
         while true {
-            switch await handler.handle(batch) {
+            switch await handleKeepingAlive(batch) {
             case let .settled(dispositions):
                 precondition(dispositions.count == batch.count, "a disposition for every delivery")
                 return dispositions
@@ -142,6 +142,31 @@ public final class AMQPConsumer: Service, Sendable {
                     try await thread.run { [self] in try connection.value?.keepAlive(timeout: .milliseconds(200)) }
                 }
             }
+        }
+    }
+
+    /// Runs the handler while this consumer's connections keep answering heartbeats: a batch that takes
+    /// longer than two heartbeats (a slow or distant database) must not get its connection closed by
+    /// the broker and its messages redelivered to another consumer meanwhile.
+    private func handleKeepingAlive(_ batch: [Delivery]) async -> BatchOutcome {
+        await withTaskGroup(of: BatchOutcome?.self) { group in
+            group.addTask { await self.handler.handle(batch) }
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    if Task.isCancelled { break }
+                    // A dead connection shows itself at the next receive; here only keep live ones alive.
+                    _ = try? await self.thread.run { [self] in
+                        try connection.value?.keepAlive()
+                        try deadLetterConnection.value?.keepAlive()
+                    }
+                }
+                return nil
+            }
+            var outcome: BatchOutcome?
+            while outcome == nil, let next = await group.next() { outcome = next }
+            group.cancelAll()
+            return outcome!
         }
     }
 

@@ -68,6 +68,11 @@ public final class EventTap: @unchecked Sendable {
 
 /// Reads a service's dead-letter queue as an operator would.
 public enum DeadLetters {
+    /// How many dead letters `service` has, leaving them in place.
+    public static func count(_ service: String) throws -> Int {
+        try TestStack.queueDepth("\(service).dead")
+    }
+
     /// Removes and returns every dead letter of `service`.
     public static func take(_ service: String) throws -> [Delivery] {
         let connection = try AMQPConnection.open(try TestStack.amqp("admin"))

@@ -139,6 +139,7 @@ public struct InboxProcessor: DeliveryBatchHandler {
                 outbox: OutboxWriter(source: source, correlationId: message.metadata.correlationid ?? message.metadata.id, causationId: message.metadata.id, now: now)
             )
             let started = ContinuousClock.now
+            try InjectedFailure.check(messageId: message.metadata.id)
             try message.apply(context)
             if isolated { try connection.execute("RELEASE SAVEPOINT message") }
             return .applied(ContinuousClock.now - started)

@@ -34,3 +34,23 @@ public enum CrashPoint: String, Sendable, CaseIterable {
 
     private static let passes = Atomic<Int>(0)
 }
+
+/// Messages the chaos suite makes fail on every delivery, as a handler with a bug would: those whose id
+/// starts with `EXAMHALL_FAIL_MESSAGE_PREFIX`. They must be requeued up to the delivery limit, then
+/// dead-lettered, without holding up the others. Never set in production.
+public enum InjectedFailure: Error, CustomStringConvertible {
+    case always(messageId: String)
+
+    public var description: String { "injected failure for message \(messageId) (EXAMHALL_FAIL_MESSAGE_PREFIX)" }
+
+    private var messageId: String {
+        switch self { case let .always(messageId): messageId }
+    }
+
+    static let prefix: String? = ProcessInfo.processInfo.environment["EXAMHALL_FAIL_MESSAGE_PREFIX"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// Throws for a message the switch names.
+    public static func check(messageId: String) throws {
+        if let prefix, messageId.hasPrefix(prefix) { throw InjectedFailure.always(messageId: messageId) }
+    }
+}

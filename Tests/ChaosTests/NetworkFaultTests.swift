@@ -1,0 +1,81 @@
+import ExamHallTestSupport
+import Foundation
+import Synchronization
+import Testing
+
+/// The authorizations service reaches RabbitMQ and PostgreSQL only through fault proxies, which add
+/// 500 ms of latency, blackhole each server for 5–6 s and reset every connection while purchases flow.
+@Suite(.serialized) struct NetworkFaultTests {
+    static let heartbeat = 2
+    /// Two missed heartbeats and the allowance below fit inside it.
+    static let brokerBlackhole = Duration.seconds(6)
+
+    @Test func latencyBlackholesAndResetsLoseNothingAndDeadConnectionsAreNoticed() async throws {
+        let total = ChaosScale.pick(short: 4_000, full: 10_000)
+        let flow = try PurchaseFlow()
+        let broker = try FaultProxy(upstreamPort: 5682)
+        let database = try FaultProxy(upstreamPort: 5442)
+        defer {
+            broker.shutdown()
+            database.shutdown()
+        }
+        let stack = try TestStack.environment(for: "authorizations")
+        let service = ServiceProcess("authorizations", port: 18265, environment: [
+            "EXAMHALL_AMQP_URL": try #require(stack["EXAMHALL_AMQP_URL"]).replacingOccurrences(of: ":5682/", with: ":\(broker.port)/") + "?heartbeat=\(Self.heartbeat)",
+            "EXAMHALL_DATABASE_URL": try #require(stack["EXAMHALL_DATABASE_URL"]).replacingOccurrences(of: ":5442/", with: ":\(database.port)/"),
+        ])
+        try await service.start()
+        defer { service.stop() }
+        #expect(broker.connectionCount >= 2 && database.connectionCount >= 1, "the service's connections go through the proxies")
+
+        let streaming = Atomic(true)
+        let stream = Task {
+            defer { streaming.store(false, ordering: .relaxed) }
+            try await flow.stream(total, perSecond: 250)
+        }
+
+        // 500 ms each way on every connection: slow, but nothing breaks.
+        broker.setLatency(.milliseconds(500))
+        database.setLatency(.milliseconds(500))
+        try await Task.sleep(for: .seconds(4))
+        broker.setLatency(.zero)
+        database.setLatency(.zero)
+        #expect(service.isRunning)
+        try await service.waitUntilReady(timeout: .seconds(30))
+
+        // The broker goes silent: missed heartbeats must reveal the dead connections.
+        let silence = ContinuousClock.now
+        broker.blackhole()
+        var noticedAfter: Duration?
+        while ContinuousClock.now - silence < Self.brokerBlackhole {
+            if noticedAfter == nil, await service.readiness() != 200 { noticedAfter = ContinuousClock.now - silence }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        broker.heal()
+        let noticed = try #require(noticedAfter, "a \(Self.brokerBlackhole) blackhole of the broker went unnoticed")
+        // rabbitmq-c gives up after two heartbeats without a frame. The allowance on top covers the
+        // consumer's 500 ms receive slices and this probe's polling, on a shared machine.
+        #expect(noticed <= .seconds(2 * Self.heartbeat) + .milliseconds(1_500), "dead broker connection noticed after \(noticed)")
+        print("chaos network: broker blackhole noticed after \(noticed) (heartbeat \(Self.heartbeat) s)")
+        try await service.waitUntilReady(timeout: .seconds(30))
+
+        // The database goes silent: work stalls and resumes when it is back, nothing is lost.
+        database.blackhole()
+        try await Task.sleep(for: .seconds(5))
+        database.heal()
+        try await service.waitUntilReady(timeout: .seconds(30))
+
+        // Every connection reset at once.
+        broker.resetAll()
+        database.resetAll()
+        try await service.waitUntilReady(timeout: .seconds(30))
+        let stillStreaming = streaming.load(ordering: .relaxed)
+        #expect(stillStreaming, "the faults landed while purchases were still arriving")
+
+        try await stream.value
+        try await flow.waitUntilSettled()
+        #expect(service.isRunning, "the service rode out every fault without restarting")
+        service.stop()
+        try flow.expectExact("network faults (500 ms latency, 5 s blackholes, resets), \(total) purchases")
+    }
+}
