@@ -40,7 +40,11 @@ public final class EventTap: @unchecked Sendable {
     public let queue: String
 
     public init(routingKeys: [String], exchange: Exchange = .events) throws {
-        connection = try AMQPConnection.open(try TestStack.amqp("admin"))
+        // No heartbeats: a tap may sit unread for minutes while a long scenario runs, and the broker
+        // would close a connection whose heartbeats nobody answered.
+        var endpoint = try TestStack.amqp("admin")
+        endpoint.heartbeat = 0
+        connection = try AMQPConnection.open(endpoint)
         queue = "test.tap.\(UUID().uuidString.prefix(8))"
         try connection.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
         for key in routingKeys { try connection.bindQueue(queue, exchange: exchange.rawValue, routingKey: key) }
