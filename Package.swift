@@ -7,7 +7,11 @@ let services = ["Authorizations", "Sessions", "Verification", "Notifications"]
 
 // What a service needs beyond the models and the service kit.
 let serviceDependencies: [String: [Target.Dependency]] = [
-    "Notifications": ["ExamHallMail", .product(name: "Mustache", package: "swift-mustache")],
+    "Notifications": [
+        "ExamHallMail", .product(name: "Mustache", package: "swift-mustache"),
+        // SHA-256 names a session change in business terms (EmailOccurrence).
+        .product(name: "Crypto", package: "swift-crypto"),
+    ],
 ]
 
 let serviceTargets: [Target] = services.flatMap { name -> [Target] in
@@ -44,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),

@@ -26,6 +26,50 @@ import Testing
         }
     }
 
+    /// A producer that retries with a fresh envelope, or a dead letter replayed as a new message, brings
+    /// the same news under a new message id: the inbox lets it through, the email is still not sent twice.
+    /// News that only looks alike (a second move, a second change) is still told.
+    @Test func theSameNewsUnderANewMessageIdIsStillOneEmail() async throws {
+        let bed = try await NotificationTestBed(port: 18210)
+        let session = NotificationTestBed.session(start: Date() + 10 * 86_400)
+        let later = NotificationTestBed.session(start: Date() + 12 * 86_400)
+        let candidate = NotificationTestBed.candidate(language: "en", timeZone: "UTC")
+        let confirmed = NotificationTestBed.confirmed(candidate, session: session)
+        let booking = confirmed.booking
+        let movedAt = Date()
+        let firstMove = BookingTransferred(
+            booking: BookingRef(bookingId: booking.bookingId, sessionId: later.sessionId, candidateId: candidate.id, examCode: "CLOUD-101", authorizationId: nil),
+            fromSessionId: session.sessionId, session: later, candidate: candidate.contact, actor: .csr, transferredAt: movedAt
+        )
+        var secondMove = firstMove
+        secondMove.transferredAt = movedAt + 60
+        var roomChange = SessionUpdated(session: later, previousStart: nil, previousEnd: nil, changedFields: ["room"])
+        roomChange.session.room = "Salle 5"
+        var anotherRoomChange = roomChange
+        anotherRoomChange.session.room = "Salle 7"
+        let verdict = AttemptVerified(
+            attemptId: UUID().uuidString.lowercased(), bookingId: booking.bookingId, candidateId: candidate.id, examCode: "CLOUD-101",
+            authorizationId: nil, verdict: .positive, verifiedAt: Date(), verifiedBy: "csr-1", candidate: candidate.contact
+        )
+        let news: [Delivery] = [
+            try .of(confirmed, exchange: .events), try .of(firstMove, exchange: .events), try .of(secondMove, exchange: .events),
+            try .of(roomChange, exchange: .events), try .of(anotherRoomChange, exchange: .events), try .of(verdict, exchange: .events),
+        ]
+        for delivery in news { #expect(await bed.handle([delivery])) }
+        // Every one of them again, each under a new message id.
+        let resent: [Delivery] = [
+            try .of(confirmed, exchange: .events), try .of(firstMove, exchange: .events), try .of(secondMove, exchange: .events),
+            try .of(roomChange, exchange: .events), try .of(anotherRoomChange, exchange: .events), try .of(verdict, exchange: .events),
+        ]
+        #expect(Set(resent.map(\.properties.messageId)).isDisjoint(with: news.map(\.properties.messageId)))
+        for delivery in resent { #expect(await bed.handle([delivery])) }
+        try await bed.drain()
+
+        let kinds = try bed.deliveries(of: candidate.id).map(\.kind).sorted()
+        #expect(kinds == ["booking-confirmed", "booking-transferred", "booking-transferred", "result-available", "session-changed", "session-changed"])
+        #expect(try bed.mail(to: candidate.contact.email).count == 6)
+    }
+
     @Test func emailsClaimedByASenderThatDiedAreSentOnceItsLeaseRunsOut() async throws {
         let bed = try await NotificationTestBed(port: 18204)
         let session = NotificationTestBed.session(start: Date() + 10 * 86_400)

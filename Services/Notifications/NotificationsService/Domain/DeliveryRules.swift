@@ -20,9 +20,10 @@ public enum DeliveryRules {
         return .retry(at: now.addingTimeInterval(delay))
     }
 
-    /// The key that makes an email unique: one per (triggering event, recipient, kind).
-    public static func key(triggerEventId: String, candidateId: String, kind: NotificationKind) -> String {
-        "\(triggerEventId)|\(candidateId)|\(kind.rawValue)"
+    /// The key that makes an email unique: one per (what happened, recipient, kind), whichever
+    /// message brought the news and however often.
+    public static func key(_ occurrence: EmailOccurrence, candidateId: String, kind: NotificationKind) -> String {
+        "\(occurrence)|\(candidateId)|\(kind.rawValue)"
     }
 }
 

@@ -15,7 +15,7 @@ struct NotifyOnBookingConfirmed: EventHandler {
             reminders: ReminderRules.schedule(start: data.session.start, offsets: settings.reminderOffsets, now: context.now), at: context.now
         ) else { return }  // a cancellation that overtook its confirmation
         try context.notifier(settings).notify(.init(
-            kind: data.fromWaitlist ? .waitlistPromoted : .bookingConfirmed, triggerEventId: event.id, candidateId: data.booking.candidateId,
+            kind: data.fromWaitlist ? .waitlistPromoted : .bookingConfirmed, occurrence: .booking(data.booking.bookingId), triggerEventId: event.id, candidateId: data.booking.candidateId,
             contact: contact, bookingId: data.booking.bookingId, examCode: data.booking.examCode, session: data.session, calendarSequence: sequence
         ))
     }
@@ -32,7 +32,7 @@ struct NotifyOnBookingWaitlisted: EventHandler {
         try projections.saveContact(contact, at: context.now)
         try projections.saveSession(data.session, at: context.now)
         try context.notifier(settings).notify(.init(
-            kind: .waitlistJoined, triggerEventId: event.id, candidateId: data.booking.candidateId, contact: contact,
+            kind: .waitlistJoined, occurrence: .booking(data.booking.bookingId), triggerEventId: event.id, candidateId: data.booking.candidateId, contact: contact,
             bookingId: data.booking.bookingId, examCode: data.booking.examCode, session: data.session
         ))
     }
@@ -57,7 +57,7 @@ struct NotifyOnBookingCancelled: EventHandler {
         let sessionCancelled = data.reason.hasPrefix("session cancelled")
         let reason = sessionCancelled ? String(data.reason.dropFirst("session cancelled".count)).trimmingCharacters(in: CharacterSet(charactersIn: ": ")) : data.reason
         try context.notifier(settings).notify(.init(
-            kind: sessionCancelled ? .sessionCancelled : .bookingCancelled, triggerEventId: event.id, candidateId: data.booking.candidateId,
+            kind: sessionCancelled ? .sessionCancelled : .bookingCancelled, occurrence: .booking(data.booking.bookingId), triggerEventId: event.id, candidateId: data.booking.candidateId,
             contact: contact, bookingId: data.booking.bookingId, examCode: data.booking.examCode,
             session: try data.session ?? projections.session(data.booking.sessionId),
             extra: { _, _ in TemplateVariables.nonEmpty(reason).map { ["reason": $0] } ?? [:] }
@@ -83,7 +83,7 @@ struct NotifyOnBookingTransferred: EventHandler {
         )
         let rescheduled = data.actor == .candidate
         try context.notifier(settings).notify(.init(
-            kind: .bookingTransferred, triggerEventId: event.id, candidateId: data.booking.candidateId, contact: contact,
+            kind: .bookingTransferred, occurrence: .transfer(data), triggerEventId: event.id, candidateId: data.booking.candidateId, contact: contact,
             bookingId: data.booking.bookingId, examCode: data.booking.examCode, session: data.session,
             extra: { language, zone in
                 var values: [String: TemplateValue] = ["rescheduled": .flag(rescheduled)]
@@ -110,7 +110,7 @@ struct NotifyOnBookingRejected: EventHandler {
         let contact = data.candidate.map { Contact(candidateId: data.booking.candidateId, $0) }
         if let contact { try projections.saveContact(contact, at: context.now) }
         try context.notifier(settings).notify(.init(
-            kind: .bookingRejected, triggerEventId: event.id, candidateId: data.booking.candidateId, contact: contact,
+            kind: .bookingRejected, occurrence: .booking(data.booking.bookingId), triggerEventId: event.id, candidateId: data.booking.candidateId, contact: contact,
             bookingId: data.booking.bookingId, examCode: data.booking.examCode, session: try projections.session(data.booking.sessionId),
             extra: { _, _ in TemplateVariables.nonEmpty(data.reason).map { ["reason": $0] } ?? [:] }
         ))
@@ -127,7 +127,7 @@ struct NotifyOnBookingExpired: EventHandler {
         let contact = data.candidate.map { Contact(candidateId: data.booking.candidateId, $0) }
         if let contact { try projections.saveContact(contact, at: context.now) }
         try context.notifier(settings).notify(.init(
-            kind: .paymentExpired, triggerEventId: event.id, candidateId: data.booking.candidateId, contact: contact,
+            kind: .paymentExpired, occurrence: .booking(data.booking.bookingId), triggerEventId: event.id, candidateId: data.booking.candidateId, contact: contact,
             bookingId: data.booking.bookingId, examCode: data.booking.examCode, session: try projections.session(data.booking.sessionId)
         ))
     }

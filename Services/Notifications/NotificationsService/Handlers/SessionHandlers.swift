@@ -18,13 +18,14 @@ struct NotifyOnSessionUpdated: EventHandler {
         guard !Self.candidateFacing.isDisjoint(with: data.changedFields) else { return }
         let reminders = ReminderStore(connection: context.connection)
         let notifier = context.notifier(settings)
+        let occurrence = EmailOccurrence.sessionChange(data)
         let previousStart = data.previousStart ?? previous?.start
         for booking in try projections.activeBookings(inSession: data.session.sessionId) {
             if data.changedFields.contains("availability") {
                 try reminders.reschedule(booking.bookingId, start: data.session.start, offsets: settings.reminderOffsets, now: context.now)
             }
             try notifier.notify(.init(
-                kind: .sessionChanged, triggerEventId: event.id, candidateId: booking.candidateId, contact: nil, bookingId: booking.bookingId,
+                kind: .sessionChanged, occurrence: occurrence, triggerEventId: event.id, candidateId: booking.candidateId, contact: nil, bookingId: booking.bookingId,
                 examCode: booking.examCode, session: data.session,
                 extra: { language, zone in
                     guard let previousStart, abs(previousStart.timeIntervalSince(data.session.start)) >= 1 else { return [:] }
@@ -58,7 +59,7 @@ struct NotifyOnPaymentRequested: EventHandler {
         let data = event.data
         let amount = NSDecimalNumber(decimal: data.amount).stringValue
         try context.notifier(settings).notify(.init(
-            kind: .paymentRequested, triggerEventId: event.id, candidateId: data.candidateExternalId, contact: nil, bookingId: data.bookingId,
+            kind: .paymentRequested, occurrence: .paymentRequest(data), triggerEventId: event.id, candidateId: data.candidateExternalId, contact: nil, bookingId: data.bookingId,
             examCode: "", session: nil,
             extra: { language, zone in
                 [
@@ -81,7 +82,7 @@ struct NotifyOnAttemptVerified: EventHandler {
         if let contact { try ProjectionStore(connection: context.connection).saveContact(contact, at: context.now) }
         let positive = data.verdict == .positive
         try context.notifier(settings).notify(.init(
-            kind: .resultAvailable, triggerEventId: event.id, candidateId: data.candidateId, contact: contact, bookingId: data.bookingId,
+            kind: .resultAvailable, occurrence: .verdict(attemptId: data.attemptId), triggerEventId: event.id, candidateId: data.candidateId, contact: contact, bookingId: data.bookingId,
             examCode: data.examCode, session: nil, extra: { _, _ in ["positive": .flag(positive), "negative": .flag(!positive)] }
         ))
     }

@@ -30,9 +30,11 @@ enum SendReminders {
                       let session = try projections.session(booking.sessionId)
                 else { continue }
                 let hours = String(reminder.offsetSeconds / 3600)
+                let occurrence = EmailOccurrence.reminder(
+                    bookingId: reminder.bookingId, offsetSeconds: reminder.offsetSeconds, sessionStart: reminder.sessionStart
+                )
                 try notifier.notify(.init(
-                    // The session's start is part of the id: a moved session's reminder is a new email.
-                    kind: .reminder, triggerEventId: "reminder:\(reminder.bookingId):\(reminder.offsetSeconds):\(Int(reminder.sessionStart.timeIntervalSince1970))",
+                    kind: .reminder, occurrence: occurrence, triggerEventId: occurrence.description,
                     candidateId: booking.candidateId, contact: nil, bookingId: booking.bookingId, examCode: booking.examCode, session: session,
                     extra: { _, _ in ["hoursBefore": .text(hours)] }
                 ))

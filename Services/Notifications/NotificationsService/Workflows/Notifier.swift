@@ -5,7 +5,7 @@ import Foundation
 
 /// Turns "tell this candidate about this" into one stored, rendered email, inside the transaction of
 /// the event that caused it: picks the language, renders the template, attaches the calendar event
-/// and enqueues the delivery once per (triggering event, recipient, kind).
+/// and enqueues the delivery once per (occurrence, recipient, kind).
 struct Notifier {
     let connection: PGConnection
     let settings: NotificationSettings
@@ -14,6 +14,9 @@ struct Notifier {
 
     struct Request {
         var kind: NotificationKind
+        /// What happened, in business terms: the email's identity.
+        var occurrence: EmailOccurrence
+        /// The message that brought the news, kept for tracing.
         var triggerEventId: String
         var candidateId: String
         /// From the event when it carries one; otherwise the projection's.
@@ -27,12 +30,12 @@ struct Notifier {
         var extra: @Sendable (_ language: String, _ zone: TimeZone) -> [String: TemplateValue] = { _, _ in [:] }
     }
 
-    /// False when this email was already enqueued. The inbox has already turned redelivered events
-    /// away, so the dedup key is checked only by the insert, not by a query beforehand.
+    /// False when this email was already enqueued. The inbox has already turned redelivered messages
+    /// away and news re-sent under a new id is rare, so the key is checked only by the insert.
     @discardableResult
     func notify(_ request: Request) throws -> Bool {
         let deliveries = DeliveryStore(connection: connection)
-        let key = DeliveryRules.key(triggerEventId: request.triggerEventId, candidateId: request.candidateId, kind: request.kind)
+        let key = DeliveryRules.key(request.occurrence, candidateId: request.candidateId, kind: request.kind)
         let projections = ProjectionStore(connection: connection)
         let templates = TemplateStore(connection: connection)
         var delivery = EmailDelivery(
