@@ -8,6 +8,7 @@ import Testing
     @Test func killedEveryTwoSecondsItLosesNothingAndDuplicatesNothing() async throws {
         let (total, rate) = ChaosScale.pick(short: (3_000, 200), full: (10_000, 250))
         let flow = try PurchaseFlow()
+        try await flow.bindInbox(port: 18263)
         let streaming = Atomic(true)
         let stream = Task {
             defer { streaming.store(false, ordering: .relaxed) }

@@ -35,7 +35,7 @@ final class PurchaseFlow: @unchecked Sendable {
     /// Publishes `count` new purchases with confirms, over a fresh connection (the broker may have
     /// restarted since the last batch).
     func publish(_ count: Int) throws {
-        let publisher = try TestPublisher()
+        let publisher = try inboxPublisher()
         let first = lock.withLock { sentKeys.count }
         let batch = (first..<first + count).map { "\(prefix)-\($0)" }
         for (index, purchaseId) in zip(first..., batch) {
@@ -43,6 +43,43 @@ final class PurchaseFlow: @unchecked Sendable {
         }
         try publisher.confirm()
         lock.withLock { sentKeys += batch }
+    }
+
+    /// Publishes `count` new purchases three times each: under an id starting with `requeuedPrefix`
+    /// twice (a redelivery), then under a new id (a re-send of the same purchase).
+    func publishThreeWays(_ count: Int, requeuedPrefix: String) throws {
+        let publisher = try inboxPublisher()
+        let first = lock.withLock { sentKeys.count }
+        let batch = (first..<first + count).map { "\(prefix)-\($0)" }
+        for (index, purchaseId) in zip(first..., batch) {
+            let purchase = Fixtures.purchase(purchaseId, candidate: Fixtures.candidate("cand-\(prefix)-\(index % 50)"))
+            let id = "\(requeuedPrefix)\(UUID().uuidString.lowercased())"
+            try publisher.publish(purchase, id: id)
+            try publisher.publish(purchase, id: id)
+            try publisher.publish(purchase)
+        }
+        try publisher.confirm()
+        lock.withLock { sentKeys += batch }
+    }
+
+    /// Runs the service once until ready, for scenarios that publish before their first service is up:
+    /// it declares and binds its inbox.
+    func bindInbox(port: Int) async throws {
+        let service = ServiceProcess("authorizations", port: port)
+        try await service.start()
+        service.stop()
+    }
+
+    /// A publisher for purchases, once the authorizations inbox exists. On a new broker a purchase
+    /// published before the service bound its inbox is unroutable and dropped by the broker: that is a
+    /// scenario that forgot to start the service first, not a loss to count against it.
+    private func inboxPublisher() throws -> TestPublisher {
+        let connection = try AMQPConnection.open(try TestStack.amqp("admin"))
+        defer { connection.close() }
+        guard (try? connection.declareQueue("authorizations.inbox", passive: true)) != nil else {
+            throw TestStack.Failure(description: "authorizations.inbox does not exist yet: start examhall-authorizations before publishing")
+        }
+        return try TestPublisher()
     }
 
     /// Publishes `total` purchases at about `perSecond`, in a chunk every 100 ms: a steady stream for

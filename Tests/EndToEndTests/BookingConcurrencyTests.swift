@@ -18,28 +18,6 @@ import Testing
         return replicas
     }
 
-    /// Runs `count` requests with at most `width` in flight; returns the replies in index order.
-    func concurrently(_ count: Int, width: Int = 64, _ request: @escaping @Sendable (Int) async throws -> SessionsDriver.Reply) async throws -> [SessionsDriver.Reply] {
-        try await withThrowingTaskGroup(of: (Int, SessionsDriver.Reply).self) { group in
-            var replies = [SessionsDriver.Reply?](repeating: nil, count: count)
-            var next = 0
-            while next < min(width, count) {
-                let index = next
-                group.addTask { (index, try await request(index)) }
-                next += 1
-            }
-            while let (index, reply) = try await group.next() {
-                replies[index] = reply
-                if next < count {
-                    let index = next
-                    group.addTask { (index, try await request(index)) }
-                    next += 1
-                }
-            }
-            return replies.map { $0! }
-        }
-    }
-
     func count(_ sql: String, _ parameters: [any PostgresEncodable]) throws -> Int {
         try admin.query(sql, parameters)[0].decode("n")
     }

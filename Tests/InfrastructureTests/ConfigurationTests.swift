@@ -24,6 +24,7 @@ import Testing
         ("EXAMHALL_SMTP_URL", "mail.example.org", "EXAMHALL_SMTP_URL must be an smtp:// or smtps:// URL"),
         ("EXAMHALL_CRASH_AT", "somewhere", "EXAMHALL_CRASH_AT must be one of after-inbox-insert, after-outbox-insert, after-commit-before-ack, after-confirm-before-mark; got 'somewhere'"),
         ("EXAMHALL_CRASH_AFTER", "-1", "EXAMHALL_CRASH_AFTER must be a whole number"),
+        ("EXAMHALL_FAIL_MESSAGE_DELIVERIES", "once", "EXAMHALL_FAIL_MESSAGE_DELIVERIES must be a whole number from 0 to 1000; got 'once'"),
     ])
     func malformedSettingIsNamed(_ variable: String, _ value: String, _ message: String) {
         do {

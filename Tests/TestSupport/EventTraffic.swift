@@ -45,6 +45,8 @@ public final class EventTap: @unchecked Sendable {
         var endpoint = try TestStack.amqp("admin")
         endpoint.heartbeat = 0
         connection = try AMQPConnection.open(endpoint)
+        // On a fresh broker no service has declared the shared exchanges yet; declaring them is idempotent.
+        for shared in ServiceTopology.exchanges { try connection.declareExchange(shared.name, type: shared.kind) }
         queue = "test.tap.\(UUID().uuidString.prefix(8))"
         try connection.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
         for key in routingKeys { try connection.bindQueue(queue, exchange: exchange.rawValue, routingKey: key) }
@@ -88,12 +90,12 @@ public enum DeadLetters {
 }
 
 /// Polls until `condition` holds or `timeout` passes; returns the last value seen.
-public func eventually<T>(timeout: Duration = .seconds(120), every interval: Duration = .milliseconds(250), _ probe: () throws -> T, until condition: (T) -> Bool) async throws -> T {
+public func eventually<T>(timeout: Duration = .seconds(120), every interval: Duration = .milliseconds(250), _ probe: () async throws -> T, until condition: (T) -> Bool) async throws -> T {
     let deadline = ContinuousClock.now + timeout
-    var value = try probe()
+    var value = try await probe()
     while !condition(value), ContinuousClock.now < deadline {
         try await Task.sleep(for: interval)
-        value = try probe()
+        value = try await probe()
     }
     return value
 }

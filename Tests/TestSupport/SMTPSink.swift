@@ -73,6 +73,13 @@ public final class SMTPSink: @unchecked Sendable {
         }
     }
 
+    /// The envelope recipient of every message received so far (one entry per message).
+    public func recipients() throws -> [String] {
+        try messages().compactMap { mail in
+            mail.range(of: "X-Envelope-To: ").map { String(mail[$0.upperBound...].prefix { !$0.isNewline }) }
+        }
+    }
+
     /// Waits until at least `count` messages arrived (or the timeout passed) and returns them all.
     public func waitForMessages(_ count: Int, timeout: Duration = .seconds(30)) async throws -> [String] {
         let deadline = ContinuousClock.now + timeout

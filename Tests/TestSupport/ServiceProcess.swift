@@ -76,12 +76,15 @@ public final class ServiceProcess: @unchecked Sendable {
         try await send("GET", path, token: token, timeout: timeout)
     }
 
-    /// Any request with an optional bearer token and JSON body: status and body.
-    public func send(_ method: String, _ path: String, token: String? = nil, json: String? = nil, timeout: TimeInterval = 60) async throws -> (status: Int, body: Data) {
+    /// Any request with an optional bearer token, correlation id and JSON body: status and body.
+    public func send(
+        _ method: String, _ path: String, token: String? = nil, json: String? = nil, correlationId: String? = nil, timeout: TimeInterval = 60
+    ) async throws -> (status: Int, body: Data) {
         var request = URLRequest(url: URL(string: path, relativeTo: baseURL)!)
         request.httpMethod = method
         request.timeoutInterval = timeout
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let correlationId { request.setValue(correlationId, forHTTPHeaderField: "X-Correlation-Id") }
         if let json {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
             request.httpBody = Data(json.utf8)

@@ -29,8 +29,8 @@ public struct SessionsDriver: Sendable {
     }
 
     /// Sends through replica `replica` (round robin by the caller's index).
-    public func call(_ method: String, _ path: String, as token: String, json: String? = nil, replica: Int = 0) async throws -> Reply {
-        let (status, body) = try await replicas[replica % replicas.count].send(method, path, token: token, json: json)
+    public func call(_ method: String, _ path: String, as token: String, json: String? = nil, correlationId: String? = nil, replica: Int = 0) async throws -> Reply {
+        let (status, body) = try await replicas[replica % replicas.count].send(method, path, token: token, json: json, correlationId: correlationId)
         return Reply(status: status, body: body)
     }
 
@@ -76,7 +76,22 @@ public struct SessionsDriver: Sendable {
         return id
     }
 
-    public func book(_ sessionId: String, candidate: String, json: String? = nil, replica: Int = 0) async throws -> Reply {
-        try await call("POST", "/sessions/\(sessionId)/bookings", as: try await token(.candidate, candidate), json: json, replica: replica)
+    public func book(_ sessionId: String, candidate: String, json: String? = nil, correlationId: String? = nil, replica: Int = 0) async throws -> Reply {
+        try await call("POST", "/sessions/\(sessionId)/bookings", as: try await token(.candidate, candidate), json: json, correlationId: correlationId, replica: replica)
+    }
+
+    /// Books through replica `firstReplica`; when the request dies with its replica (refused, reset, no
+    /// reply), the same request goes to the next replica until one answers, as behind a load balancer.
+    public func bookRetrying(_ sessionId: String, candidate: String, correlationId: String? = nil, firstReplica: Int) async throws -> Reply {
+        var lastError: (any Error)?
+        for attempt in 0..<200 {
+            do {
+                return try await book(sessionId, candidate: candidate, correlationId: correlationId, replica: firstReplica + attempt)
+            } catch {
+                lastError = error
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        throw TestStack.Failure(description: "no replica answered \(candidate): \(String(describing: lastError))")
     }
 }

@@ -7,6 +7,7 @@ import Foundation
 public enum TestStack {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// The repository root, found from this file's path.

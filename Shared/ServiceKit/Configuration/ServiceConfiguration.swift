@@ -82,6 +82,7 @@ public struct ServiceConfiguration: Sendable {
             throw ConfigurationError(variable: "EXAMHALL_CRASH_AT", problem: "must be one of \(names); got '\(crashAt)'")
         }
         _ = try reader.int("EXAMHALL_CRASH_AFTER", default: 0, in: 0...1_000_000)
+        _ = try reader.int("EXAMHALL_FAIL_MESSAGE_DELIVERIES", default: 0, in: 0...1_000)
         return ServiceConfiguration(
             service: service,
             amqp: amqp,

@@ -75,4 +75,6 @@ public struct HandlerRegistry: Sendable {
 struct PreparedMessage: Sendable {
     let metadata: EnvelopeMetadata
     let apply: @Sendable (HandlerContext) throws -> Void
+    /// How often the broker delivered it before (`x-delivery-count`).
+    var previousDeliveries = 0
 }

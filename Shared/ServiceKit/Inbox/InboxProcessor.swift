@@ -42,7 +42,8 @@ public struct InboxProcessor: DeliveryBatchHandler {
                 continue
             }
             do {
-                let message = try entry.prepare(delivery.body)
+                var message = try entry.prepare(delivery.body)
+                message.previousDeliveries = delivery.previousDeliveries
                 guard message.metadata.type.rawValue == route.routingKey else {
                     throw EnvelopeError.routingKeyMismatch(routingKey: route.routingKey, type: message.metadata.type.rawValue)
                 }
@@ -139,7 +140,7 @@ public struct InboxProcessor: DeliveryBatchHandler {
                 outbox: OutboxWriter(source: source, correlationId: message.metadata.correlationid ?? message.metadata.id, causationId: message.metadata.id, now: now)
             )
             let started = ContinuousClock.now
-            try InjectedFailure.check(messageId: message.metadata.id)
+            try InjectedFailure.check(messageId: message.metadata.id, previousDeliveries: message.previousDeliveries)
             try message.apply(context)
             if isolated { try connection.execute("RELEASE SAVEPOINT message") }
             return .applied(ContinuousClock.now - started)

@@ -35,22 +35,34 @@ public enum CrashPoint: String, Sendable, CaseIterable {
     private static let passes = Atomic<Int>(0)
 }
 
-/// Messages the chaos suite makes fail on every delivery, as a handler with a bug would: those whose id
-/// starts with `EXAMHALL_FAIL_MESSAGE_PREFIX`. They must be requeued up to the delivery limit, then
-/// dead-lettered, without holding up the others. Never set in production.
-public enum InjectedFailure: Error, CustomStringConvertible {
-    case always(messageId: String)
+/// Messages the chaos suite makes fail, as a handler with a bug or a passing fault would: those whose id
+/// starts with `EXAMHALL_FAIL_MESSAGE_PREFIX`, on their first `EXAMHALL_FAIL_MESSAGE_DELIVERIES`
+/// deliveries (unset: every delivery). They must be requeued, then applied once or dead-lettered at the
+/// delivery limit, without holding up the others. Never set in production.
+public struct InjectedFailure: Error, CustomStringConvertible {
+    let messageId: String
+    let delivery: Int
 
-    public var description: String { "injected failure for message \(messageId) (EXAMHALL_FAIL_MESSAGE_PREFIX)" }
-
-    private var messageId: String {
-        switch self { case let .always(messageId): messageId }
-    }
+    public var description: String { "injected failure for message \(messageId) on delivery \(delivery) (EXAMHALL_FAIL_MESSAGE_PREFIX)" }
 
     static let prefix: String? = ProcessInfo.processInfo.environment["EXAMHALL_FAIL_MESSAGE_PREFIX"].flatMap { $0.isEmpty ? nil : $0 }
+    static let failingDeliveries: Int = ProcessInfo.processInfo.environment["EXAMHALL_FAIL_MESSAGE_DELIVERIES"].flatMap { Int($0) } ?? .max
 
-    /// Throws for a message the switch names.
-    public static func check(messageId: String) throws {
-        if let prefix, messageId.hasPrefix(prefix) { throw InjectedFailure.always(messageId: messageId) }
+    /// Work done for a request whose correlation id starts with `EXAMHALL_ROLLBACK_CORRELATION_PREFIX` is
+    /// written, then fails before commit, as when the commit itself fails: the chaos suite proves that
+    /// nothing of a rolled-back transaction is ever published.
+    static let rollbackPrefix: String? = ProcessInfo.processInfo.environment["EXAMHALL_ROLLBACK_CORRELATION_PREFIX"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// Throws, once the transaction has written its effects and outbox rows, for work the switch names.
+    public static func beforeCommit(correlationId: String?) throws {
+        guard let rollbackPrefix, let correlationId, correlationId.hasPrefix(rollbackPrefix) else { return }
+        throw InjectedFailure(messageId: correlationId, delivery: 1)
+    }
+
+    /// Throws for a message the switch names, while it is within its failing deliveries. The count comes
+    /// from the broker (`x-delivery-count`), so it holds across replicas and restarts.
+    public static func check(messageId: String, previousDeliveries: Int) throws {
+        guard let prefix, messageId.hasPrefix(prefix), previousDeliveries < failingDeliveries else { return }
+        throw InjectedFailure(messageId: messageId, delivery: previousDeliveries + 1)
     }
 }

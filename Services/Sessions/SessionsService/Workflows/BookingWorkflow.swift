@@ -100,8 +100,19 @@ struct BookingWorkflow {
     /// Writes a planned booking. The common case is one statement: take the seat with a conditional
     /// update, claim the authorization, insert the booking and its event. Only when no seat could be
     /// taken is the session locked and the decision made again (which is how "full" becomes the waitlist).
-    /// Refusals before any seat is written are thrown as they are; anything later as `MustRollBack`.
+    /// Refusals before any seat is written are thrown as they are; anything later as `MustRollBack`,
+    /// including the chaos suite's forced rollback (`InjectedFailure.beforeCommit`).
     func place(_ plan: Plan) throws -> Booking {
+        let booking = try write(plan)
+        do {
+            try InjectedFailure.beforeCommit(correlationId: outbox.correlationId)
+        } catch {
+            throw MustRollBack(underlying: error)
+        }
+        return booking
+    }
+
+    private func write(_ plan: Plan) throws -> Booking {
         let command = plan.command
         var booking = Booking(
             id: UUID(), sessionId: plan.snapshot.id, candidateId: command.candidateId, examCode: plan.exam, authorizationId: nil,
