@@ -32,10 +32,10 @@ final class PurchaseFlow: @unchecked Sendable {
         tap = watchingTheBus ? try EventTap(routingKeys: ["authorization.opened"]) : nil
     }
 
-    /// Publishes `count` new purchases with confirms, over a fresh connection (the broker may have
-    /// restarted since the last batch).
-    func publish(_ count: Int) throws {
-        let publisher = try inboxPublisher()
+    /// Publishes `count` new purchases with confirms, over `publisher` or else a fresh connection (the
+    /// broker may have restarted since the last batch).
+    func publish(_ count: Int, over publisher: TestPublisher? = nil) throws {
+        let publisher = try publisher ?? inboxPublisher()
         let first = lock.withLock { sentKeys.count }
         let batch = (first..<first + count).map { "\(prefix)-\($0)" }
         for (index, purchaseId) in zip(first..., batch) {
@@ -73,7 +73,7 @@ final class PurchaseFlow: @unchecked Sendable {
     /// A publisher for purchases, once the authorizations inbox exists. On a new broker a purchase
     /// published before the service bound its inbox is unroutable and dropped by the broker: that is a
     /// scenario that forgot to start the service first, not a loss to count against it.
-    private func inboxPublisher() throws -> TestPublisher {
+    func inboxPublisher() throws -> TestPublisher {
         let connection = try AMQPConnection.open(try TestStack.amqp("admin"))
         defer { connection.close() }
         guard (try? connection.declareQueue("authorizations.inbox", passive: true)) != nil else {
