@@ -111,7 +111,8 @@ public final class AMQPConsumer: Service, Sendable {
             let batch = try await thread.run { [self] () throws -> [Delivery] in
                 guard let current = connection.value else { throw AMQPError.library("not connected") }
                 try deadLetterConnection.value?.keepAlive()
-                guard let first = try current.nextDelivery(timeout: .milliseconds(500)) else { return [] }
+                // Short waits: a graceful stop is held up by at most one of them.
+                guard let first = try current.nextDelivery(timeout: .milliseconds(100)) else { return [] }
                 var batch = [first]
                 // Take what is already here without waiting long: a batch becomes one database transaction.
                 while batch.count < batchSize, let next = try current.nextDelivery(timeout: .milliseconds(1)) {

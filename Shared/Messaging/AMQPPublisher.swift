@@ -36,10 +36,10 @@ public final class AMQPPublisher: Service, Sendable {
         }
     }
 
-    /// Keeps the idle connection's heartbeats flowing until shutdown, then closes it.
+    /// Connects at once (readiness waits for it), then keeps the idle connection's heartbeats flowing
+    /// and reconnects a lost one until shutdown, then closes it.
     public func run() async throws {
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
             _ = try? await thread.run { [self] in
                 do {
                     if let current = connection.value { try current.keepAlive() } else { _ = try openIfNeeded() }
@@ -47,6 +47,7 @@ public final class AMQPPublisher: Service, Sendable {
                     drop()
                 }
             }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
         }
         _ = try? await thread.run { [self] in
             connection.value?.close()

@@ -47,7 +47,7 @@ public final class OutboxRelay: Service, Sendable {
                     lastBacklogReport = .now
                 }
                 backoff.reset()
-                if try await listener.wait(timeout: pollInterval) {
+                if try await waitForCommits(listener) {
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.linger) }
                 }
             } catch {
@@ -61,6 +61,16 @@ public final class OutboxRelay: Service, Sendable {
     }
 
     /// Claims, publishes and marks one batch; returns how many rows it relayed.
+    /// Waits for a NOTIFY for up to `pollInterval`, in short slices: the wait blocks a thread in
+    /// poll(2), and a graceful stop should not have to sit out a whole interval.
+    private func waitForCommits(_ listener: NotificationListener) async throws -> Bool {
+        let deadline = ContinuousClock.now + pollInterval
+        while !Task.isShuttingDownGracefully, !Task.isCancelled, ContinuousClock.now < deadline {
+            if try await listener.wait(timeout: min(.milliseconds(100), pollInterval)) { return true }
+        }
+        return false
+    }
+
     func relayBatch(_ claims: DedicatedConnection) async throws -> Int {
         let limit = batchSize
         let rows = try await claims.run { connection -> [PendingMessage] in
