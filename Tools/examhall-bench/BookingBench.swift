@@ -123,7 +123,17 @@ enum Wrk {
           return wrk.format("POST", "/sessions/" .. session .. "/bookings", {["Authorization"] = "Bearer " .. token}, nil)
         end
         """.write(to: script, atomically: true, encoding: .utf8)
-        let output = try runTool("wrk", ["-t", String(threads), "-c", String(clients), "-d", "\(seconds)s", "--latency", "-s", script.path, base])
+        return try run(["-t", String(threads), "-c", String(clients), "-d", "\(seconds)s", "--latency", "-s", script.path, base])
+    }
+
+    /// wrk sending `GET path` with a bearer token on `clients` connections for `seconds`.
+    static func get(base: String, path: String, token: String, seconds: Int, clients: Int) throws -> Result {
+        try run(["-t", "2", "-c", String(clients), "-d", "\(seconds)s", "--latency", "-H", "Authorization: Bearer \(token)", base + path])
+    }
+
+    /// Runs wrk and reads its summary: requests answered 2xx, elapsed time, p50 and p99.
+    static func run(_ arguments: [String]) throws -> Result {
+        let output = try runTool("wrk", arguments)
 
         // "  4123 requests in 10.00s, …", "Non-2xx or 3xx responses: 3", latency lines "     50%   12.34ms".
         let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -208,8 +218,6 @@ func runTool(_ tool: String, _ arguments: [String]) throws -> String {
 /// pgbench running `UPDATE … SET taken = taken + 1 WHERE id = :id AND taken < capacity` on a few rows,
 /// one transaction each, with per-transaction latencies from its log.
 enum PgBench {
-    /// Runs a fixed number of transactions (`-t`): pgbench's `-T` relies on SIGALRM, which a child of a
-    /// Swift process may have blocked, and then never stops.
     static func conditionalSeatUpdate(url: String, transactions: Int, rows: Int, clients: Int) throws -> Timing {
         let setup = try PGConnection.connect(url: url, schema: nil, applicationName: "examhall-bench")
         let table = "bench_seats_\(UUID().uuidString.prefix(8).lowercased())"
@@ -217,23 +225,30 @@ enum PgBench {
         defer { _ = try? setup.execute("DROP TABLE public.\(table)") }
         try setup.execute("INSERT INTO public.\(table) (id, capacity) SELECT g, 100000000 FROM generate_series(1, $1) g", [rows])
 
+        return try run(url: url, script: """
+            \\set id random(1, \(rows))
+            UPDATE public.\(table) SET taken = taken + 1 WHERE id = :id AND taken < capacity;
+            """, transactions: transactions, clients: clients)
+    }
+
+    /// Runs `script` as pgbench transactions on `clients` connections, with per-transaction latencies
+    /// from its log. A fixed number of transactions (`-t`): pgbench's `-T` relies on SIGALRM, which a
+    /// child of a Swift process may have blocked, and then never stops.
+    static func run(url: String, script: String, transactions: Int, clients: Int) throws -> Timing {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("examhall-pgbench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let script = directory.appendingPathComponent("seat.sql")
-        try """
-        \\set id random(1, \(rows))
-        UPDATE public.\(table) SET taken = taken + 1 WHERE id = :id AND taken < capacity;
-        """.write(to: script, atomically: true, encoding: .utf8)
+        let file = directory.appendingPathComponent("script.sql")
+        try script.write(to: file, atomically: true, encoding: .utf8)
 
         let log = directory.appendingPathComponent("log")
         let perClient = max(1, transactions / clients)
-        let text = try runTool("pgbench", ["-n", "-f", script.path, "-c", String(clients), "-j", "2", "-t", String(perClient), "-l", "--log-prefix", log.path, url])
+        let text = try runTool("pgbench", ["-n", "-f", file.path, "-c", String(clients), "-j", "2", "-t", String(perClient), "-l", "--log-prefix", log.path, url])
 
         // Log lines: client_id transaction_no time_us script_no time_epoch time_us_part
         var latencies: [Double] = []
-        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasPrefix("log") {
-            let contents = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory.path) where name.hasPrefix("log") {
+            let contents = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
             for line in contents.split(separator: "\n") {
                 let fields = line.split(separator: " ")
                 if fields.count >= 3, let micros = Double(fields[2]) { latencies.append(micros / 1_000_000) }

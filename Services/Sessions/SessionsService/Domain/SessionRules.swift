@@ -1,5 +1,6 @@
 import ExamHallModels
 import Foundation
+import Synchronization
 
 /// A session's settings as a CSR sends them (`POST /sessions`, and `PATCH` merged onto the current ones).
 public struct SessionDraft: Codable, Sendable, Equatable {
@@ -166,10 +167,22 @@ public enum StaffingRules {
 /// A moment as a location's clock shows it: RFC 3339 with that zone's offset at that moment.
 public enum LocalTime {
     public static func format(_ date: Date, timeZone identifier: String) -> String {
-        let zone = TimeZone(identifier: identifier) ?? TimeZone(secondsFromGMT: 0)!
+        let zone = self.zone(identifier)
         // The wall clock there is UTC moved by the offset at that instant.
         let local = UTCFields(date.addingTimeInterval(TimeInterval(zone.secondsFromGMT(for: date))))
         return "\(local.year.zeroPadded(4))-\(local.month.zeroPadded(2))-\(local.day.zeroPadded(2))T\(local.hour.zeroPadded(2)):\(local.minute.zeroPadded(2)):\(local.second.zeroPadded(2))"
             + zone.rfc3339Offset(at: date)
+    }
+
+    /// Zones by identifier, made once: making a TimeZone loads its rules, which cost more than
+    /// formatting the times of a whole calendar page (a profile of `GET /calendar` showed it). The
+    /// identifiers are those of testing locations, so the cache stays small.
+    private static let zones = Mutex<[String: TimeZone]>([:])
+
+    static func zone(_ identifier: String) -> TimeZone {
+        if let known = zones.withLock({ $0[identifier] }) { return known }
+        let zone = TimeZone(identifier: identifier) ?? TimeZone(secondsFromGMT: 0)!
+        zones.withLock { $0[identifier] = zone }
+        return zone
     }
 }
