@@ -13,14 +13,10 @@ import Testing
         let sink = SMTPSink(port: 18292)
         try sink.start()
         defer { sink.stop() }
-        try TestStack.purgeQueues(["notifications.inbox", "notifications.dead", "sessions.dead"])
-        let notifications = ServiceProcess("notifications", port: 18271, environment: [
-            "EXAMHALL_SMTP_URL": sink.url, "EXAMHALL_MAIL_SENDERS": "2", "EXAMHALL_MAIL_POLL_MILLISECONDS": "100",
-        ])
-        try await notifications.start()
+        try TestStack.purgeQueues(["sessions.dead"])
+        let notifications = try await MailFlow.startNotifications(port: 18271, sink: sink)
         defer { notifications.stop() }
         let admin = AdminDatabase()
-        _ = try admin.query("UPDATE notifications.deliveries SET status = 'failed', last_error = 'cleared by a test' WHERE status = 'queued' RETURNING 1")
 
         let replicas = [ServiceProcess("sessions", port: 18269), ServiceProcess("sessions", port: 18270)]
         for replica in replicas { try await replica.start() }

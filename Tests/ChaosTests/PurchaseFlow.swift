@@ -35,28 +35,27 @@ final class PurchaseFlow: @unchecked Sendable {
     /// Publishes `count` new purchases with confirms, over `publisher` or else a fresh connection (the
     /// broker may have restarted since the last batch).
     func publish(_ count: Int, over publisher: TestPublisher? = nil) throws {
-        let publisher = try publisher ?? inboxPublisher()
-        let first = lock.withLock { sentKeys.count }
-        let batch = (first..<first + count).map { "\(prefix)-\($0)" }
-        for (index, purchaseId) in zip(first..., batch) {
-            try publisher.publish(Fixtures.purchase(purchaseId, candidate: Fixtures.candidate("cand-\(prefix)-\(index % 50)")))
-        }
-        try publisher.confirm()
-        lock.withLock { sentKeys += batch }
+        try publishNew(count, over: publisher) { publisher, purchase in try publisher.publish(purchase) }
     }
 
     /// Publishes `count` new purchases three times each: under an id starting with `requeuedPrefix`
     /// twice (a redelivery), then under a new id (a re-send of the same purchase).
     func publishThreeWays(_ count: Int, requeuedPrefix: String) throws {
-        let publisher = try inboxPublisher()
-        let first = lock.withLock { sentKeys.count }
-        let batch = (first..<first + count).map { "\(prefix)-\($0)" }
-        for (index, purchaseId) in zip(first..., batch) {
-            let purchase = Fixtures.purchase(purchaseId, candidate: Fixtures.candidate("cand-\(prefix)-\(index % 50)"))
+        try publishNew(count) { publisher, purchase in
             let id = "\(requeuedPrefix)\(UUID().uuidString.lowercased())"
             try publisher.publish(purchase, id: id)
             try publisher.publish(purchase, id: id)
             try publisher.publish(purchase)
+        }
+    }
+
+    /// Makes `count` new purchases, has `send` publish each, waits for the confirms and records them sent.
+    private func publishNew(_ count: Int, over publisher: TestPublisher? = nil, send: (TestPublisher, PurchaseCompleted) throws -> Void) throws {
+        let publisher = try publisher ?? inboxPublisher()
+        let first = lock.withLock { sentKeys.count }
+        let batch = (first..<first + count).map { "\(prefix)-\($0)" }
+        for (index, purchaseId) in zip(first..., batch) {
+            try send(publisher, Fixtures.purchase(purchaseId, candidate: Fixtures.candidate("cand-\(prefix)-\(index % 50)")))
         }
         try publisher.confirm()
         lock.withLock { sentKeys += batch }

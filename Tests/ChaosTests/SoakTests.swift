@@ -1,5 +1,3 @@
-import ExamHallMessaging
-import ExamHallModels
 import ExamHallStorage
 import ExamHallTestSupport
 import Foundation
@@ -19,23 +17,16 @@ import Testing
         try sink.start()
         defer { sink.stop() }
         let flow = try PurchaseFlow(watchingTheBus: false)
-        try TestStack.purgeQueues(["notifications.inbox", "notifications.dead"])
         let authorizations = ServiceProcess("authorizations", port: 18274)
-        let notifications = ServiceProcess("notifications", port: 18275, environment: [
-            "EXAMHALL_SMTP_URL": sink.url, "EXAMHALL_MAIL_SENDERS": "2", "EXAMHALL_MAIL_POLL_MILLISECONDS": "100",
-        ])
         try await authorizations.start()
-        try await notifications.start()
-        defer {
-            authorizations.stop()
-            notifications.stop()
-        }
+        defer { authorizations.stop() }
+        let notifications = try await MailFlow.startNotifications(port: 18275, sink: sink)
+        defer { notifications.stop() }
         let admin = AdminDatabase()
-        _ = try admin.query("UPDATE notifications.deliveries SET status = 'failed', last_error = 'cleared by a test' WHERE status = 'queued' RETURNING 1")
 
         let memory = MemorySampler([authorizations, notifications])
         let prefix = flow.prefix
-        let session = Self.session(prefix)
+        let session = MailFlow.session(prefix)
         let candidates = (0..<bookings).map { "cand-\(prefix)-mail-\($0)" }
         var purchaseSentAt: [Date] = []
         var bookingSentAt: [String: Date] = [:]
@@ -52,7 +43,7 @@ import Testing
             try flow.publish(chunk - mail, over: purchases)
             purchaseSentAt += Array(repeating: Date(), count: chunk - mail)
             for candidate in candidates[bookingSentAt.count..<bookingSentAt.count + mail] {
-                try publisher.publish(Self.confirmed(candidate, session: session), exchange: .events)
+                try publisher.publish(MailFlow.confirmed(candidate, session: session), exchange: .events)
                 bookingSentAt[candidate] = Date()
             }
             try publisher.confirm()
@@ -104,23 +95,6 @@ import Testing
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
-
-    static func session(_ prefix: String) -> SessionSnapshot {
-        let start = Date() + 14 * 86_400
-        return SessionSnapshot(
-            sessionId: "session-\(prefix)", name: "Soak", examCodes: ["NET-201"], locationId: "loc", locationName: "Lyon Part-Dieu",
-            address: "1 place Béraudier, Lyon", timeZone: "Europe/Paris", room: nil, deliveryPreference: "in-person",
-            start: start, end: start + 7200, instructions: "Bring a photo ID.", additionalInstructions: nil
-        )
-    }
-
-    static func confirmed(_ candidate: String, session: SessionSnapshot) -> BookingConfirmed {
-        BookingConfirmed(
-            booking: BookingRef(bookingId: UUID().uuidString.lowercased(), sessionId: session.sessionId, candidateId: candidate, examCode: "NET-201", authorizationId: nil),
-            session: session, candidate: CandidateContact(name: "Candidate \(candidate)", email: "\(candidate)@example.org", language: "en", timeZone: "Europe/Paris"),
-            confirmedAt: Date(), actor: .candidate, fromWaitlist: false
-        )
     }
 }
 

@@ -35,32 +35,16 @@ import Testing
         let sink = SMTPSink(port: 18291)
         try sink.start()
         defer { sink.stop() }
-        // Other suites' booking events wait in this inbox while no notifications service runs; this
-        // scenario counts only its own emails, so it starts from an empty inbox and send queue.
-        try TestStack.purgeQueues(["notifications.inbox", "notifications.dead"])
-        let notifications = ServiceProcess("notifications", port: 18268, environment: Self.failFirstDelivery.merging([
-            "EXAMHALL_SMTP_URL": sink.url, "EXAMHALL_MAIL_SENDERS": "2", "EXAMHALL_MAIL_POLL_MILLISECONDS": "100",
-        ]) { $1 })
-        try await notifications.start()
+        let notifications = try await MailFlow.startNotifications(port: 18268, sink: sink, environment: Self.failFirstDelivery)
         defer { notifications.stop() }
         let admin = AdminDatabase()
-        _ = try admin.query("UPDATE notifications.deliveries SET status = 'failed', last_error = 'cleared by a test' WHERE status = 'queued' RETURNING 1")
 
         let prefix = "triple-\(UUID().uuidString.prefix(8).lowercased())"
-        let start = Date() + 14 * 86_400
-        let session = SessionSnapshot(
-            sessionId: "session-\(prefix)", name: "Networking", examCodes: ["NET-201"], locationId: "loc", locationName: "Lyon Part-Dieu",
-            address: "1 place Béraudier, Lyon", timeZone: "Europe/Paris", room: nil, deliveryPreference: "in-person",
-            start: start, end: start + 7200, instructions: "Bring a photo ID.", additionalInstructions: nil
-        )
+        let session = MailFlow.session(prefix)
         let candidates = (0..<count).map { "cand-\(prefix)-\($0)" }
         let publisher = try TestPublisher(as: "admin")
         for candidate in candidates {
-            let event = BookingConfirmed(
-                booking: BookingRef(bookingId: UUID().uuidString.lowercased(), sessionId: session.sessionId, candidateId: candidate, examCode: "NET-201", authorizationId: nil),
-                session: session, candidate: CandidateContact(name: "Candidate \(candidate)", email: "\(candidate)@example.org", language: "en", timeZone: "Europe/Paris"),
-                confirmedAt: Date(), actor: .candidate, fromWaitlist: false
-            )
+            let event = MailFlow.confirmed(candidate, session: session)
             let id = "\(Self.requeued)\(UUID().uuidString.lowercased())"
             try publisher.publish(event, id: id, exchange: .events)
             try publisher.publish(event, id: id, exchange: .events)
@@ -90,9 +74,7 @@ import Testing
     /// may still be in flight when the effects are all there), or when it stopped short of it.
     static func requeues(of type: String, at service: ServiceProcess, reach expected: Int) async throws -> Int {
         try await eventually(timeout: .seconds(30), {
-            let metrics = String(decoding: try await service.get("/metrics").body, as: UTF8.self)
-            let line = metrics.split(separator: "\n").first { $0.hasPrefix("examhall_messages_consumed_total{type=\"\(type)\",outcome=\"requeued\"}") }
-            return line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { Int($0) } ?? 0
+            Int(try await service.metric("examhall_messages_consumed_total{type=\"\(type)\",outcome=\"requeued\"}") ?? 0)
         }, until: { $0 >= expected })
     }
 }

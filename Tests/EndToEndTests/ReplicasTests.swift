@@ -38,9 +38,7 @@ import Testing
         // Both authorizations replicas applied purchases (each counts its own in /metrics), 600 in all.
         var applied: [Int] = []
         for replica in processes where replica.name == "authorizations" {
-            let metrics = String(decoding: try await replica.get("/metrics").body, as: UTF8.self)
-            let line = metrics.split(separator: "\n").first { $0.hasPrefix("examhall_messages_consumed_total") && $0.contains("outcome=\"applied\"") && $0.contains("type=\"purchase.completed\"") }
-            applied.append(line.flatMap { Int(Double($0.split(separator: " ").last ?? "") ?? 0) } ?? 0)
+            applied.append(Int(try await replica.metric("examhall_messages_consumed_total{type=\"purchase.completed\",outcome=\"applied\"}") ?? 0))
         }
         #expect(applied.count == 2 && applied.allSatisfy { $0 > 0 }, "applied per replica: \(applied)")
         #expect(applied.reduce(0, +) == 600)

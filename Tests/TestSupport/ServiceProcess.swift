@@ -76,6 +76,13 @@ public final class ServiceProcess: @unchecked Sendable {
         try await send("GET", path, token: token, timeout: timeout)
     }
 
+    /// One sample of `/metrics`, named with its labels as the service prints them
+    /// (`name{label="…",…}`); nil when it is not there.
+    public func metric(_ sample: String) async throws -> Double? {
+        let metrics = String(decoding: try await get("/metrics").body, as: UTF8.self)
+        return metrics.split(separator: "\n").first { $0.hasPrefix(sample + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+
     /// Any request with an optional bearer token, correlation id and JSON body: status and body.
     public func send(
         _ method: String, _ path: String, token: String? = nil, json: String? = nil, correlationId: String? = nil, timeout: TimeInterval = 60

@@ -51,7 +51,7 @@ struct Export: AsyncParsableCommand {
         let client = HTTPBench(base: URL(string: url)!)
         let started = ContinuousClock.now
         let trigger = Task {
-            // As the job does: run until a round exports nothing of ours is left.
+            // As the job does: rounds of up to 200 until one finds nothing due.
             while true {
                 let reply = try await client.send("POST", "/exports/run", token: admin)
                 guard reply.status == 200, let exported = reply.json["exported"] as? Int else { throw ValidationError("exports/run: \(reply.status) \(reply.text)") }

@@ -60,7 +60,6 @@ public final class OutboxRelay: Service, Sendable {
         await claims.shutdown()
     }
 
-    /// Claims, publishes and marks one batch; returns how many rows it relayed.
     /// Waits for a NOTIFY for up to `pollInterval`, in short slices: the wait blocks a thread in
     /// poll(2), and a graceful stop should not have to sit out a whole interval.
     private func waitForCommits(_ listener: NotificationListener) async throws -> Bool {
@@ -71,6 +70,7 @@ public final class OutboxRelay: Service, Sendable {
         return false
     }
 
+    /// Claims, publishes and marks one batch; returns how many rows it relayed.
     func relayBatch(_ claims: DedicatedConnection) async throws -> Int {
         let limit = batchSize
         let rows = try await claims.run { connection -> [PendingMessage] in

@@ -40,10 +40,7 @@ public enum CrashPoint: String, Sendable, CaseIterable {
 /// deliveries (unset: every delivery). They must be requeued, then applied once or dead-lettered at the
 /// delivery limit, without holding up the others. Never set in production.
 public struct InjectedFailure: Error, CustomStringConvertible {
-    let messageId: String
-    let delivery: Int
-
-    public var description: String { "injected failure for message \(messageId) on delivery \(delivery) (EXAMHALL_FAIL_MESSAGE_PREFIX)" }
+    public let description: String
 
     static let prefix: String? = ProcessInfo.processInfo.environment["EXAMHALL_FAIL_MESSAGE_PREFIX"].flatMap { $0.isEmpty ? nil : $0 }
     static let failingDeliveries: Int = ProcessInfo.processInfo.environment["EXAMHALL_FAIL_MESSAGE_DELIVERIES"].flatMap { Int($0) } ?? .max
@@ -56,13 +53,13 @@ public struct InjectedFailure: Error, CustomStringConvertible {
     /// Throws, once the transaction has written its effects and outbox rows, for work the switch names.
     public static func beforeCommit(correlationId: String?) throws {
         guard let rollbackPrefix, let correlationId, correlationId.hasPrefix(rollbackPrefix) else { return }
-        throw InjectedFailure(messageId: correlationId, delivery: 1)
+        throw InjectedFailure(description: "injected rollback of the work for \(correlationId) (EXAMHALL_ROLLBACK_CORRELATION_PREFIX)")
     }
 
     /// Throws for a message the switch names, while it is within its failing deliveries. The count comes
     /// from the broker (`x-delivery-count`), so it holds across replicas and restarts.
     public static func check(messageId: String, previousDeliveries: Int) throws {
         guard let prefix, messageId.hasPrefix(prefix), previousDeliveries < failingDeliveries else { return }
-        throw InjectedFailure(messageId: messageId, delivery: previousDeliveries + 1)
+        throw InjectedFailure(description: "injected failure for message \(messageId) on delivery \(previousDeliveries + 1) (EXAMHALL_FAIL_MESSAGE_PREFIX)")
     }
 }
