@@ -89,6 +89,46 @@ import Testing
         #expect(try outbox(type: "authorization.inactivated", purchaseId: purchase.purchaseId).count == 1)
     }
 
+    /// Purchases in a batch are opened together with one statement; what they do must not depend on
+    /// their company: a refund after its purchase in the same batch, a re-send beside the original, a
+    /// refund that overtook its purchase, and one candidate with several purchases.
+    @Test func aMixedBatchHasTheEffectsOfItsMessagesInDeliveryOrder() async throws {
+        let candidate = Fixtures.candidate()
+        let (refundedLater, resent, plain, refundedEarlier) = (
+            Fixtures.purchase(candidate: candidate), Fixtures.purchase(candidate: candidate), Fixtures.purchase(), Fixtures.purchase()
+        )
+        _ = await processor.handle([try .of(PurchaseRefunded(purchaseId: refundedEarlier.purchaseId, reason: "chargeback"))])
+        let batch: [Delivery] = [
+            try .of(refundedLater), try .of(resent), try .of(PurchaseRefunded(purchaseId: refundedLater.purchaseId, reason: "customer request")),
+            try .of(plain), try .of(resent), try .of(refundedEarlier),
+        ]
+        #expect(await processor.handle(batch) == .settled(Array(repeating: .ack, count: batch.count)))
+
+        func status(_ purchase: PurchaseCompleted) throws -> [String] {
+            try authorizations(purchaseId: purchase.purchaseId).map { try $0.decode("status") }
+        }
+        #expect(try status(refundedLater) == ["inactive"])
+        #expect(try status(resent) == ["open"])
+        #expect(try status(plain) == ["open"])
+        #expect(try status(refundedEarlier) == ["inactive"])
+        for purchase in [refundedLater, resent, plain, refundedEarlier] {
+            #expect(try outbox(type: "authorization.opened", purchaseId: purchase.purchaseId).count == 1)
+        }
+        // Consumers see a purchase opened before it is inactivated: the relay publishes in row order.
+        let order = try admin.query(
+            "SELECT routing_key FROM authorizations.outbox WHERE body::jsonb -> 'data' ->> 'purchaseId' = $1 ORDER BY id", [refundedLater.purchaseId]
+        ).map { try $0.decode("routing_key", as: String.self) }
+        #expect(order == ["authorization.opened", "authorization.inactivated"])
+        let history = try admin.query(
+            """
+            SELECT h.to_status FROM authorizations.authorization_history h JOIN authorizations.authorizations a ON a.id = h.authorization_id
+            WHERE a.purchase_id = $1 ORDER BY h.id
+            """, [refundedEarlier.purchaseId]
+        ).map { try $0.decode("to_status", as: String.self) }
+        #expect(history == ["open", "inactive"])
+        #expect(try admin.query("SELECT 1 FROM authorizations.candidates WHERE external_id = $1", [candidate.externalId]).count == 1)
+    }
+
     @Test func badMessagesAreDeadLetteredAndTheRestOfTheBatchApplies() async throws {
         let good = Fixtures.purchase()
         var invalid = Fixtures.purchase()

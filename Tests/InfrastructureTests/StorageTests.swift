@@ -58,6 +58,10 @@ import Testing
         #expect(try array.decode("n", as: Int.self) == 4)
         #expect(try array.decode("quoted", as: String.self) == "b\"c")
         #expect(try array.decode("backslash", as: String.self) == "f\\g")
+        let awkward: [String?] = ["NULL", nil, "", "é 🎓 {x}", "\\\""]
+        let elements = try connection.query("SELECT e, e IS NULL AS missing FROM unnest($1::text[]) WITH ORDINALITY AS u(e, i) ORDER BY i", [awkward])
+        #expect(try elements.map { try $0.decode("e", as: String?.self) } == awkward)
+        #expect(try elements.map { try $0.decode("missing", as: Bool.self) } == [false, true, false, false, false])
     }
 
     @Test func errorsAreClassified() throws {

@@ -20,7 +20,9 @@ struct Ingestion: AsyncParsableCommand {
     @Option(help: "Events per measurement") var events = 20_000
     @Option(help: "Body size of the raw baseline messages and rows, in bytes") var payloadBytes = 600
 
-    func run() async throws {
+    func run() async throws { try await IdleInboxes.around { try await measure() } }
+
+    private func measure() async throws {
         let (amqpURL, databaseURL) = (try adminSetting("EXAMHALL_AMQP_URL"), try adminSetting("EXAMHALL_DATABASE_URL"))
         let endpoint = try AMQPEndpoint(url: amqpURL)
 
@@ -65,11 +67,15 @@ struct Ingestion: AsyncParsableCommand {
             if index % 500 == 499 { try publisher.waitForConfirms(timeout: .seconds(60)) }
         }
         try publisher.waitForConfirms(timeout: .seconds(60))
-        while true {
-            let done: Int = try database.query(
-                "SELECT count(*) AS n FROM authorizations.authorizations WHERE purchase_id LIKE $1", ["\(prefix)-%"]
-            )[0].decode("n")
-            if done >= events { break }
+        // The poll shares the database with the service it measures, so it must cost little: index
+        // lookups of the last 100 purchases published until they are all in, then one exact count of
+        // them all. (A `LIKE` prefix count scanned the whole table every 50 ms and took about a third of
+        // PostgreSQL's CPU during the run.)
+        let purchases = (0..<events).map { "\(prefix)-\($0)" }
+        func applied(_ ids: [String]) throws -> Int {
+            try database.query("SELECT count(*) AS n FROM authorizations.authorizations WHERE purchase_id = ANY($1::text[])", [ids])[0].decode("n")
+        }
+        while try applied(Array(purchases.suffix(100))) < min(100, events) || applied(purchases) < events {
             try await Task.sleep(for: .milliseconds(50))
         }
         return (ContinuousClock.now - started).seconds

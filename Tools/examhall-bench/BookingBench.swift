@@ -20,7 +20,9 @@ struct Booking: AsyncParsableCommand {
     @Option(help: "Concurrent clients (connections), for ExamHall and for pgbench") var clients = 32
     @Option(help: "Distinct candidates prepared (more than can book in the duration)") var candidates = 40_000
 
-    func run() async throws {
+    func run() async throws { try await IdleInboxes.around { try await measure() } }
+
+    private func measure() async throws {
         let (databaseURL, secret) = (try adminSetting("EXAMHALL_DATABASE_URL"), try adminSetting("EXAMHALL_JWT_SECRET"))
         let tokens = await TokenAuthority(secret: secret)
         let client = HTTPBench(base: URL(string: url)!)

@@ -16,7 +16,9 @@ struct Export: AsyncParsableCommand {
     @Option(help: "Base URL of the verification service") var url = "http://127.0.0.1:18283"
     @Option(help: "Verified attempts to export") var attempts = 10_000
 
-    func run() async throws {
+    func run() async throws { try await IdleInboxes.around { try await measure() } }
+
+    private func measure() async throws {
         let (amqpURL, databaseURL, secret) = (try adminSetting("EXAMHALL_AMQP_URL"), try adminSetting("EXAMHALL_DATABASE_URL"), try adminSetting("EXAMHALL_JWT_SECRET"))
         let endpoint = try AMQPEndpoint(url: amqpURL)
         let raw = try RawBroker.measure(endpoint: endpoint, messages: attempts, payloadBytes: 600)

@@ -13,7 +13,9 @@ struct Notifications: AsyncParsableCommand {
     @Option(help: "The SMTP sink's URL") var smtp = "smtp://127.0.0.1:18295"
     @Option(help: "Connections of the plain client: the service's EXAMHALL_MAIL_SENDERS") var connections = 2
 
-    func run() async throws {
+    func run() async throws { try await IdleInboxes.around { try await measure() } }
+
+    private func measure() async throws {
         let (amqpURL, databaseURL) = (try adminSetting("EXAMHALL_AMQP_URL"), try adminSetting("EXAMHALL_DATABASE_URL"))
         let endpoint = try SMTPEndpoint(url: smtp)
         let sample = try await firstEmail(amqp: try AMQPEndpoint(url: amqpURL), databaseURL: databaseURL)

@@ -18,7 +18,9 @@ struct Reads: AsyncParsableCommand {
     @Option(help: "Sessions in the week the calendar shows") var sessions = 50
     @Option(help: "Candidates booked into each session") var bookingsPerSession = 20
 
-    func run() async throws {
+    func run() async throws { try await IdleInboxes.around { try await measure() } }
+
+    private func measure() async throws {
         let (databaseURL, secret) = (try adminSetting("EXAMHALL_DATABASE_URL"), try adminSetting("EXAMHALL_JWT_SECRET"))
         let tokens = await TokenAuthority(secret: secret)
         let client = HTTPBench(base: URL(string: url)!)

@@ -12,6 +12,15 @@ public protocol EventHandler: Sendable {
     func handle(_ event: CloudEvent<Event>, context: HandlerContext) throws
 }
 
+/// A handler that can also apply many events of its type at once, with set-based statements instead of
+/// a few per event: ingestion of a stream of purchases is then a handful of round trips per batch, not
+/// hundreds. The inbox processor calls `handleBatch` with the fresh messages of a clean batch (each run
+/// of consecutive messages of this type, so the order of events stays as delivered) and `handle` when a
+/// failed batch is retried one message at a time. Both must have the same effects.
+public protocol BatchEventHandler: EventHandler {
+    func handleBatch(_ events: [(event: CloudEvent<Event>, context: HandlerContext)], on connection: PGConnection) throws
+}
+
 /// What a handler works with: the transaction's connection, the time, and an outbox that carries
 /// the incoming message's correlation id onwards.
 public struct HandlerContext {
@@ -48,7 +57,19 @@ public struct HandlerRegistry: Sendable {
         let binding = ServiceTopology.Binding(exchange: exchange.rawValue, routingKey: H.Event.type.rawValue)
         entries[binding] = Entry { body throws(EnvelopeError) in
             let event = try EnvelopeDecoder.decode(H.Event.self, from: body)
-            return PreparedMessage(metadata: event.metadata) { context in try handler.handle(event, context: context) }
+            return PreparedMessage(metadata: event.metadata, event: event) { context in try handler.handle(event, context: context) }
+        }
+    }
+
+    public mutating func register<H: BatchEventHandler>(_ handler: H, from exchange: Exchange = .events) {
+        let binding = ServiceTopology.Binding(exchange: exchange.rawValue, routingKey: H.Event.type.rawValue)
+        let batch = BatchApplier(binding: binding) { messages, connection in
+            let events = messages.map { (event: $0.event as! CloudEvent<H.Event>, context: $0.context) }
+            try handler.handleBatch(events, on: connection)
+        }
+        entries[binding] = Entry { body throws(EnvelopeError) in
+            let event = try EnvelopeDecoder.decode(H.Event.self, from: body)
+            return PreparedMessage(metadata: event.metadata, event: event, batch: batch) { context in try handler.handle(event, context: context) }
         }
     }
 
@@ -74,7 +95,24 @@ public struct HandlerRegistry: Sendable {
 /// A decoded, validated message ready to apply.
 struct PreparedMessage: Sendable {
     let metadata: EnvelopeMetadata
+    /// The decoded `CloudEvent`, handed back to a batch handler of its type.
+    let event: any Sendable
+    /// Present when the handler of this type applies batches.
+    var batch: BatchApplier?
     let apply: @Sendable (HandlerContext) throws -> Void
     /// How often the broker delivered it before (`x-delivery-count`).
     var previousDeliveries = 0
+
+    init(metadata: EnvelopeMetadata, event: any Sendable, batch: BatchApplier? = nil, apply: @escaping @Sendable (HandlerContext) throws -> Void) {
+        self.metadata = metadata
+        self.event = event
+        self.batch = batch
+        self.apply = apply
+    }
+}
+
+/// A batch handler, type-erased: applies consecutive messages of one binding together.
+struct BatchApplier: Sendable {
+    let binding: ServiceTopology.Binding
+    let apply: @Sendable ([(event: any Sendable, context: HandlerContext)], PGConnection) throws -> Void
 }

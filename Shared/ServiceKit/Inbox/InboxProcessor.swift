@@ -63,13 +63,9 @@ public struct InboxProcessor: DeliveryBatchHandler {
                 // Optimistic: no savepoints, and the whole batch recorded in the inbox in one statement.
                 // Almost every batch is clean.
                 results = try await database.transaction { connection in
-                    var fresh = try Self.recordInInbox(messages.map(\.metadata), on: connection)
+                    let fresh = try Self.recordInInbox(messages.map(\.metadata), on: connection)
                     CrashPoint.afterInboxInsert.reach()
-                    let results = try messages.map { message -> Result in
-                        // A second copy inside the same batch finds its id already taken out.
-                        guard fresh.remove(message.metadata.id) != nil else { return .duplicate }
-                        return try Self.apply(message, on: connection, source: source, now: now, logger: logger, isolated: false, recorded: true)
-                    }
+                    let results = try Self.applyFresh(messages, fresh: fresh, on: connection, source: source, now: now, logger: logger)
                     CrashPoint.afterOutboxInsert.reach()
                     return results
                 }
@@ -113,6 +109,59 @@ public struct InboxProcessor: DeliveryBatchHandler {
     /// Thrown out of an optimistic batch when one message failed, to roll back and retry it isolated.
     struct NeedsIsolation: Error {}
 
+    /// The optimistic path, after the batch's inbox insert: the messages not seen before, in delivery
+    /// order. Consecutive messages whose handler applies batches go to it together. Any failure asks for
+    /// the isolated retry of the whole batch.
+    static func applyFresh(
+        _ messages: [PreparedMessage], fresh: Set<String>, on connection: PGConnection, source: String, now: Date, logger: Logger
+    ) throws -> [Result] {
+        var fresh = fresh
+        var results = [Result](repeating: .duplicate, count: messages.count)
+        var index = 0
+        while index < messages.count {
+            defer { index += 1 }
+            // A second copy inside the same batch finds its id already taken out.
+            guard fresh.remove(messages[index].metadata.id) != nil else { continue }
+            guard let batch = messages[index].batch else {
+                results[index] = try apply(messages[index], on: connection, source: source, now: now, logger: logger, isolated: false, recorded: true)
+                continue
+            }
+            var run = [index]
+            while index + 1 < messages.count, messages[index + 1].batch?.binding == batch.binding {
+                index += 1
+                if fresh.remove(messages[index].metadata.id) != nil { run.append(index) }
+            }
+            let started = ContinuousClock.now
+            do {
+                let items = try run.map { position in
+                    let message = messages[position]
+                    try InjectedFailure.check(messageId: message.metadata.id, previousDeliveries: message.previousDeliveries)
+                    return (event: message.event, context: context(for: message, on: connection, source: source, now: now, logger: logger))
+                }
+                try batch.apply(items, connection)
+            } catch let error as PostgresError where error.isTransient {
+                throw error
+            } catch {
+                throw NeedsIsolation()
+            }
+            let each = (ContinuousClock.now - started) / run.count
+            for position in run { results[position] = .applied(each) }
+        }
+        return results
+    }
+
+    /// The context a handler gets for `message`: its correlation carried onto what it publishes and logs.
+    static func context(for message: PreparedMessage, on connection: PGConnection, source: String, now: Date, logger: Logger) -> HandlerContext {
+        let correlationId = message.metadata.correlationid ?? message.metadata.id
+        var messageLogger = logger
+        messageLogger[metadataKey: "messageid"] = .string(message.metadata.id)
+        messageLogger[metadataKey: "correlationid"] = .string(correlationId)
+        return HandlerContext(
+            connection: connection, now: now, logger: messageLogger,
+            outbox: OutboxWriter(source: source, correlationId: correlationId, causationId: message.metadata.id, now: now)
+        )
+    }
+
     /// One message inside the batch transaction: inbox check, then the handler. `isolated` wraps it in a
     /// savepoint so that its failure leaves the others' effects intact; without it, any failure asks for
     /// the isolated retry of the whole batch.
@@ -132,13 +181,7 @@ public struct InboxProcessor: DeliveryBatchHandler {
                     return .duplicate
                 }
             }
-            var messageLogger = logger
-            messageLogger[metadataKey: "messageid"] = .string(message.metadata.id)
-            messageLogger[metadataKey: "correlationid"] = .string(message.metadata.correlationid ?? message.metadata.id)
-            let context = HandlerContext(
-                connection: connection, now: now, logger: messageLogger,
-                outbox: OutboxWriter(source: source, correlationId: message.metadata.correlationid ?? message.metadata.id, causationId: message.metadata.id, now: now)
-            )
+            let context = context(for: message, on: connection, source: source, now: now, logger: logger)
             let started = ContinuousClock.now
             try InjectedFailure.check(messageId: message.metadata.id, previousDeliveries: message.previousDeliveries)
             try message.apply(context)

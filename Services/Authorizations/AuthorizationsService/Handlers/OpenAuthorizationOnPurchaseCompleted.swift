@@ -1,28 +1,40 @@
 import ExamHallModels
 import ExamHallServiceKit
+import ExamHallStorage
 import Foundation
 
 /// `purchase.completed` → exactly one Open authorization per purchase, and `authorization.opened`.
-/// A re-send of a known purchase (new message id, same `purchaseId`) changes nothing.
-struct OpenAuthorizationOnPurchaseCompleted: EventHandler {
+/// A re-send of a known purchase (new message id, same `purchaseId`) changes nothing. Purchases arrive
+/// in streams, so a batch of them is opened with one statement; a single one is a batch of one.
+struct OpenAuthorizationOnPurchaseCompleted: BatchEventHandler {
     func handle(_ event: CloudEvent<PurchaseCompleted>, context: HandlerContext) throws {
-        let purchase = event.data
-        let store = AuthorizationStore(connection: context.connection)
-        let authorization = Authorization(
-            id: UUID(), purchaseId: purchase.purchaseId, candidateId: purchase.candidate.externalId, examCode: purchase.examCode,
-            status: .open, validUntil: purchase.validUntil, bookingId: nil, sessionId: nil, inactivationReason: nil,
-            createdAt: context.now, updatedAt: context.now
-        )
-        // The unique purchase id decides between concurrent re-sends: only one insert wins.
-        let opened = try store.open(authorization, candidate: purchase.candidate, messageId: event.id, actor: "payment-system")
-        guard case .open = AuthorizationRules.opening(purchaseAlreadyKnown: !opened.inserted, refundedEarlier: opened.earlyRefund != nil) else {
-            context.logger.info("purchase already has an authorization", metadata: ["purchaseId": .string(purchase.purchaseId)])
-            return
+        try handleBatch([(event, context)], on: context.connection)
+    }
+
+    func handleBatch(_ events: [(event: CloudEvent<PurchaseCompleted>, context: HandlerContext)], on connection: PGConnection) throws {
+        let openings = try events.map { event, context in
+            let purchase = event.data
+            let authorization = Authorization(
+                id: UUID(), purchaseId: purchase.purchaseId, candidateId: purchase.candidate.externalId, examCode: purchase.examCode,
+                status: .open, validUntil: purchase.validUntil, bookingId: nil, sessionId: nil, inactivationReason: nil,
+                createdAt: context.now, updatedAt: context.now
+            )
+            let (_, announcement) = try context.outbox.row(AuthorizationOpened(ref: authorization.ref, validUntil: purchase.validUntil, candidate: purchase.candidate))
+            return AuthorizationStore.Opening(authorization: authorization, candidate: purchase.candidate, messageId: event.id, announcement: announcement)
         }
-        try context.publish(AuthorizationOpened(ref: authorization.ref, validUntil: purchase.validUntil, candidate: purchase.candidate))
-        if let earlyRefund = opened.earlyRefund {
-            try RecordTransition(connection: context.connection, outbox: context.outbox, now: context.now)
-                .apply(.refund, to: authorization, reason: earlyRefund, actor: "payment-system", messageId: event.id)
+        // The unique purchase id decides between concurrent re-sends: only one insert wins, and only the
+        // winner's history line and `authorization.opened` are written.
+        let outcomes = try AuthorizationStore(connection: connection).open(openings, actor: "payment-system", at: events[0].context.now)
+        for ((event, context), (opening, outcome)) in zip(events, zip(openings, outcomes)) {
+            switch AuthorizationRules.opening(purchaseAlreadyKnown: !outcome.inserted, refundedEarlier: outcome.earlyRefund != nil) {
+            case .alreadyOpened:
+                context.logger.info("purchase already has an authorization", metadata: ["purchaseId": .string(event.data.purchaseId)])
+            case .open:
+                if let earlyRefund = outcome.earlyRefund {
+                    try RecordTransition(connection: connection, outbox: context.outbox, now: context.now)
+                        .apply(.refund, to: opening.authorization, reason: earlyRefund, actor: "payment-system", messageId: event.id)
+                }
+            }
         }
     }
 }
