@@ -37,45 +37,66 @@ struct BookingStore {
         case authorizationTaken
     }
 
+    /// A booking to place, with its event and the contact data that came with the request.
+    struct Proposal {
+        let booking: Booking
+        let event: OutboxWriter.Row
+        let contact: CandidateContact?
+    }
+
     /// Places a confirmed or held booking in one statement: the seat (a conditional update on the
     /// session, the same one that makes overbooking impossible), the authorization claim, the booking,
     /// its event and the candidate's contact data. Nothing but the contact is written without a seat.
     func place(_ booking: Booking, event: OutboxWriter.Row, contact: CandidateContact?, at now: Date) throws -> Placement {
-        let row = try connection.query(
-            """
-            WITH seat AS (
-                UPDATE sessions SET seats_taken = seats_taken + 1
-                WHERE id = $2 AND status = 'scheduled' AND (capacity IS NULL OR seats_taken < capacity)
-                RETURNING id
-            ), claim AS (
-                UPDATE authorizations SET status = 'assigned', booking_id = $1, updated_at = $9
-                WHERE $5::uuid IS NOT NULL AND id = $5 AND status = 'open' AND EXISTS (SELECT 1 FROM seat)
-                RETURNING id
-            ), booking AS (
-                INSERT INTO bookings (\(Self.bookingColumns))
-                SELECT $1::uuid, $2::uuid, $3::text, $4::text, $5::uuid, $6::text, NULL, $7::timestamptz, NULL, NULL, $8::text,
-                    $9::timestamptz, $9::timestamptz FROM seat
-                WHERE $5::uuid IS NULL OR EXISTS (SELECT 1 FROM claim)
-                RETURNING id
-            ), event AS (
-                INSERT INTO outbox (\(OutboxWriter.columns)) SELECT $10::text, $11::text, $12::text, $13::text, $14::text FROM booking
-            ), candidate AS (
-                INSERT INTO candidates (external_id, name, email, language, time_zone, updated_at)
-                SELECT $3::text, $15::text, $16::text, $17::text, $18::text, $9::timestamptz WHERE $15::text IS NOT NULL
-                ON CONFLICT (external_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, language = EXCLUDED.language,
-                    time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at
-                WHERE (candidates.name, candidates.email, candidates.language, candidates.time_zone)
-                    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.email, EXCLUDED.language, EXCLUDED.time_zone)
-            )
-            SELECT EXISTS (SELECT 1 FROM seat) AS seated, EXISTS (SELECT 1 FROM booking) AS booked
-            """,
-            [booking.id, booking.sessionId, booking.candidateId, booking.examCode, booking.authorizationId, booking.status.rawValue,
-             booking.paymentExpiresAt, booking.createdBy, now] + event.values
-                + [contact?.name, contact?.email, contact?.language, contact?.timeZone]
-        )[0]
-        if try row.decode("booked", as: Bool.self) { return .placed }
-        return try row.decode("seated", as: Bool.self) ? .authorizationTaken : .noSeat
+        try place([Proposal(booking: booking, event: event, contact: contact)], at: now)[0]
     }
+
+    /// Places many bookings in one pipeline (one round trip), each as `place` does alone, in order:
+    /// the seats they take stay locked for that one round trip rather than one per booking.
+    func place(_ proposals: [Proposal], at now: Date) throws -> [Placement] {
+        let results = try connection.pipeline(proposals.map { proposal in
+            let booking = proposal.booking
+            return PGConnection.Statement(
+                Self.placeStatement,
+                [booking.id, booking.sessionId, booking.candidateId, booking.examCode, booking.authorizationId, booking.status.rawValue,
+                 booking.paymentExpiresAt, booking.createdBy, now] + proposal.event.values
+                    + [proposal.contact?.name, proposal.contact?.email, proposal.contact?.language, proposal.contact?.timeZone]
+            )
+        })
+        return try results.map { result in
+            let row = result.rows[0]
+            if try row.decode("booked", as: Bool.self) { return .placed }
+            return try row.decode("seated", as: Bool.self) ? .authorizationTaken : .noSeat
+        }
+    }
+
+    private static let placeStatement = """
+        WITH seat AS (
+            UPDATE sessions SET seats_taken = seats_taken + 1
+            WHERE id = $2 AND status = 'scheduled' AND (capacity IS NULL OR seats_taken < capacity)
+            RETURNING id
+        ), claim AS (
+            UPDATE authorizations SET status = 'assigned', booking_id = $1, updated_at = $9
+            WHERE $5::uuid IS NOT NULL AND id = $5 AND status = 'open' AND EXISTS (SELECT 1 FROM seat)
+            RETURNING id
+        ), booking AS (
+            INSERT INTO bookings (\(bookingColumns))
+            SELECT $1::uuid, $2::uuid, $3::text, $4::text, $5::uuid, $6::text, NULL, $7::timestamptz, NULL, NULL, $8::text,
+                $9::timestamptz, $9::timestamptz FROM seat
+            WHERE $5::uuid IS NULL OR EXISTS (SELECT 1 FROM claim)
+            RETURNING id
+        ), event AS (
+            INSERT INTO outbox (\(OutboxWriter.columns)) SELECT $10::text, $11::text, $12::text, $13::text, $14::text FROM booking
+        ), candidate AS (
+            INSERT INTO candidates (external_id, name, email, language, time_zone, updated_at)
+            SELECT $3::text, $15::text, $16::text, $17::text, $18::text, $9::timestamptz WHERE $15::text IS NOT NULL
+            ON CONFLICT (external_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, language = EXCLUDED.language,
+                time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at
+            WHERE (candidates.name, candidates.email, candidates.language, candidates.time_zone)
+                IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.email, EXCLUDED.language, EXCLUDED.time_zone)
+        )
+        SELECT EXISTS (SELECT 1 FROM seat) AS seated, EXISTS (SELECT 1 FROM booking) AS booked
+        """
 
     /// Saves the booking's session, status, authorization and payment fields.
     func update(_ booking: Booking) throws {
@@ -103,22 +124,44 @@ struct BookingStore {
 
     /// What a booking decision needs to know about the candidate, in one round trip.
     func facts(candidateId: String, examCode: String, sessionId: UUID, withOpenAuthorization: Bool) throws -> BookingRules.CandidateFacts {
-        let row = try connection.query(
+        try facts([FactsQuery(candidateId: candidateId, examCode: examCode, sessionId: sessionId, withOpenAuthorization: withOpenAuthorization)])[0]
+    }
+
+    /// Whose facts to read, for `facts(_:)`.
+    struct FactsQuery {
+        let candidateId: String
+        let examCode: String
+        let sessionId: UUID
+        let withOpenAuthorization: Bool
+    }
+
+    /// The facts of many candidates in one statement, in the order asked.
+    func facts(_ queries: [FactsQuery]) throws -> [BookingRules.CandidateFacts] {
+        let rows = try connection.query(
             """
-            SELECT EXISTS (SELECT 1 FROM bookings WHERE candidate_id = $1 AND exam_code = $2 AND status IN ('confirmed', 'awaiting-payment')) AS active,
-                   EXISTS (SELECT 1 FROM bookings WHERE candidate_id = $1 AND session_id = $3 AND status = 'waitlisted') AS waitlisted,
+            SELECT EXISTS (SELECT 1 FROM bookings b WHERE b.candidate_id = q.candidate_id AND b.exam_code = q.exam_code
+                               AND b.status IN ('confirmed', 'awaiting-payment')) AS active,
+                   EXISTS (SELECT 1 FROM bookings b WHERE b.candidate_id = q.candidate_id AND b.session_id = q.session_id
+                               AND b.status = 'waitlisted') AS waitlisted,
                    a.id, a.purchase_id, a.candidate_id, a.exam_code, a.status, a.booking_id
-            FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+            FROM unnest($1::text[], $2::text[], $3::uuid[], $4::boolean[]) WITH ORDINALITY
+                AS q (candidate_id, exam_code, session_id, with_authorization, position)
+            LEFT JOIN LATERAL (
                 SELECT \(Self.authorizationColumns) FROM authorizations
-                WHERE $4 AND candidate_id = $1 AND exam_code = $2 AND status = 'open' ORDER BY updated_at, id LIMIT 1
+                WHERE q.with_authorization AND candidate_id = q.candidate_id AND exam_code = q.exam_code AND status = 'open'
+                ORDER BY updated_at, id LIMIT 1
             ) AS a ON true
-            """, [candidateId, examCode, sessionId, withOpenAuthorization]
-        )[0]
-        let hasAuthorization = try row.decode("id", as: UUID?.self) != nil
-        return BookingRules.CandidateFacts(
-            hasActiveBookingForExam: try row.decode("active"), isWaitlistedHere: try row.decode("waitlisted"),
-            openAuthorization: hasAuthorization ? try Self.decodeAuthorization(row) : nil
+            ORDER BY q.position
+            """,
+            [queries.map(\.candidateId), queries.map(\.examCode), queries.map(\.sessionId), queries.map(\.withOpenAuthorization)]
         )
+        return try rows.map { row in
+            let hasAuthorization = try row.decode("id", as: UUID?.self) != nil
+            return BookingRules.CandidateFacts(
+                hasActiveBookingForExam: try row.decode("active"), isWaitlistedHere: try row.decode("waitlisted"),
+                openAuthorization: hasAuthorization ? try Self.decodeAuthorization(row) : nil
+            )
+        }
     }
 
     /// The next waitlist entries of a session, in line order, locked.

@@ -105,6 +105,14 @@ struct SessionStore {
             .first.map(Self.decodeSession)
     }
 
+    /// Several sessions in one statement, unlocked (a batch of bookings plans on these).
+    func find(_ ids: [UUID]) throws -> [UUID: Session] {
+        let sessions = try connection.query(
+            "SELECT \(Self.sessionColumns) FROM sessions s JOIN locations l ON l.id = s.location_id WHERE s.id = ANY($1::uuid[])", [ids]
+        ).map(Self.decodeSession)
+        return Dictionary(sessions.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// The session, locked until the transaction ends: every change to its seats goes through this lock,
     /// so two replicas deciding at once see each other's bookings.
     func lock(_ id: UUID) throws -> Session? {

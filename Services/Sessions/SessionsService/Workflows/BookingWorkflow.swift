@@ -73,28 +73,68 @@ struct BookingWorkflow {
 
     /// Reads and decides; throws refusals only (nothing is written yet).
     func plan(_ command: BookCommand) throws -> Plan {
-        guard let snapshot = try sessions.find(command.sessionId) else { throw NotFound(what: "session \(Self.text(command.sessionId))") }
-        var named: ProjectedAuthorization?
-        if let id = command.authorizationId {
-            guard let authorization = try bookings.authorization(id) else { throw NotFound(what: "authorization \(Self.text(id))") }
-            named = authorization
+        try plan([command])[0].get()
+    }
+
+    /// Plans many bookings with a few statements in all, not a few each: the sessions in one, the
+    /// candidates' facts in another. Each result is that command's plan or its refusal (`BookingRefusal`,
+    /// `NotFound`); a database failure throws. Nothing is locked or written, so the answers hold for
+    /// candidates that differ: a candidate named twice must be planned again after the first is placed.
+    func plan(_ commands: [BookCommand]) throws -> [Result<Plan, any Error>] {
+        let snapshots = try sessions.find(Array(Set(commands.map(\.sessionId))))
+        // Everything that needs only the session and the request, per command.
+        var staged: [Result<(request: BookingRules.Request, snapshot: Session, exam: String, lookUp: Bool), any Error>] = []
+        for command in commands {
+            staged.append(try Self.refusals {
+                guard let snapshot = snapshots[command.sessionId] else { throw NotFound(what: "session \(Self.text(command.sessionId))") }
+                var named: ProjectedAuthorization?
+                if let id = command.authorizationId {
+                    guard let authorization = try bookings.authorization(id) else { throw NotFound(what: "authorization \(Self.text(id))") }
+                    named = authorization
+                }
+                let request = BookingRules.Request(
+                    requester: command.requester, candidateId: command.candidateId, examCode: command.examCode,
+                    authorization: named, joinWaitlistWhenFull: command.joinWaitlistWhenFull
+                )
+                try BookingRules.requireOpenForBooking(snapshot, requester: command.requester, now: now)
+                let exam = try BookingRules.examFor(request, in: snapshot)
+                let lookUp = named == nil && snapshot.publicSettings?.authorizationRequired == true
+                return (request, snapshot, exam, lookUp)
+            })
         }
-        let request = BookingRules.Request(
-            requester: command.requester, candidateId: command.candidateId, examCode: command.examCode,
-            authorization: named, joinWaitlistWhenFull: command.joinWaitlistWhenFull
-        )
-        try BookingRules.requireOpenForBooking(snapshot, requester: command.requester, now: now)
-        let exam = try BookingRules.examFor(request, in: snapshot)
-        let facts = try candidateFacts(command.candidateId, exam: exam, session: snapshot, lookUpAuthorization: named == nil)
-        let contact = try self.contact(of: command.candidateId, given: command.contact)
-        var decision: BookingRules.Decision?
+        let queries = zip(commands, staged).compactMap { command, stage in
+            (try? stage.get()).map {
+                BookingStore.FactsQuery(candidateId: command.candidateId, examCode: $0.exam, sessionId: $0.snapshot.id, withOpenAuthorization: $0.lookUp)
+            }
+        }
+        var facts = try bookings.facts(queries).makeIterator()
+        return try zip(commands, staged).map { command, stage in
+            try Self.refusals {
+                let (request, snapshot, exam, _) = try stage.get()
+                let facts = facts.next()!
+                let contact = try self.contact(of: command.candidateId, given: command.contact)
+                var decision: BookingRules.Decision?
+                do {
+                    decision = try BookingRules.decide(request, session: snapshot, exam: exam, facts: facts, now: now, paymentWindow: paymentWindow)
+                } catch BookingRefusal.sessionFull {
+                    decision = nil
+                }
+                if case .waitlist = decision { decision = nil }
+                return Plan(command: command, snapshot: snapshot, request: request, exam: exam, facts: facts, contact: contact, decision: decision)
+            }
+        }
+    }
+
+    /// Runs `body`, keeping a refusal or a missing thing as that command's answer; anything else (the
+    /// database failing) is thrown for the whole transaction.
+    private static func refusals<T>(_ body: () throws -> T) throws -> Result<T, any Error> {
         do {
-            decision = try BookingRules.decide(request, session: snapshot, exam: exam, facts: facts, now: now, paymentWindow: paymentWindow)
-        } catch BookingRefusal.sessionFull {
-            decision = nil
+            return .success(try body())
+        } catch let refusal as BookingRefusal {
+            return .failure(refusal)
+        } catch let missing as NotFound {
+            return .failure(missing)
         }
-        if case .waitlist = decision { decision = nil }
-        return Plan(command: command, snapshot: snapshot, request: request, exam: exam, facts: facts, contact: contact, decision: decision)
     }
 
     /// Writes a planned booking. The common case is one statement: take the seat with a conditional
@@ -103,7 +143,47 @@ struct BookingWorkflow {
     /// Refusals before any seat is written are thrown as they are; anything later as `MustRollBack`,
     /// including the chaos suite's forced rollback (`InjectedFailure.beforeCommit`).
     func place(_ plan: Plan) throws -> Booking {
-        let booking = try write(plan)
+        let proposal = try proposal(for: plan)
+        let placement: BookingStore.Placement?
+        do {
+            placement = try proposal.map { try bookings.place($0.booking, event: $0.event, contact: $0.contact, at: now) }
+        } catch let error as PostgresError where error.isUniqueViolation {
+            throw MustRollBack(underlying: Self.refusal(for: error))
+        }
+        return try settle(plan, proposal: proposal, placement: placement)
+    }
+
+    /// What the one-statement placement of `plan` writes: the booking and its event. Nil when the
+    /// decision must be made under the session's lock.
+    func proposal(for plan: Plan) throws -> BookingStore.Proposal? {
+        guard let decision = plan.decision else { return nil }
+        let command = plan.command
+        var booking = Self.newBooking(for: plan, now: now)
+        let event: OutboxWriter.Row
+        switch decision {
+        case let .confirm(authorization):
+            booking.authorizationId = authorization?.id
+            event = try outbox.row(BookingConfirmed(
+                booking: booking.ref, session: plan.snapshot.snapshot, candidate: plan.contact, confirmedAt: now,
+                actor: command.requester.actor, fromWaitlist: false
+            )).1
+        case let .holdForPayment(until, price):
+            booking.status = .awaitingPayment
+            booking.paymentExpiresAt = until
+            event = try outbox.row(PaymentRequested(
+                bookingId: booking.ref.bookingId, candidateExternalId: booking.candidateId, amount: price.amount,
+                currency: price.currency, expiresAt: until
+            ), to: .outbound).1
+        case .waitlist:
+            preconditionFailure("a waitlist decision is always made under the session's lock")
+        }
+        return BookingStore.Proposal(booking: booking, event: event, contact: command.contact)
+    }
+
+    /// Finishes a planned booking after its placement (nil: none was tried): done when placed, else
+    /// the slow path under the session's lock.
+    func settle(_ plan: Plan, proposal: BookingStore.Proposal?, placement: BookingStore.Placement?) throws -> Booking {
+        let booking = try settleWithoutInjection(plan, proposal: proposal, placement: placement)
         do {
             try InjectedFailure.beforeCommit(correlationId: outbox.correlationId)
         } catch {
@@ -112,47 +192,31 @@ struct BookingWorkflow {
         return booking
     }
 
-    private func write(_ plan: Plan) throws -> Booking {
-        let command = plan.command
-        var booking = Booking(
-            id: UUID(), sessionId: plan.snapshot.id, candidateId: command.candidateId, examCode: plan.exam, authorizationId: nil,
-            status: .confirmed, waitlistPosition: nil, paymentExpiresAt: nil, paymentId: nil, endReason: nil,
-            createdBy: Self.describe(command.requester), createdAt: now, updatedAt: now
-        )
-        if let decision = plan.decision {
-            let event: OutboxWriter.Row
-            switch decision {
-            case let .confirm(authorization):
-                booking.authorizationId = authorization?.id
-                event = try outbox.row(BookingConfirmed(
-                    booking: booking.ref, session: plan.snapshot.snapshot, candidate: plan.contact, confirmedAt: now,
-                    actor: command.requester.actor, fromWaitlist: false
-                )).1
-            case let .holdForPayment(until, price):
-                booking.status = .awaitingPayment
-                booking.paymentExpiresAt = until
-                event = try outbox.row(PaymentRequested(
-                    bookingId: booking.ref.bookingId, candidateExternalId: booking.candidateId, amount: price.amount,
-                    currency: price.currency, expiresAt: until
-                ), to: .outbound).1
-            case .waitlist:
-                preconditionFailure("a waitlist decision is always made under the session's lock")
-            }
-            let placed: BookingStore.Placement
-            do {
-                placed = try bookings.place(booking, event: event, contact: command.contact, at: now)
-            } catch let error as PostgresError where error.isUniqueViolation {
-                throw MustRollBack(underlying: Self.refusal(for: error))
-            }
-            switch placed {
-            case .placed: return booking
+    private func settleWithoutInjection(_ plan: Plan, proposal: BookingStore.Proposal?, placement: BookingStore.Placement?) throws -> Booking {
+        if let proposal, let placement {
+            switch placement {
+            case .placed: return proposal.booking
             case .authorizationTaken: throw MustRollBack(underlying: BookingRefusal.authorizationNotOpen(status: "assigned"))
-            case .noSeat: booking.authorizationId = nil
+            case .noSeat:
+                var booking = proposal.booking
+                booking.authorizationId = nil
+                booking.status = .confirmed
+                booking.paymentExpiresAt = nil
+                return try placeUnderLock(plan, booking: booking)
             }
-        } else if let contact = command.contact {
-            try bookings.saveCandidate(command.candidateId, contact, replace: true, at: now)
         }
-        return try placeUnderLock(plan, booking: booking)
+        if let contact = plan.command.contact {
+            try bookings.saveCandidate(plan.command.candidateId, contact, replace: true, at: now)
+        }
+        return try placeUnderLock(plan, booking: Self.newBooking(for: plan, now: now))
+    }
+
+    private static func newBooking(for plan: Plan, now: Date) -> Booking {
+        Booking(
+            id: UUID(), sessionId: plan.snapshot.id, candidateId: plan.command.candidateId, examCode: plan.exam, authorizationId: nil,
+            status: .confirmed, waitlistPosition: nil, paymentExpiresAt: nil, paymentId: nil, endReason: nil,
+            createdBy: describe(plan.command.requester), createdAt: now, updatedAt: now
+        )
     }
 
     /// The slow path: lock the session, decide again, then write.
