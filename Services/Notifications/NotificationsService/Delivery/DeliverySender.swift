@@ -10,6 +10,10 @@ import Synchronization
 /// come back when its lease runs out; each email is then sent and marked, with its `notification.sent`
 /// or `.failed` event, in one more. The only window for a second copy is a crash between the server's
 /// "250 OK" and that statement; the stable Message-ID lets a receiver see it for what it is.
+///
+/// The SMTP dialogue runs on the sender's own thread and the marks on its database connection's, so
+/// an email is marked while the next one is being sent: the commit no longer waits in line with the
+/// mail server, and the window above is no wider (the mark starts as soon as the "250 OK" is in).
 final class DeliverySender: Sendable {
     /// Emails claimed at once: a few round trips per batch instead of per email, and few left waiting
     /// for a lease to run out when a sender dies.
@@ -27,6 +31,8 @@ final class DeliverySender: Sendable {
     private let settings: NotificationSettings
     private let database: DedicatedConnection
     private let transport: TransportBox
+    /// The thread the SMTP dialogues run on, one at a time.
+    private let transportQueue = DispatchQueue(label: "examhall.mail-sender")
     private let limiter: RateLimiter
     /// Where this sender's last batch ended, and when it last looked from the start.
     private let position = Mutex<(after: Int, lastRescan: ContinuousClock.Instant)>((0, .now))
@@ -70,6 +76,8 @@ final class DeliverySender: Sendable {
         position.withLock { $0.after = last ?? 0 }
         var lease = firstLease
         var attempted = 0
+        // The mark of the email sent last, still being written.
+        var recording: Task<Void, any Error>?
         do {
             while !pending.isEmpty, !Task.isStopping {
                 let wait = limiter.reserve()
@@ -83,13 +91,20 @@ final class DeliverySender: Sendable {
                     continue
                 }
                 let (claimed, held) = (pending.removeFirst(), lease)
-                let (environment, settings, transport) = (environment, settings, transport)
-                try await database.run { connection in
-                    try Self.send(claimed, lease: held, connection: connection, transport: transport.transport, environment: environment, settings: settings)
+                let failure = await transmit(claimed)
+                // Marks go in the order the emails went out; a failed mark stops the batch here.
+                try await recording?.value
+                let (database, environment, settings) = (database, environment, settings)
+                recording = Task {
+                    try await database.run { connection in
+                        try Self.record(claimed, failure: failure, lease: held, connection: connection, environment: environment, settings: settings)
+                    }
                 }
                 attempted += 1
             }
+            try await recording?.value
         } catch {
+            _ = try? await recording?.value
             let (ids, held) = (pending.map(\.delivery.id), lease)
             try? await database.run { try DeliveryStore(connection: $0).release(ids, lease: held) }
             throw error
@@ -102,8 +117,28 @@ final class DeliverySender: Sendable {
         return attempted
     }
 
-    private static func send(
-        _ claimed: DeliveryStore.Claimed, lease: Date, connection: PGConnection, transport: MailTransport, environment: ServiceEnvironment,
+    /// Hands one email to the mail server (or folder); nil when it was accepted.
+    private func transmit(_ claimed: DeliveryStore.Claimed) async -> SMTPError? {
+        let (transport, from) = (transport, settings.fromAddress)
+        let delivery = claimed.delivery
+        return await withCheckedContinuation { (continuation: CheckedContinuation<SMTPError?, Never>) in
+            transportQueue.async {
+                do throws(SMTPError) {
+                    try transport.transport.send(
+                        from: from, to: delivery.recipient ?? "", message: Array(claimed.message.utf8),
+                        name: "\(Self.fileStamp(delivery.createdAt))-\(delivery.kind.rawValue)-\(delivery.id)"
+                    )
+                    continuation.resume(returning: nil)
+                } catch {
+                    continuation.resume(returning: error)
+                }
+            }
+        }
+    }
+
+    /// Records what became of one email: sent, to retry, or failed for good, with its event.
+    private static func record(
+        _ claimed: DeliveryStore.Claimed, failure: SMTPError?, lease: Date, connection: PGConnection, environment: ServiceEnvironment,
         settings: NotificationSettings
     ) throws {
         let store = DeliveryStore(connection: connection)
@@ -111,16 +146,6 @@ final class DeliverySender: Sendable {
         let attempts = delivery.attempts + 1
         let outbox = environment.outbox(correlationId: claimed.correlationId)
         let id = delivery.id
-        let failure: SMTPError?
-        do {
-            try transport.send(
-                from: settings.fromAddress, to: delivery.recipient ?? "", message: Array(claimed.message.utf8),
-                name: "\(Self.fileStamp(delivery.createdAt))-\(delivery.kind.rawValue)-\(id)"
-            )
-            failure = nil
-        } catch {
-            failure = error
-        }
         let now = environment.clock()
         guard let error = failure else {
             let (_, event) = try outbox.row(NotificationSent(
@@ -158,8 +183,7 @@ final class DeliverySender: Sendable {
     static func fileStamp(_ date: Date) -> String { UTCFields(date).fileStamp }
 }
 
-/// The transport belongs to the sender's database thread: every use is inside `DedicatedConnection.run`,
-/// which runs one body at a time on one thread.
+/// The transport belongs to the sender's transport queue: every use is a block on that serial queue.
 private final class TransportBox: @unchecked Sendable {
     let transport: MailTransport
     init(_ transport: MailTransport) { self.transport = transport }
