@@ -50,7 +50,7 @@ public final class DatabasePool: Sendable {
                 try connection.execute("COMMIT")
                 return result
             } catch {
-                if connection.isHealthy { try? connection.execute("ROLLBACK") }
+                if connection.isHealthy { _ = try? connection.execute("ROLLBACK") }
                 throw error
             }
         }

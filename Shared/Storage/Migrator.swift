@@ -76,7 +76,7 @@ public enum Migrator {
                     )
                     try connection.execute("COMMIT")
                 } catch {
-                    try? connection.execute("ROLLBACK")
+                    _ = try? connection.execute("ROLLBACK")
                     throw error
                 }
                 logger.info("applied migration", metadata: ["component": "\(component)", "version": "\(migration.version)", "name": "\(migration.name)"])

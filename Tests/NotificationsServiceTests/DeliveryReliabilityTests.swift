@@ -26,6 +26,39 @@ import Testing
         }
     }
 
+    /// Confirmations in a batch are recorded with one pipeline and enqueued with another; each keeps
+    /// the outcome it would have alone: a re-send beside its original is still one email, one overtaken
+    /// by its cancellation sends none, a promotion from the waiting list says so.
+    @Test func aBatchOfConfirmationsKeepsEachOnesOutcome() async throws {
+        let bed = try await NotificationTestBed(port: 18211)
+        let session = NotificationTestBed.session(start: Date() + 10 * 86_400)
+        let (plain, resent, overtaken, promoted) = (
+            NotificationTestBed.candidate(language: "en", timeZone: "UTC"), NotificationTestBed.candidate(language: "fr", timeZone: "Europe/Paris"),
+            NotificationTestBed.candidate(language: "en", timeZone: "UTC"), NotificationTestBed.candidate(language: "en", timeZone: "UTC")
+        )
+        let overtakenConfirmation = NotificationTestBed.confirmed(overtaken, session: session)
+        #expect(await bed.handle([try .of(BookingCancelled(
+            booking: overtakenConfirmation.booking, session: session, candidate: overtaken.contact, reason: "changed my plans", actor: .candidate, cancelledAt: Date()
+        ), exchange: .events)]))
+        let resentConfirmation = NotificationTestBed.confirmed(resent, session: session)
+        #expect(await bed.handle([
+            try .of(NotificationTestBed.confirmed(plain, session: session), exchange: .events), try .of(resentConfirmation, exchange: .events),
+            try .of(overtakenConfirmation, exchange: .events), try .of(resentConfirmation, exchange: .events),
+            try .of(NotificationTestBed.confirmed(promoted, session: session, fromWaitlist: true), exchange: .events),
+        ]))
+        try await bed.drain()
+
+        #expect(try bed.deliveries(of: plain.id).map(\.kind) == ["booking-confirmed"])
+        #expect(try bed.deliveries(of: resent.id).map(\.kind) == ["booking-confirmed"])
+        #expect(try bed.deliveries(of: overtaken.id).isEmpty)
+        #expect(try bed.deliveries(of: promoted.id).map(\.kind) == ["waitlist-promoted"])
+        #expect(try bed.mail(to: plain.contact.email).count == 1)
+        let french = try #require(try bed.mail(to: resent.contact.email).first)
+        #expect(try bed.mail(to: resent.contact.email).count == 1)
+        #expect(french.headers["Subject"]?.hasPrefix("Votre examen CLOUD-101 est réservé") == true)
+        #expect(try bed.mail(to: plain.contact.email).first?.headers["Subject"]?.hasPrefix("Your CLOUD-101 exam is booked") == true)
+    }
+
     /// A producer that retries with a fresh envelope, or a dead letter replayed as a new message, brings
     /// the same news under a new message id: the inbox lets it through, the email is still not sent twice.
     /// News that only looks alike (a second move, a second change) is still told.

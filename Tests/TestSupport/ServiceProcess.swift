@@ -45,7 +45,7 @@ public final class ServiceProcess: @unchecked Sendable {
         environment["EXAMHALL_HTTP_PORT"] = String(port)
         environment.merge(extraEnvironment) { $1 }
         process.environment = environment
-        if !FileManager.default.fileExists(atPath: logFile.path) { FileManager.default.createFile(atPath: logFile.path, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logFile.path) { _ = FileManager.default.createFile(atPath: logFile.path, contents: nil) }
         let log = try FileHandle(forWritingTo: logFile)
         log.seekToEndOfFile()
         process.standardOutput = log

@@ -92,5 +92,5 @@ public enum TemplateVariables {
         }
     }
 
-    private nonisolated(unsafe) static let formatters = Mutex<[String: DateFormatter]>([:])
+    private static let formatters = Mutex<[String: DateFormatter]>([:])
 }

@@ -34,16 +34,33 @@ struct DeliveryStore {
     /// Stores a rendered email (`message`) or, with `failure`, one that can never be sent. False when
     /// the same (event, recipient, kind) is already there.
     func enqueue(_ delivery: EmailDelivery, key: String, message: String?, correlationId: String?, at now: Date) throws -> Bool {
-        try connection.execute(
-            """
-            INSERT INTO deliveries (id, dedup_key, trigger_event_id, kind, language, candidate_id, booking_id, recipient, subject, message,
-                status, attempts, last_error, next_attempt_at, correlation_id, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14, $15, $15)
-            ON CONFLICT (dedup_key) DO NOTHING
-            """,
-            [delivery.id, key, delivery.triggerEventId, delivery.kind.rawValue, delivery.language, delivery.candidateId, delivery.bookingId,
-             delivery.recipient, delivery.subject, message, delivery.status.rawValue, delivery.lastError, delivery.nextAttemptAt, correlationId, now]
-        ).affectedRows == 1
+        try enqueue([Enqueued(delivery: delivery, key: key, message: message, correlationId: correlationId)], at: now)[0]
+    }
+
+    /// An email to store, for `enqueue`.
+    struct Enqueued {
+        let delivery: EmailDelivery
+        let key: String
+        let message: String?
+        let correlationId: String?
+    }
+
+    /// Stores many emails in one pipeline (one round trip); true for each that was new.
+    func enqueue(_ emails: [Enqueued], at now: Date) throws -> [Bool] {
+        try connection.pipeline(emails.map { email in
+            let delivery = email.delivery
+            return PGConnection.Statement(
+                """
+                INSERT INTO deliveries (id, dedup_key, trigger_event_id, kind, language, candidate_id, booking_id, recipient, subject, message,
+                    status, attempts, last_error, next_attempt_at, correlation_id, created_at, updated_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14, $15, $15)
+                ON CONFLICT (dedup_key) DO NOTHING
+                """,
+                [delivery.id, email.key, delivery.triggerEventId, delivery.kind.rawValue, delivery.language, delivery.candidateId, delivery.bookingId,
+                 delivery.recipient, delivery.subject, email.message, delivery.status.rawValue, delivery.lastError, delivery.nextAttemptAt,
+                 email.correlationId, now]
+            )
+        }).map { $0.affectedRows == 1 }
     }
 
     struct Claimed: Sendable {

@@ -88,9 +88,31 @@ struct ProjectionStore {
     func recordConfirmation(
         contact: Contact, session: SessionSnapshot, booking: Booking, reminders: [(offset: TimeInterval, dueAt: Date)], at now: Date
     ) throws -> Int? {
-        let json = try Self.json(session)
-        let row = try connection.query(
-            """
+        try recordConfirmations([Confirmation(contact: contact, session: session, booking: booking, reminders: reminders)], at: now)[0]
+    }
+
+    /// One confirmation to record, for `recordConfirmations`.
+    struct Confirmation {
+        let contact: Contact
+        let session: SessionSnapshot
+        let booking: Booking
+        let reminders: [(offset: TimeInterval, dueAt: Date)]
+    }
+
+    /// `recordConfirmation` for many bookings in one pipeline (one round trip), in order, so a booking
+    /// confirmed twice in a batch still gets its SEQUENCEs one after the other.
+    func recordConfirmations(_ confirmations: [Confirmation], at now: Date) throws -> [Int?] {
+        let statements = try confirmations.map { confirmation in
+            let (contact, session, booking, reminders) = (confirmation.contact, confirmation.session, confirmation.booking, confirmation.reminders)
+            return PGConnection.Statement(Self.recordConfirmationStatement, [
+                contact.candidateId, contact.name, contact.email, contact.language, contact.timeZone, now, session.sessionId, try Self.json(session),
+                booking.bookingId, booking.examCode, reminders.map { Int($0.offset) }, reminders.map(\.dueAt), session.start,
+            ])
+        }
+        return try connection.pipeline(statements).map { try $0.rows.first?.decode("sequence") }
+    }
+
+    private static let recordConfirmationStatement = """
             WITH contact AS (
                 INSERT INTO contacts (candidate_id, name, email, language, time_zone, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
                 ON CONFLICT (candidate_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, language = EXCLUDED.language,
@@ -116,12 +138,7 @@ struct ProjectionStore {
                 ON CONFLICT (booking_id, offset_seconds) DO UPDATE SET due_at = EXCLUDED.due_at, session_start = EXCLUDED.session_start
             )
             SELECT sequence FROM booking
-            """,
-            [contact.candidateId, contact.name, contact.email, contact.language, contact.timeZone, now, session.sessionId, json,
-             booking.bookingId, booking.examCode, reminders.map { Int($0.offset) }, reminders.map(\.dueAt), session.start]
-        ).first
-        return try row?.decode("sequence")
-    }
+            """
 
     func booking(_ bookingId: String) throws -> Booking? {
         try connection.query("SELECT booking_id, candidate_id, session_id, exam_code, active FROM bookings WHERE booking_id = $1", [bookingId])

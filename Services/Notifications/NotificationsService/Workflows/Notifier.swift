@@ -34,10 +34,13 @@ struct Notifier {
     /// away and news re-sent under a new id is rare, so the key is checked only by the insert.
     @discardableResult
     func notify(_ request: Request) throws -> Bool {
-        let deliveries = DeliveryStore(connection: connection)
+        try DeliveryStore(connection: connection).enqueue([try compose(request, templates: TemplateChooser(TemplateStore(connection: connection)))], at: now)[0]
+    }
+
+    /// The email `request` asks for, rendered and ready to enqueue (a batch enqueues many at once).
+    func compose(_ request: Request, templates: TemplateChooser) throws -> DeliveryStore.Enqueued {
         let key = DeliveryRules.key(request.occurrence, candidateId: request.candidateId, kind: request.kind)
         let projections = ProjectionStore(connection: connection)
-        let templates = TemplateStore(connection: connection)
         var delivery = EmailDelivery(
             id: UUID().uuidString.lowercased(), triggerEventId: request.triggerEventId, kind: request.kind, language: settings.defaultLanguage,
             candidateId: request.candidateId, bookingId: request.bookingId, recipient: nil, subject: "", status: .queued, attempts: 0,
@@ -48,7 +51,7 @@ struct Notifier {
             delivery.status = .failed
             delivery.nextAttemptAt = nil
             delivery.lastError = "no email address known for candidate \(request.candidateId)"
-            return try deliveries.enqueue(delivery, key: key, message: nil, correlationId: correlationId, at: now)
+            return DeliveryStore.Enqueued(delivery: delivery, key: key, message: nil, correlationId: correlationId)
         }
         let (language, template) = try templates.choose(request.kind, for: contact.language, fallback: settings.defaultLanguage)
         let zone = TimeZone(identifier: contact.timeZone) ?? request.session.flatMap { TimeZone(identifier: $0.timeZone) } ?? .gmt
@@ -77,7 +80,7 @@ struct Notifier {
         delivery.language = language
         delivery.recipient = contact.email
         delivery.subject = rendered.subject
-        return try deliveries.enqueue(delivery, key: key, message: message.render(), correlationId: correlationId, at: now)
+        return DeliveryStore.Enqueued(delivery: delivery, key: key, message: message.render(), correlationId: correlationId)
     }
 }
 
