@@ -122,11 +122,6 @@ struct BookingStore {
         try connection.query("SELECT \(Self.bookingColumns) FROM bookings WHERE id = $1 FOR UPDATE", [id]).first.map(Self.decode)
     }
 
-    /// What a booking decision needs to know about the candidate, in one round trip.
-    func facts(candidateId: String, examCode: String, sessionId: UUID, withOpenAuthorization: Bool) throws -> BookingRules.CandidateFacts {
-        try facts([FactsQuery(candidateId: candidateId, examCode: examCode, sessionId: sessionId, withOpenAuthorization: withOpenAuthorization)])[0]
-    }
-
     /// Whose facts to read, for `facts(_:)`.
     struct FactsQuery {
         let candidateId: String
@@ -135,7 +130,8 @@ struct BookingStore {
         let withOpenAuthorization: Bool
     }
 
-    /// The facts of many candidates in one statement, in the order asked.
+    /// What a booking decision needs to know about each candidate, for many in one statement, in the
+    /// order asked.
     func facts(_ queries: [FactsQuery]) throws -> [BookingRules.CandidateFacts] {
         let rows = try connection.query(
             """

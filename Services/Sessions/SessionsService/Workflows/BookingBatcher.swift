@@ -121,13 +121,7 @@ final class BookingBatcher: Sendable {
             var placements = try BookingStore(connection: connection).place(staged.compactMap(\.proposal), at: now).makeIterator()
             for item in staged {
                 let placement = item.proposal == nil ? nil : placements.next()
-                do {
-                    results[item.index] = .success(try item.workflow.settle(item.plan, proposal: item.proposal, placement: placement))
-                } catch let refusal as BookingRefusal {
-                    results[item.index] = .failure(refusal)
-                } catch let missing as NotFound {
-                    results[item.index] = .failure(missing)
-                }
+                results[item.index] = try BookingWorkflow.refusals { try item.workflow.settle(item.plan, proposal: item.proposal, placement: placement) }
             }
         }
         return results.map { $0! }

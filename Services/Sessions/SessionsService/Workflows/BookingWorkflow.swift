@@ -83,7 +83,7 @@ struct BookingWorkflow {
     func plan(_ commands: [BookCommand]) throws -> [Result<Plan, any Error>] {
         let snapshots = try sessions.find(Array(Set(commands.map(\.sessionId))))
         // Everything that needs only the session and the request, per command.
-        var staged: [Result<(request: BookingRules.Request, snapshot: Session, exam: String, lookUp: Bool), any Error>] = []
+        var staged: [Result<(request: BookingRules.Request, snapshot: Session, exam: String, facts: BookingStore.FactsQuery), any Error>] = []
         for command in commands {
             staged.append(try Self.refusals {
                 guard let snapshot = snapshots[command.sessionId] else { throw NotFound(what: "session \(Self.text(command.sessionId))") }
@@ -98,16 +98,10 @@ struct BookingWorkflow {
                 )
                 try BookingRules.requireOpenForBooking(snapshot, requester: command.requester, now: now)
                 let exam = try BookingRules.examFor(request, in: snapshot)
-                let lookUp = named == nil && snapshot.publicSettings?.authorizationRequired == true
-                return (request, snapshot, exam, lookUp)
+                return (request, snapshot, exam, Self.factsQuery(command.candidateId, exam: exam, session: snapshot, lookUpAuthorization: named == nil))
             })
         }
-        let queries = zip(commands, staged).compactMap { command, stage in
-            (try? stage.get()).map {
-                BookingStore.FactsQuery(candidateId: command.candidateId, examCode: $0.exam, sessionId: $0.snapshot.id, withOpenAuthorization: $0.lookUp)
-            }
-        }
-        var facts = try bookings.facts(queries).makeIterator()
+        var facts = try bookings.facts(staged.compactMap { try? $0.get().facts }).makeIterator()
         return try zip(commands, staged).map { command, stage in
             try Self.refusals {
                 let (request, snapshot, exam, _) = try stage.get()
@@ -127,7 +121,7 @@ struct BookingWorkflow {
 
     /// Runs `body`, keeping a refusal or a missing thing as that command's answer; anything else (the
     /// database failing) is thrown for the whole transaction.
-    private static func refusals<T>(_ body: () throws -> T) throws -> Result<T, any Error> {
+    static func refusals<T>(_ body: () throws -> T) throws -> Result<T, any Error> {
         do {
             return .success(try body())
         } catch let refusal as BookingRefusal {
@@ -198,11 +192,8 @@ struct BookingWorkflow {
             case .placed: return proposal.booking
             case .authorizationTaken: throw MustRollBack(underlying: BookingRefusal.authorizationNotOpen(status: "assigned"))
             case .noSeat:
-                var booking = proposal.booking
-                booking.authorizationId = nil
-                booking.status = .confirmed
-                booking.paymentExpiresAt = nil
-                return try placeUnderLock(plan, booking: booking)
+                // Nothing was written but the contact: decide again under the lock, from a fresh booking.
+                return try placeUnderLock(plan, booking: Self.newBooking(for: plan, now: now))
             }
         }
         if let contact = plan.command.contact {
@@ -277,8 +268,16 @@ struct BookingWorkflow {
     }
 
     private func candidateFacts(_ candidateId: String, exam: String, session: Session, lookUpAuthorization: Bool) throws -> BookingRules.CandidateFacts {
-        let needsAuthorization = session.publicSettings?.authorizationRequired == true
-        return try bookings.facts(candidateId: candidateId, examCode: exam, sessionId: session.id, withOpenAuthorization: lookUpAuthorization && needsAuthorization)
+        try bookings.facts([Self.factsQuery(candidateId, exam: exam, session: session, lookUpAuthorization: lookUpAuthorization)])[0]
+    }
+
+    /// What to read about a candidate booking `exam` in `session`: their Open authorization too, when
+    /// the session requires one and `lookUpAuthorization` (the request named none).
+    private static func factsQuery(_ candidateId: String, exam: String, session: Session, lookUpAuthorization: Bool) -> BookingStore.FactsQuery {
+        BookingStore.FactsQuery(
+            candidateId: candidateId, examCode: exam, sessionId: session.id,
+            withOpenAuthorization: lookUpAuthorization && session.publicSettings?.authorizationRequired == true
+        )
     }
 
     /// The contact data to tell the candidate with: what came with the request, else what is known of them.
