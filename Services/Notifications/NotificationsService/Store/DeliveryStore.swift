@@ -31,12 +31,6 @@ struct DeliveryStore {
         next_attempt_at, created_at, sent_at
         """
 
-    /// Stores a rendered email (`message`) or, with `failure`, one that can never be sent. False when
-    /// the same (event, recipient, kind) is already there.
-    func enqueue(_ delivery: EmailDelivery, key: String, message: String?, correlationId: String?, at now: Date) throws -> Bool {
-        try enqueue([Enqueued(delivery: delivery, key: key, message: message, correlationId: correlationId)], at: now)[0]
-    }
-
     /// An email to store, for `enqueue`.
     struct Enqueued {
         let delivery: EmailDelivery
@@ -45,7 +39,9 @@ struct DeliveryStore {
         let correlationId: String?
     }
 
-    /// Stores many emails in one pipeline (one round trip); true for each that was new.
+    /// Stores rendered emails (`message`), or ones that can never be sent (no message, status failed),
+    /// in one pipeline (one round trip). For each, false when the same (occurrence, recipient, kind) is
+    /// already there.
     func enqueue(_ emails: [Enqueued], at now: Date) throws -> [Bool] {
         try connection.pipeline(emails.map { email in
             let delivery = email.delivery

@@ -79,18 +79,6 @@ struct ProjectionStore {
         )
     }
 
-    /// Everything a booking confirmation changes, in one statement because it runs for every booking:
-    /// the candidate's contact, the session as last seen (left unlocked when unchanged, see
-    /// `saveSession`), the booking with the next SEQUENCE of its calendar event, and its reminders. When
-    /// the booking's cancellation arrived first (events on different queues can overtake each other),
-    /// the cancellation has the last word: returns nil, and only contact and session are saved.
-    /// Otherwise returns the SEQUENCE for this email's calendar event.
-    func recordConfirmation(
-        contact: Contact, session: SessionSnapshot, booking: Booking, reminders: [(offset: TimeInterval, dueAt: Date)], at now: Date
-    ) throws -> Int? {
-        try recordConfirmations([Confirmation(contact: contact, session: session, booking: booking, reminders: reminders)], at: now)[0]
-    }
-
     /// One confirmation to record, for `recordConfirmations`.
     struct Confirmation {
         let contact: Contact
@@ -99,8 +87,14 @@ struct ProjectionStore {
         let reminders: [(offset: TimeInterval, dueAt: Date)]
     }
 
-    /// `recordConfirmation` for many bookings in one pipeline (one round trip), in order, so a booking
-    /// confirmed twice in a batch still gets its SEQUENCEs one after the other.
+    /// Everything a booking confirmation changes, in one statement because it runs for every booking:
+    /// the candidate's contact, the session as last seen (left unlocked when unchanged, see
+    /// `saveSession`), the booking with the next SEQUENCE of its calendar event, and its reminders. When
+    /// the booking's cancellation arrived first (events on different queues can overtake each other),
+    /// the cancellation has the last word: returns nil, and only contact and session are saved.
+    /// Otherwise returns the SEQUENCE for this email's calendar event. Many bookings go in one pipeline
+    /// (one round trip), in order, so a booking confirmed twice in a batch still gets its SEQUENCEs one
+    /// after the other.
     func recordConfirmations(_ confirmations: [Confirmation], at now: Date) throws -> [Int?] {
         let statements = try confirmations.map { confirmation in
             let (contact, session, booking, reminders) = (confirmation.contact, confirmation.session, confirmation.booking, confirmation.reminders)

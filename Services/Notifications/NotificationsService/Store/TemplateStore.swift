@@ -29,28 +29,13 @@ struct TemplateStore {
         try custom(kind, language: language)?.template ?? DefaultTemplates.template(kind, language: language)
     }
 
-    /// The language and template an email of `kind` goes out in, for a candidate who reads `requested`:
-    /// that language (or its base, `fr-CA` → `fr`) when shipped or added by a CSR, else `fallback`; the
-    /// CSRs' edit of it, else the shipped text, else the shipped English. One query: this runs per email.
-    func choose(_ kind: NotificationKind, for requested: String, fallback: String) throws -> (language: String, template: MessageTemplate) {
-        Self.pick(kind, for: requested, fallback: fallback, custom: try custom(kind))
-    }
-
     /// The CSRs' edits of `kind`, by language.
-    func custom(_ kind: NotificationKind) throws -> [String: MessageTemplate] {
-        var custom: [String: MessageTemplate] = [:]
+    func edits(of kind: NotificationKind) throws -> [String: MessageTemplate] {
+        var edits: [String: MessageTemplate] = [:]
         for row in try connection.query("SELECT language, subject, text_body, html_body FROM templates WHERE kind = $1", [kind.rawValue]) {
-            custom[try row.decode("language")] = MessageTemplate(subject: try row.decode("subject"), text: try row.decode("text_body"), html: try row.decode("html_body"))
+            edits[try row.decode("language")] = MessageTemplate(subject: try row.decode("subject"), text: try row.decode("text_body"), html: try row.decode("html_body"))
         }
-        return custom
-    }
-
-    static func pick(
-        _ kind: NotificationKind, for requested: String, fallback: String, custom: [String: MessageTemplate]
-    ) -> (language: String, template: MessageTemplate) {
-        let language = TemplateVariables.language(for: requested, available: Set(DefaultTemplates.languages).union(custom.keys), default: fallback)
-        let template = custom[language] ?? DefaultTemplates.template(kind, language: language) ?? DefaultTemplates.template(kind, language: "en")!
-        return (language, template)
+        return edits
     }
 
     /// Every edited (kind, language) with its version.
@@ -111,18 +96,23 @@ struct TemplateStore {
 /// batch of events is rendered with the templates as they were when its first email of a kind was.
 final class TemplateChooser {
     private let store: TemplateStore
-    private var customByKind: [NotificationKind: [String: MessageTemplate]] = [:]
+    private var editsByKind: [NotificationKind: [String: MessageTemplate]] = [:]
 
     init(_ store: TemplateStore) { self.store = store }
 
+    /// The language and template an email of `kind` goes out in, for a candidate who reads `requested`:
+    /// that language (or its base, `fr-CA` → `fr`) when shipped or added by a CSR, else `fallback`; the
+    /// CSRs' edit of it, else the shipped text, else the shipped English.
     func choose(_ kind: NotificationKind, for requested: String, fallback: String) throws -> (language: String, template: MessageTemplate) {
-        let custom: [String: MessageTemplate]
-        if let known = customByKind[kind] {
-            custom = known
+        let edits: [String: MessageTemplate]
+        if let known = editsByKind[kind] {
+            edits = known
         } else {
-            custom = try store.custom(kind)
-            customByKind[kind] = custom
+            edits = try store.edits(of: kind)
+            editsByKind[kind] = edits
         }
-        return TemplateStore.pick(kind, for: requested, fallback: fallback, custom: custom)
+        let language = TemplateVariables.language(for: requested, available: Set(DefaultTemplates.languages).union(edits.keys), default: fallback)
+        let template = edits[language] ?? DefaultTemplates.template(kind, language: language) ?? DefaultTemplates.template(kind, language: "en")!
+        return (language, template)
     }
 }
