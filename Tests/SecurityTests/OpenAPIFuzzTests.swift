@@ -18,6 +18,11 @@ import Testing
         let process = ServiceProcess(service, port: port, environment: ["EXAMHALL_JWT_SECRET": Self.jwtSecret])
         try await process.start()
         defer { process.stop() }
+        // The fuzzer edits templates as an admin may (a subject of "0", a made-up language). Left behind,
+        // they would be what every later booking email on this stack is written with, so the CSRs'
+        // templates are put back as they were.
+        let templates = service == "notifications" ? try TemplateSnapshot() : nil
+        defer { templates?.restore() }
         let workDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("schemathesis-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workDirectory) }
@@ -33,6 +38,34 @@ import Testing
             #expect(run.status == 0, "schemathesis found server errors in \(service) as \(principal.role.rawValue):\n\(text.suffix(3000))")
             #expect(text.contains(" passed"), "schemathesis ran no test cases against \(service): \(text.suffix(1000))")
             #expect(process.isRunning, "examhall-\(service) stopped under schemathesis: \(process.logTail(5))")
+        }
+    }
+}
+
+/// The notifications service's edited templates and their history at one moment, to put back after a
+/// test that edits them. Both go back together: a version is unique per template in the history, so
+/// templates put back without it would have their next edit refused.
+struct TemplateSnapshot {
+    static let tables = ["notifications.templates", "notifications.template_history"]
+    let admin: AdminDatabase
+    let rows: [String]
+
+    init() throws {
+        let admin = AdminDatabase()
+        rows = try Self.tables.map { table in
+            try admin.query("SELECT coalesce(json_agg(t), '[]')::text AS rows FROM \(table) t")[0].decode("rows")
+        }
+        self.admin = admin
+    }
+
+    func restore() {
+        do {
+            for (table, rows) in zip(Self.tables, rows) {
+                _ = try admin.query("DELETE FROM \(table) RETURNING 1")
+                _ = try admin.query("INSERT INTO \(table) SELECT * FROM json_populate_recordset(NULL::\(table), $1::json) RETURNING 1", [rows])
+            }
+        } catch {
+            Issue.record("the notifications templates could not be put back: \(error)")
         }
     }
 }
