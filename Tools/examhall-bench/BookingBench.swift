@@ -62,21 +62,8 @@ struct Booking: AsyncParsableCommand {
 
     /// An exam, a location and `sessions` public sessions with more seats than anyone can book in the run.
     private func setUp(client: HTTPBench, csr: String, prefix: String) async throws -> [String] {
-        let exam = "BENCH-\(prefix.suffix(6).uppercased())"
-        _ = try await client.send("POST", "/exams", token: csr, json: #"{"code":"\#(exam)","title":"Benchmark","durationMinutes":60}"#)
-        let location = try await client.send("POST", "/locations", token: csr, json: #"{"name":"Bench","address":"Nowhere 1","timeZone":"UTC"}"#)
-        guard let locationId = location.json["id"] as? String else { throw ValidationError("creating a location failed: \(location.text)") }
         let start = Date().addingTimeInterval(30 * 86_400)
-        var ids: [String] = []
-        for index in 0..<sessions {
-            let reply = try await client.send("POST", "/sessions", token: csr, json: """
-                {"locationId":"\(locationId)","name":"Bench \(index)","examCodes":["\(exam)"],"selfEnrollment":true,"capacity":\(candidates),
-                 "availability":{"start":"\(Timestamp.format(start))","end":"\(Timestamp.format(start + 3600))"}}
-                """)
-            guard let id = reply.json["id"] as? String else { throw ValidationError("creating a session failed: \(reply.text)") }
-            ids.append(id)
-        }
-        return ids
+        return try await client.publicSessions(csr: csr, prefix: prefix, timeZone: "UTC", starts: Array(repeating: start, count: sessions), capacity: candidates)
     }
 
     /// Every accepted booking is a confirmed seat and every seat a booking: the figure is only worth
@@ -174,6 +161,27 @@ struct Timing {
         let sorted = latencies.sorted()
         guard !sorted.isEmpty else { return 0 }
         return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+    }
+}
+
+extension HTTPBench {
+    /// An exam and a location of the run's own (`prefix`), and a public session of that exam at each of
+    /// `starts`, an hour long with `capacity` seats, created as the CSR `csr`; returns the session ids.
+    func publicSessions(csr: String, prefix: String, timeZone: String, starts: [Date], capacity: Int) async throws -> [String] {
+        let exam = "BENCH-\(prefix.suffix(6).uppercased())"
+        _ = try await send("POST", "/exams", token: csr, json: #"{"code":"\#(exam)","title":"Benchmark","durationMinutes":60}"#)
+        let location = try await send("POST", "/locations", token: csr, json: #"{"name":"Bench","address":"Nowhere 1","timeZone":"\#(timeZone)"}"#)
+        guard let locationId = location.json["id"] as? String else { throw ValidationError("creating a location failed: \(location.text)") }
+        var ids: [String] = []
+        for (index, start) in starts.enumerated() {
+            let reply = try await send("POST", "/sessions", token: csr, json: """
+                {"locationId":"\(locationId)","name":"Bench \(index)","examCodes":["\(exam)"],"selfEnrollment":true,"capacity":\(capacity),
+                 "availability":{"start":"\(Timestamp.format(start))","end":"\(Timestamp.format(start + 3600))"}}
+                """)
+            guard let id = reply.json["id"] as? String else { throw ValidationError("creating a session failed: \(reply.text)") }
+            ids.append(id)
+        }
+        return ids
     }
 }
 

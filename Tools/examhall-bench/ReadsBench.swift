@@ -72,20 +72,8 @@ struct Reads: AsyncParsableCommand {
     /// An exam, a location, `sessions` public sessions spread over the week, each with
     /// `bookingsPerSession` confirmed candidates.
     private func setUp(client: HTTPBench, csr: String, tokens: TokenAuthority, prefix: String, weekStart: Date) async throws -> [String] {
-        let exam = "BENCH-\(prefix.suffix(6).uppercased())"
-        _ = try await client.send("POST", "/exams", token: csr, json: #"{"code":"\#(exam)","title":"Benchmark","durationMinutes":60}"#)
-        let location = try await client.send("POST", "/locations", token: csr, json: #"{"name":"Bench","address":"Nowhere 1","timeZone":"Europe/Paris"}"#)
-        guard let locationId = location.json["id"] as? String else { throw ValidationError("creating a location failed: \(location.text)") }
-        var ids: [String] = []
-        for index in 0..<sessions {
-            let start = weekStart + Double(index) * (7 * 86_400 / Double(sessions))
-            let reply = try await client.send("POST", "/sessions", token: csr, json: """
-                {"locationId":"\(locationId)","name":"Bench \(index)","examCodes":["\(exam)"],"selfEnrollment":true,"capacity":\(bookingsPerSession * 2),
-                 "availability":{"start":"\(Timestamp.format(start))","end":"\(Timestamp.format(start + 3600))"}}
-                """)
-            guard let id = reply.json["id"] as? String else { throw ValidationError("creating a session failed: \(reply.text)") }
-            ids.append(id)
-        }
+        let starts = (0..<sessions).map { weekStart + Double($0) * (7 * 86_400 / Double(sessions)) }
+        let ids = try await client.publicSessions(csr: csr, prefix: prefix, timeZone: "Europe/Paris", starts: starts, capacity: bookingsPerSession * 2)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, id) in ids.enumerated() {
                 group.addTask {
