@@ -51,7 +51,7 @@ public final class PGConnection: @unchecked Sendable {
     @discardableResult
     public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> PGResult {
         let name = try preparedName(for: sql, parameterCount: parameters.count)
-        let texts = parameters.map(\.postgresText)
+        let texts = try parameterTexts(parameters)
         let result: OpaquePointer? = withOptionalCStringArray(texts) { values in
             PQexecPrepared(handle, name, Int32(texts.count), values, nil, nil, 0)
         }
@@ -82,9 +82,9 @@ public final class PGConnection: @unchecked Sendable {
     public func pipeline(_ statements: [Statement]) throws -> [PGResult] {
         guard statements.count > 1 else { return try statements.map { try execute($0.sql, $0.parameters) } }
         let names = try statements.map { try preparedName(for: $0.sql, parameterCount: $0.parameters.count) }
+        let parameters = try statements.map { try parameterTexts($0.parameters) }
         guard PQenterPipelineMode(handle) == 1 else { throw PostgresError(kind: .query, message: lastErrorMessage) }
-        for (statement, name) in zip(statements, names) {
-            let texts = statement.parameters.map(\.postgresText)
+        for (texts, name) in zip(parameters, names) {
             let sent = withOptionalCStringArray(texts) { values in
                 PQsendQueryPrepared(handle, name, Int32(texts.count), values, nil, nil, 0)
             }
@@ -216,6 +216,16 @@ public struct PGRow: Sendable {
     public subscript(column: String) -> String? {
         columns.indexes[column].flatMap { values[$0] }
     }
+}
+
+/// Parameters travel as C strings, which end at the first NUL: a value holding one would be stored cut
+/// short without a word, so it is refused the way PostgreSQL refuses a NUL byte in text.
+private func parameterTexts(_ parameters: [any PostgresEncodable]) throws -> [String?] {
+    let texts = parameters.map(\.postgresText)
+    for case let text? in texts where text.utf8.contains(0) {
+        throw PostgresError(kind: .query, message: "a parameter contains the NUL character, which text cannot hold", sqlState: "22021")
+    }
+    return texts
 }
 
 private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {

@@ -31,6 +31,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     }
 
     public var isUniqueViolation: Bool { sqlState == "23505" }
+    /// Text the database cannot store (a NUL character): the caller's input, never worth a retry.
+    public var isUntranslatableText: Bool { sqlState == "22021" || sqlState == "22P05" }
     public var isPermissionDenied: Bool { sqlState == "42501" }
 
     public var description: String {

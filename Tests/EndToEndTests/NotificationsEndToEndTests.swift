@@ -20,7 +20,7 @@ import Testing
         // Other tests' booking events pile up in the notifications inbox while no notifications service
         // runs; this test is about its own emails, so it starts from an empty inbox and send queue.
         let broker = try AMQPConnection.open(try TestStack.amqp("admin"))
-        try? broker.purgeQueue("notifications.inbox")
+        _ = try? broker.purgeQueue("notifications.inbox")
         broker.close()
         let notifications = ServiceProcess("notifications", port: 18084, environment: [
             "EXAMHALL_SMTP_URL": sink.url, "EXAMHALL_MAIL_SENDERS": "2", "EXAMHALL_MAIL_POLL_MILLISECONDS": "100", "EXAMHALL_MAIL_RETRY_SECONDS": "1",

@@ -38,7 +38,7 @@ import Testing
             settings: DatabaseSettings(url: try TestStack.databaseURL("authorizations"), schema: "authorizations", applicationName: "inbox-test"),
             size: 1, logger: logger
         )
-        try await database.withConnection { connection in
+        _ = try await database.withConnection { connection in
             try connection.execute("CREATE TABLE IF NOT EXISTS inbox_processor_marks (candidate_id text NOT NULL, message_id text NOT NULL)")
         }
         var registry = HandlerRegistry()

@@ -89,6 +89,26 @@ import Testing
         #expect(try connection.query("SELECT array_agg(n ORDER BY n) AS ns FROM \(table)")[0].decode("ns", as: String.self) == "{1,2,3,4,5}")
     }
 
+    @Test func aParameterHoldingANULIsRefusedRatherThanCutShort() throws {
+        let connection = try TestStack.adminDatabase()
+        let attempts: [() throws -> Void] = [
+            { _ = try connection.query("SELECT $1::text AS t", ["before\u{0}after"]) },
+            { _ = try connection.pipeline([.init("SELECT 1"), .init("SELECT $1::text", ["x\u{0}"])]) },
+        ]
+        for attempt in attempts {
+            do {
+                try attempt()
+                Issue.record("a NUL reached PostgreSQL")
+            } catch let error as PostgresError {
+                #expect(error.sqlState == "22021")
+                #expect(error.isUntranslatableText)
+                #expect(!error.isTransient)
+            }
+        }
+        // Nothing was left half-sent: the connection works as before.
+        #expect(try connection.query("SELECT $1::text AS t", ["fine"])[0].decode("t", as: String.self) == "fine")
+    }
+
     @Test func errorsAreClassified() throws {
         let connection = try TestStack.adminDatabase()
         do {

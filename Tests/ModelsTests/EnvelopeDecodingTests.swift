@@ -134,6 +134,24 @@ import Testing
         }
     }
 
+    @Test func anEventWithANULCharacterIsRefusedWithItsReason() {
+        let body = Self.body(Self.replacing(["data", "candidate", "firstName"], with: "Ada\u{0}Byron"))
+        #expect(throws: EnvelopeError.containsNUL) { try EnvelopeDecoder.decode(PurchaseCompleted.self, from: body) }
+        #expect(EnvelopeError.containsNUL.description.contains("NUL"))
+        // A backslash followed by "u0000" is ordinary text.
+        let lookalike = Self.body(Self.replacing(["data", "candidate", "firstName"], with: "Ada\\u0000"))
+        #expect(throws: Never.self) { try EnvelopeDecoder.decode(PurchaseCompleted.self, from: lookalike) }
+    }
+
+    @Test(arguments: [
+        (#"{"a":"x\u0000y"}"#, true), (#"{"a":"\\\u0000"}"#, true), (#"{"a":"\u0000"}"#, true),
+        (#"{"a":"\\u0000"}"#, false), (#"{"a":"\u0001"}"#, false), (#"{"a":"\u000"}"#, false),
+        (#"{"a":"u0000"}"#, false), (#"{"a":"\"}"#, false), ("", false),
+    ])
+    func anEscapedNULIsFoundOnlyWhereJSONMeansOne(_ json: String, _ holdsNUL: Bool) {
+        #expect(NULCharacter.isEscaped(in: Array(json.utf8)) == holdsNUL, "\(json)")
+    }
+
     @Test func unknownExtraFieldsAreIgnored() throws {
         var envelope = Self.validEnvelope
         envelope["traceparent"] = "00-abc"

@@ -96,6 +96,31 @@ import Testing
         }
     }
 
+    /// PostgreSQL text cannot hold NUL, and libpq would cut it off without a word: refused, wherever it comes.
+    @Test func textWithANULCharacterIsRefusedAsInvalidText() async throws {
+        try await withAPI { api in
+            let csr = try await api.csr()
+            let created = try await api.call(.post, "/locations", as: csr, json: #"{"name":"Paris\u0000Centre","address":"1 rue de Rivoli","timeZone":"Europe/Paris"}"#)
+            #expect(created.status == .unprocessableContent)
+            #expect(created.problem == "invalid-text")
+
+            let session = try await api.publicSession(exam: try await api.exam())
+            let patched = try await api.call(.patch, "/sessions/\(session)", as: csr, json: #"{"instructions":"Bring\u0000 your ID"}"#)
+            #expect(patched.status == .unprocessableContent)
+            #expect(patched.problem == "invalid-text")
+            #expect(try await api.session(session).instructions == "Bring your ID")
+
+            let listed = try await api.call(.get, "/sessions?examCode=A%00B", as: csr)
+            #expect(listed.status == .unprocessableContent)
+            #expect(listed.problem == "invalid-text")
+
+            // A backslash before "u0000" is ordinary text and kept as written.
+            let literal = try await api.call(.post, "/locations", as: csr, json: #"{"name":"Room \\u0000","address":"1 rue de Rivoli","timeZone":"Europe/Paris"}"#)
+            #expect(literal.status == .created)
+            #expect(literal.json["name"] as? String == "Room \\u0000")
+        }
+    }
+
     @Test func aFullSessionHasAWaitlistThatMovesUpInOrder() async throws {
         try await withAPI { api in
             let session = try await api.publicSession(exam: try await api.exam(), capacity: 1)

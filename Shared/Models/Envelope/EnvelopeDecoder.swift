@@ -10,6 +10,7 @@ public enum EnvelopeError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownType(String)
     case routingKeyMismatch(routingKey: String, type: String)
     case invalid(ValidationError)
+    case containsNUL
 
     public var description: String {
         switch self {
@@ -21,6 +22,7 @@ public enum EnvelopeError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .unknownType(type): "unknown event type '\(type)'"
         case let .routingKeyMismatch(key, type): "routing key '\(key)' does not match event type '\(type)'"
         case let .invalid(error): "validation failed: \(error)"
+        case .containsNUL: NULCharacter.refusal
         }
     }
 }
@@ -32,6 +34,7 @@ public enum EnvelopeDecoder {
 
     public static func metadata(from body: [UInt8], maximumSize: Int = defaultMaximumSize) throws(EnvelopeError) -> EnvelopeMetadata {
         guard body.count <= maximumSize else { throw .tooLarge(bytes: body.count, limit: maximumSize) }
+        guard !NULCharacter.isEscaped(in: body) else { throw .containsNUL }
         let data = Data(body)
         guard (try? JSONSerialization.jsonObject(with: data)) is [String: Any] else { throw .notJSON }
         let metadata: EnvelopeMetadata
@@ -48,6 +51,7 @@ public enum EnvelopeDecoder {
     /// once; anything else is parsed again step by step, so that the reason names the first thing wrong.
     public static func decode<P: EventPayload>(_: P.Type, from body: [UInt8], maximumSize: Int = defaultMaximumSize) throws(EnvelopeError) -> CloudEvent<P> {
         guard body.count <= maximumSize else { throw .tooLarge(bytes: body.count, limit: maximumSize) }
+        guard !NULCharacter.isEscaped(in: body) else { throw .containsNUL }
         let event: CloudEvent<P>
         if let parsed = try? EventCoding.decoder.decode(CloudEvent<P>.self, from: Data(body)) {
             try validate(parsed.metadata)

@@ -13,7 +13,7 @@ public struct ExamHallRequestContext: RequestContext {
         coreContext = .init(source: source)
     }
 
-    public var requestDecoder: JSONDecoder { EventCoding.decoder }
+    public var requestDecoder: ExamHallRequestDecoder { ExamHallRequestDecoder() }
     public var responseEncoder: JSONEncoder { EventCoding.encoder }
 
     /// The caller, who must hold one of `roles`: 401 without a token, 403 with the wrong role.
@@ -26,5 +26,15 @@ public struct ExamHallRequestContext: RequestContext {
             throw Problem(.forbidden, type: "forbidden", detail: "the \(principal.role.rawValue) role may not do this")
         }
         return principal
+    }
+}
+
+/// JSON bodies read as events are (RFC 3339 dates), refusing text PostgreSQL cannot store with a 422
+/// before any handler sees it.
+public struct ExamHallRequestDecoder: RequestDecoder {
+    public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        guard !NULCharacter.isEscaped(in: body.readableBytesView) else { throw Problem.nulCharacter }
+        return try EventCoding.decoder.decode(T.self, from: body)
     }
 }

@@ -5,6 +5,7 @@ import Foundation
 /// objects merge. The result is decoded back into the resource's type, so it is validated like a new one.
 public enum MergePatch {
     public static func apply<T: Codable>(_ patch: Data, to current: T) throws -> T {
+        guard !NULCharacter.isEscaped(in: patch) else { throw Problem.nulCharacter }
         guard let changes = try? JSONSerialization.jsonObject(with: patch) as? [String: Any] else {
             throw Problem(.badRequest, type: "invalid-request", detail: "the body must be a JSON object (application/merge-patch+json)")
         }

@@ -38,6 +38,9 @@ public struct Problem: Error, HTTPResponseError, CustomStringConvertible {
     }
 
     /// 422 listing every field that failed validation.
+    /// Text PostgreSQL cannot store, wherever it came from: a body, a patch or a query parameter.
+    public static let nulCharacter = Problem(.unprocessableContent, type: "invalid-text", detail: NULCharacter.refusal)
+
     public static func invalid(_ error: ValidationError) -> Problem {
         Problem(
             .unprocessableContent, type: "validation-failed", detail: error.description,

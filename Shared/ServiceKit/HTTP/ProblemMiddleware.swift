@@ -26,6 +26,8 @@ public struct ProblemMiddleware: RouterMiddleware {
             default: "http-\(error.status.code)"
             }
             return try Problem(error.status, type: type, detail: error.body ?? error.status.reasonPhrase).response(from: request, context: context)
+        } catch let error as PostgresError where error.isUntranslatableText {
+            return try Problem.nulCharacter.response(from: request, context: context)
         } catch let error as PostgresError where error.isTransient {
             context.logger.warning("database unavailable", metadata: ["error": "\(error)"])
             return try Problem(.serviceUnavailable, type: "service-unavailable", detail: "the database is unavailable; try again shortly")
