@@ -4,6 +4,9 @@
 #include <amqp.h>
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 /* amqp_login is variadic, which Swift cannot call: expose the PLAIN form only. */
 static inline amqp_rpc_reply_t examhall_amqp_login_plain(amqp_connection_state_t state,
@@ -15,6 +18,14 @@ static inline amqp_rpc_reply_t examhall_amqp_login_plain(amqp_connection_state_t
                                                          const char *password) {
     return amqp_login(state, vhost, channel_max, frame_max, heartbeat,
                       AMQP_SASL_METHOD_PLAIN, user, password);
+}
+
+/* Milliseconds since the kernel last received data on the socket (whoever read it since), or -1. */
+static inline long examhall_socket_silence_ms(int fd) {
+    struct tcp_info info;
+    socklen_t length = sizeof(info);
+    if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) != 0) return -1;
+    return (long)info.tcpi_last_data_recv;
 }
 
 /* Method ids are cast macros Swift does not import; name the ones the consumer and publisher read. */

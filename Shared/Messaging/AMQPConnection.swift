@@ -18,6 +18,9 @@ public final class AMQPConnection: @unchecked Sendable {
     private var nackedWhileWaiting = false
     /// Deliveries read while waiting for something else (confirms, keep-alive); handed out first.
     private var buffered: [Delivery] = []
+    /// The heartbeat the broker agreed to at login, in seconds (0: none).
+    private var heartbeat = 0
+    private var lastHeartbeatSent = ContinuousClock.now
 
     private init(state: amqp_connection_state_t) { self.state = state }
 
@@ -45,6 +48,7 @@ public final class AMQPConnection: @unchecked Sendable {
         let login = examhall_amqp_login_plain(state, endpoint.vhost, 0, 131_072, Int32(endpoint.heartbeat), endpoint.user, endpoint.password)
         do {
             try connection.check(login, "login")
+            connection.heartbeat = Int(amqp_get_heartbeat(state))
             try connection.openChannel(1)
         } catch {
             connection.close()
@@ -56,8 +60,17 @@ public final class AMQPConnection: @unchecked Sendable {
     public func close() {
         guard isOpen else { return }
         isOpen = false
-        amqp_connection_close(state, Int32(AMQP_REPLY_SUCCESS))
+        // A connection that failed at the socket (silent broker, reset) gets no close handshake: it
+        // would only wait for a reply that cannot come.
+        if !isDeadSocket { amqp_connection_close(state, Int32(AMQP_REPLY_SUCCESS)) }
         amqp_destroy_connection(state)
+    }
+
+    private var isDeadSocket: Bool {
+        switch brokenBy {
+        case .library, .timeout: true
+        default: false
+        }
     }
 
     // MARK: - Topology
@@ -133,6 +146,7 @@ public final class AMQPConnection: @unchecked Sendable {
 
     private func readDelivery(timeout: Duration) throws(AMQPError) -> Delivery? {
         try usable()
+        try sendHeartbeatIfDue()
         amqp_maybe_release_buffers(state)
         var envelope = amqp_envelope_t()
         var tv = timeval(duration: timeout)
@@ -149,6 +163,7 @@ public final class AMQPConnection: @unchecked Sendable {
                 properties: MessageProperties(envelope.message.properties)
             )
         case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_TIMEOUT.rawValue:
+            try checkBrokerSilence()
             return nil
         case AMQP_RESPONSE_LIBRARY_EXCEPTION where reply.library_error == AMQP_STATUS_UNEXPECTED_STATE.rawValue:
             // A frame other than a delivery: a confirm, a server close, a cancel, a blocked notice.
@@ -226,9 +241,13 @@ public final class AMQPConnection: @unchecked Sendable {
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { throw fail(.timeout("publisher confirms")) }
             var frame = amqp_frame_t()
-            var tv = timeval(duration: min(remaining, .seconds(1)))
+            var tv = timeval(duration: min(remaining, .milliseconds(250)))
             let result = amqp_simple_wait_frame_noblock(state, &frame, &tv)
-            if result == AMQP_STATUS_TIMEOUT.rawValue { continue }
+            if result == AMQP_STATUS_TIMEOUT.rawValue {
+                try checkBrokerSilence()
+                try sendHeartbeatIfDue()
+                continue
+            }
             try status(result, "waiting for confirms")
             try handle(frame)
         }
@@ -294,6 +313,32 @@ public final class AMQPConnection: @unchecked Sendable {
     }
 
     private func forgetChannels() { openChannels.removeAll() }
+
+    /// rabbitmq-c sends a heartbeat only when a wait of its own runs into the moment one is due: a read
+    /// that finds data at once (deliveries buffered by the prefetch) or a zero-timeout keep-alive never
+    /// sends one. A consumer handling a slow batch then went silent, and the broker closed it after two
+    /// heartbeats. Sending every half heartbeat, as RabbitMQ's own clients do, keeps the margin.
+    private func sendHeartbeatIfDue() throws(AMQPError) {
+        guard heartbeat > 0, ContinuousClock.now - lastHeartbeatSent >= .milliseconds(heartbeat * 500) else { return }
+        var frame = amqp_frame_t()
+        frame.frame_type = UInt8(AMQP_FRAME_HEARTBEAT)
+        frame.channel = 0
+        try status(amqp_send_frame(state, &frame), "sending a heartbeat")
+        lastHeartbeatSent = .now
+    }
+
+    /// rabbitmq-c gives up on a silent broker two heartbeats after *it* last read the socket, and a busy
+    /// owner may read it late, so a dead peer could go unnoticed for longer than two heartbeats. The
+    /// kernel knows when data last arrived. RabbitMQ sends something at least every half heartbeat, so
+    /// a silence of one and a half heartbeats (three missed) means the broker or the path to it is gone:
+    /// noticed within two heartbeats, as `AMQPEndpoint.heartbeat` promises.
+    private func checkBrokerSilence() throws(AMQPError) {
+        guard heartbeat > 0 else { return }
+        let silence = examhall_socket_silence_ms(amqp_get_sockfd(state))
+        if silence > heartbeat * 1_500 {
+            throw fail(.library("heartbeat timeout: nothing from the broker for \(silence) ms (heartbeat \(heartbeat) s)"))
+        }
+    }
 
     private func settle(channel: UInt16, tag: UInt64, multiple: Bool) {
         if multiple {

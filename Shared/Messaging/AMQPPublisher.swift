@@ -47,7 +47,8 @@ public final class AMQPPublisher: Service, Sendable {
                     drop()
                 }
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+            // Often enough that a silent broker is noticed well within two heartbeats.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(250)) }
         }
         _ = try? await thread.run { [self] in
             connection.value?.close()

@@ -26,6 +26,8 @@ public final class FaultProxy: Sendable {
         var waiting: [any Channel] = []
         /// Ends whose peer hung up during a blackhole: a partition hides the FIN too, until it heals.
         var closingAfterHeal: [any Channel] = []
+        /// Every connection a client ever opened through the proxy: reconnections show here.
+        var accepted = 0
     }
 
     /// Listens on a free local port and forwards to `upstreamHost:upstreamPort`.
@@ -103,6 +105,9 @@ public final class FaultProxy: Sendable {
     /// Open proxied connections (each counted once, not per end).
     public var connectionCount: Int { state.withLock { $0.channels.count / 2 } }
 
+    /// Connections clients opened through the proxy so far, including closed ones.
+    public var acceptedCount: Int { state.withLock { $0.accepted } }
+
     public func shutdown() {
         resetAll()
         try? server.close().wait()
@@ -113,6 +118,7 @@ public final class FaultProxy: Sendable {
 
     fileprivate func accepted(_ client: any Channel) {
         let blackholed = state.withLock { state in
+            state.accepted += 1
             if state.blackholed { state.waiting.append(client) }
             return state.blackholed
         }
