@@ -26,10 +26,11 @@ import Testing
         }
     }
 
-    /// Confirmations in a batch are recorded with one pipeline and enqueued with another; each keeps
-    /// the outcome it would have alone: a re-send beside its original is still one email, one overtaken
-    /// by its cancellation sends none, a promotion from the waiting list says so.
-    @Test func aBatchOfConfirmationsKeepsEachOnesOutcome() async throws {
+    /// Confirmations in a batch are recorded and enqueued together; each keeps the outcome it would have
+    /// alone: a re-send beside its original is still one email, one overtaken by its cancellation sends
+    /// none, a promotion from the waiting list says so. A batch with a re-send in it is recorded one
+    /// confirmation after the other, one without in a few set-based statements: both ways are checked.
+    @Test(arguments: [true, false]) func aBatchOfConfirmationsKeepsEachOnesOutcome(withAResend: Bool) async throws {
         let bed = try await NotificationTestBed(port: 18211)
         let session = NotificationTestBed.session(start: Date() + 10 * 86_400)
         let (plain, resent, overtaken, promoted) = (
@@ -43,9 +44,9 @@ import Testing
         let resentConfirmation = NotificationTestBed.confirmed(resent, session: session)
         #expect(await bed.handle([
             try .of(NotificationTestBed.confirmed(plain, session: session), exchange: .events), try .of(resentConfirmation, exchange: .events),
-            try .of(overtakenConfirmation, exchange: .events), try .of(resentConfirmation, exchange: .events),
+            try .of(overtakenConfirmation, exchange: .events),
             try .of(NotificationTestBed.confirmed(promoted, session: session, fromWaitlist: true), exchange: .events),
-        ]))
+        ] + (withAResend ? [try .of(resentConfirmation, exchange: .events)] : [])))
         try await bed.drain()
 
         #expect(try bed.deliveries(of: plain.id).map(\.kind) == ["booking-confirmed"])
@@ -146,25 +147,37 @@ import Testing
 
     @Test func aSenderWhoseLeaseWasTakenOverCannotMarkTheEmail() async throws {
         let bed = try await NotificationTestBed(port: 18205)
-        let candidate = NotificationTestBed.candidate(language: "en", timeZone: "UTC")
-        #expect(await bed.handle([try .of(NotificationTestBed.confirmed(candidate, session: NotificationTestBed.session(start: Date() + 10 * 86_400)), exchange: .events)]))
+        let (candidate, other) = (NotificationTestBed.candidate(language: "en", timeZone: "UTC"), NotificationTestBed.candidate(language: "en", timeZone: "UTC"))
+        let session = NotificationTestBed.session(start: Date() + 10 * 86_400)
+        #expect(await bed.handle(try [candidate, other].map { try .of(NotificationTestBed.confirmed($0, session: session), exchange: .events) }))
         let now = bed.environment.clock()
         let (first, second) = (now + DeliverySender.leaseLength, now + 2 * DeliverySender.leaseLength + 1)
         let database = bed.environment.database
-        let mine = try #require(try await database.withConnection {
-            try DeliveryStore(connection: $0).claim(now: now, lease: first, limit: 1000).emails.first { $0.delivery.candidateId == candidate.id }
-        })
-        // The first sender stalls past its lease; a second one takes the email over.
+        let claimedFirst = try await database.withConnection { try DeliveryStore(connection: $0).claim(now: now, lease: first, limit: 1000).emails }
+        let mine = try #require(claimedFirst.first { $0.delivery.candidateId == candidate.id })
+        // The first sender stalls past its lease; a second one takes the emails over.
         let takenOver = try await database.withConnection { try DeliveryStore(connection: $0).claim(now: first + 1, lease: second, limit: 1000).emails }
+        let theirs = try #require(takenOver.first { $0.delivery.candidateId == other.id })
         #expect(takenOver.contains { $0.delivery.id == mine.delivery.id })
-        let event = try bed.environment.outbox(correlationId: nil).row(NotificationSent(
-            deliveryId: mine.delivery.id, kind: "booking-confirmed", candidateId: candidate.id, triggerEventId: mine.delivery.triggerEventId, sentAt: now
-        )).1
-        let markedByFirst = try await database.withConnection { try DeliveryStore(connection: $0).markSent(mine.delivery.id, lease: first, attempts: 1, at: now, event: event) }
-        #expect(!markedByFirst, "the first sender's mark is refused")
+        func mark(_ claimed: DeliveryStore.Claimed, lease: Date) throws -> DeliveryStore.SentMark {
+            let event = try bed.environment.outbox(correlationId: nil).row(NotificationSent(
+                deliveryId: claimed.delivery.id, kind: "booking-confirmed", candidateId: claimed.delivery.candidateId,
+                triggerEventId: claimed.delivery.triggerEventId, sentAt: now
+            )).1
+            return DeliveryStore.SentMark(id: claimed.delivery.id, lease: lease, attempts: 1, event: event)
+        }
+        // One group: the first sender's stale mark and the second sender's good one.
+        let group = [try mark(mine, lease: first), try mark(theirs, lease: second)]
+        let lost = try await database.withConnection { try DeliveryStore(connection: $0).markSent(group, at: now) }
+        #expect(lost == [mine.delivery.id], "the first sender's mark is refused, the other one taken")
         let keptBySecond = try await database.withConnection { try DeliveryStore(connection: $0).renew([mine.delivery.id], lease: second, until: second + 1) }
         #expect(keptBySecond == [mine.delivery.id], "the second sender still holds it")
         #expect(try bed.deliveries(of: candidate.id).map(\.status) == ["queued"])
+        #expect(try bed.deliveries(of: other.id).map(\.status) == ["sent"])
+        let announced = try AdminDatabase().query(
+            "SELECT count(*)::int AS n FROM notifications.outbox WHERE message_id = ANY($1::text[])", [group.map(\.event.messageId)]
+        )[0].decode("n", as: Int.self)
+        #expect(announced == 1, "only the email marked sent is announced")
     }
 
     @Test func whileTheMailServerIsDownEmailsWaitAndAllArriveWhenItReturns() async throws {

@@ -8,12 +8,13 @@ import Synchronization
 /// Sends queued deliveries, a small batch at a time per sender. A batch is claimed in one statement
 /// under a lease (SKIP LOCKED), so replicas never take the same email and those of a sender that dies
 /// come back when its lease runs out; each email is then sent and marked, with its `notification.sent`
-/// or `.failed` event, in one more. The only window for a second copy is a crash between the server's
-/// "250 OK" and that statement; the stable Message-ID lets a receiver see it for what it is.
+/// or `.failed` event. The only window for a second copy is a crash between the server's "250 OK" and
+/// that mark; the stable Message-ID lets a receiver see it for what it is.
 ///
 /// The SMTP dialogue runs on the sender's own thread and the marks on its database connection's, so
-/// an email is marked while the next one is being sent: the commit no longer waits in line with the
-/// mail server, and the window above is no wider (the mark starts as soon as the "250 OK" is in).
+/// emails are marked while the next ones are being sent (`OutcomeRecorder`): the commit no longer
+/// waits in line with the mail server, emails that finish during one write are marked together in the
+/// next, and a mark starts at the latest when the write before it ends.
 final class DeliverySender: Sendable {
     /// Emails claimed at once: a few round trips per batch instead of per email, and few left waiting
     /// for a lease to run out when a sender dies.
@@ -76,12 +77,14 @@ final class DeliverySender: Sendable {
         position.withLock { $0.after = last ?? 0 }
         var lease = firstLease
         var attempted = 0
-        // The mark of the email sent last, still being written.
-        var recording: Task<Void, any Error>?
+        let (database, environment, settings) = (database, environment, settings)
+        let recorder = OutcomeRecorder<Outcome> { outcomes in
+            try await database.run { connection in
+                try Self.record(outcomes, connection: connection, environment: environment, settings: settings)
+            }
+        }
         do {
             while !pending.isEmpty, !Task.isStopping {
-                let wait = limiter.reserve()
-                if wait > 0 { try await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
                 if lease.timeIntervalSince(environment.clock()) < Self.attemptBudget {
                     let (ids, held) = (pending.map(\.delivery.id), lease)
                     let renewed = environment.clock().addingTimeInterval(Self.leaseLength)
@@ -90,21 +93,15 @@ final class DeliverySender: Sendable {
                     lease = renewed
                     continue
                 }
-                let (claimed, held) = (pending.removeFirst(), lease)
-                let failure = await transmit(claimed)
-                // Marks go in the order the emails went out; a failed mark stops the batch here.
-                try await recording?.value
-                let (database, environment, settings) = (database, environment, settings)
-                recording = Task {
-                    try await database.run { connection in
-                        try Self.record(claimed, failure: failure, lease: held, connection: connection, environment: environment, settings: settings)
-                    }
-                }
-                attempted += 1
+                let (sent, markFailure) = try await transmitInTurn(pending, lease: lease, recorder: recorder)
+                pending.removeFirst(sent)
+                attempted += sent
+                // A failed mark stops the batch; what was sent keeps its lease (see the type's comment).
+                if let markFailure { throw markFailure }
             }
-            try await recording?.value
+            try await recorder.finish()
         } catch {
-            _ = try? await recording?.value
+            _ = try? await recorder.finish()
             let (ids, held) = (pending.map(\.delivery.id), lease)
             try? await database.run { try DeliveryStore(connection: $0).release(ids, lease: held) }
             throw error
@@ -117,48 +114,92 @@ final class DeliverySender: Sendable {
         return attempted
     }
 
-    /// Hands one email to the mail server (or folder); nil when it was accepted.
-    private func transmit(_ claimed: DeliveryStore.Claimed) async -> SMTPError? {
-        let (transport, from) = (transport, settings.fromAddress)
-        let delivery = claimed.delivery
-        return await withCheckedContinuation { (continuation: CheckedContinuation<SMTPError?, Never>) in
-            transportQueue.async {
-                do throws(SMTPError) {
-                    try transport.transport.send(
-                        from: from, to: delivery.recipient ?? "", message: Array(claimed.message.utf8),
-                        name: "\(Self.fileStamp(delivery.createdAt))-\(delivery.kind.rawValue)-\(delivery.id)"
-                    )
-                    continuation.resume(returning: nil)
-                } catch {
-                    continuation.resume(returning: error)
+    /// Hands `emails` to the mail server (or folder) one after another on the transport thread, each
+    /// outcome to `recorder` as it comes. One trip to that thread per batch rather than per email: at
+    /// the mail server's pace, the thread handoffs had cost as much CPU as the sending. Stops early when
+    /// the lease gets short, the service stops or a mark failed; returns how many it attempted, and the
+    /// error of the mark that failed.
+    private func transmitInTurn(
+        _ emails: [DeliveryStore.Claimed], lease: Date, recorder: OutcomeRecorder<Outcome>
+    ) async throws -> (attempted: Int, markFailure: (any Error)?) {
+        let (transport, from, limiter, clock) = (transport, settings.fromAddress, limiter, environment.clock)
+        return try await StopSignal.watching { stop in
+            await withCheckedContinuation { (continuation: CheckedContinuation<(attempted: Int, markFailure: (any Error)?), Never>) in
+                transportQueue.async {
+                    var attempted = 0
+                    for claimed in emails {
+                        guard !stop.isRaised, lease.timeIntervalSince(clock()) >= Self.attemptBudget else { break }
+                        let wait = limiter.reserve()
+                        if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+                        let delivery = claimed.delivery
+                        var failure: SMTPError?
+                        do throws(SMTPError) {
+                            try transport.transport.send(
+                                from: from, to: delivery.recipient ?? "", message: Array(claimed.message.utf8),
+                                name: "\(Self.fileStamp(delivery.createdAt))-\(delivery.kind.rawValue)-\(delivery.id)"
+                            )
+                        } catch {
+                            failure = error
+                        }
+                        attempted += 1
+                        do {
+                            try recorder.add(Outcome(claimed: claimed, failure: failure, lease: lease))
+                        } catch {
+                            continuation.resume(returning: (attempted, error))
+                            return
+                        }
+                    }
+                    continuation.resume(returning: (attempted, nil))
                 }
             }
         }
     }
 
-    /// Records what became of one email: sent, to retry, or failed for good, with its event.
-    private static func record(
-        _ claimed: DeliveryStore.Claimed, failure: SMTPError?, lease: Date, connection: PGConnection, environment: ServiceEnvironment,
+    /// One attempted email: nil `failure` when the server accepted it.
+    struct Outcome: Sendable {
+        let claimed: DeliveryStore.Claimed
+        let failure: SMTPError?
+        let lease: Date
+    }
+
+    /// Records what became of emails: those sent in one statement with their events, the others (to
+    /// retry, or failed for good) one by one.
+    private static func record(_ outcomes: [Outcome], connection: PGConnection, environment: ServiceEnvironment, settings: NotificationSettings) throws {
+        let store = DeliveryStore(connection: connection)
+        let now = environment.clock()
+        let sent = outcomes.filter { $0.failure == nil }
+        let marks = try sent.map { outcome in
+            let delivery = outcome.claimed.delivery
+            let (_, event) = try environment.outbox(correlationId: outcome.claimed.correlationId).row(NotificationSent(
+                deliveryId: delivery.id, kind: delivery.kind.rawValue, candidateId: delivery.candidateId, triggerEventId: delivery.triggerEventId, sentAt: now
+            ))
+            return DeliveryStore.SentMark(id: delivery.id, lease: outcome.lease, attempts: delivery.attempts + 1, event: event)
+        }
+        let leaseLost = try store.markSent(marks, at: now)
+        for outcome in sent {
+            let delivery = outcome.claimed.delivery
+            if leaseLost.contains(delivery.id) {
+                environment.logger.warning("email sent after its lease ran out; another sender may send it too", metadata: [
+                    "deliveryId": .string(delivery.id), "correlationid": .string(outcome.claimed.correlationId ?? ""),
+                ])
+            }
+            ExamHallMetrics.email(kind: delivery.kind.rawValue, outcome: "sent")
+        }
+        for outcome in outcomes {
+            guard let failure = outcome.failure else { continue }
+            try recordFailure(outcome.claimed, failure: failure, lease: outcome.lease, store: store, now: now, environment: environment, settings: settings)
+        }
+    }
+
+    /// Records an email the server did not take: to retry later, or failed for good with its event.
+    private static func recordFailure(
+        _ claimed: DeliveryStore.Claimed, failure error: SMTPError, lease: Date, store: DeliveryStore, now: Date, environment: ServiceEnvironment,
         settings: NotificationSettings
     ) throws {
-        let store = DeliveryStore(connection: connection)
         let delivery = claimed.delivery
         let attempts = delivery.attempts + 1
         let outbox = environment.outbox(correlationId: claimed.correlationId)
         let id = delivery.id
-        let now = environment.clock()
-        guard let error = failure else {
-            let (_, event) = try outbox.row(NotificationSent(
-                deliveryId: id, kind: delivery.kind.rawValue, candidateId: delivery.candidateId, triggerEventId: delivery.triggerEventId, sentAt: now
-            ))
-            if try !store.markSent(id, lease: lease, attempts: attempts, at: now, event: event) {
-                environment.logger.warning("email sent after its lease ran out; another sender may send it too", metadata: [
-                    "deliveryId": .string(id), "correlationid": .string(claimed.correlationId ?? ""),
-                ])
-            }
-            ExamHallMetrics.email(kind: delivery.kind.rawValue, outcome: "sent")
-            return
-        }
         switch DeliveryRules.afterFailure(attempts: attempts, permanent: error.permanent, now: now, base: settings.retryBase, maxAttempts: settings.maxAttempts) {
         case let .retry(at):
             try store.markRetry(id, lease: lease, attempts: attempts, error: error.description, at: at, now: now)

@@ -40,23 +40,31 @@ struct DeliveryStore {
     }
 
     /// Stores rendered emails (`message`), or ones that can never be sent (no message, status failed),
-    /// in one pipeline (one round trip). For each, false when the same (occurrence, recipient, kind) is
-    /// already there.
+    /// in one statement, in the order given (which is the order senders take them in). For each, false
+    /// when the same (occurrence, recipient, kind) is already stored: the email exists once, whatever
+    /// redelivers its trigger.
     func enqueue(_ emails: [Enqueued], at now: Date) throws -> [Bool] {
-        try connection.pipeline(emails.map { email in
-            let delivery = email.delivery
-            return PGConnection.Statement(
-                """
-                INSERT INTO deliveries (id, dedup_key, trigger_event_id, kind, language, candidate_id, booking_id, recipient, subject, message,
-                    status, attempts, last_error, next_attempt_at, correlation_id, created_at, updated_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13, $14, $15, $15)
-                ON CONFLICT (dedup_key) DO NOTHING
-                """,
-                [delivery.id, email.key, delivery.triggerEventId, delivery.kind.rawValue, delivery.language, delivery.candidateId, delivery.bookingId,
-                 delivery.recipient, delivery.subject, email.message, delivery.status.rawValue, delivery.lastError, delivery.nextAttemptAt,
-                 email.correlationId, now]
-            )
-        }).map { $0.affectedRows == 1 }
+        guard !emails.isEmpty else { return [] }
+        let deliveries = emails.map(\.delivery)
+        let stored = Set(try connection.query(
+            """
+            INSERT INTO deliveries (id, dedup_key, trigger_event_id, kind, language, candidate_id, booking_id, recipient, subject, message,
+                status, attempts, last_error, next_attempt_at, correlation_id, created_at, updated_at)
+            SELECT id, dedup_key, trigger_event_id, kind, language, candidate_id, booking_id, recipient, subject, message,
+                status, 0, last_error, next_attempt_at, correlation_id, $15, $15
+            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                $11::text[], $12::text[], $13::timestamptz[], $14::text[]) WITH ORDINALITY
+                AS email(id, dedup_key, trigger_event_id, kind, language, candidate_id, booking_id, recipient, subject, message,
+                    status, last_error, next_attempt_at, correlation_id, position)
+            ORDER BY position
+            ON CONFLICT (dedup_key) DO NOTHING
+            RETURNING id::text
+            """,
+            [deliveries.map(\.id), emails.map(\.key), deliveries.map(\.triggerEventId), deliveries.map(\.kind.rawValue), deliveries.map(\.language),
+             deliveries.map(\.candidateId), deliveries.map(\.bookingId), deliveries.map(\.recipient), deliveries.map(\.subject), emails.map(\.message),
+             deliveries.map(\.status.rawValue), deliveries.map(\.lastError), deliveries.map(\.nextAttemptAt), emails.map(\.correlationId), now]
+        ).map { try $0.decode("id", as: String.self) })
+        return deliveries.map { stored.contains($0.id.lowercased()) }
     }
 
     struct Claimed: Sendable {
@@ -113,18 +121,39 @@ struct DeliveryStore {
 
     /// Marks an email sent and enqueues its `notification.sent` in one statement (atomic without a
     /// transaction). False when the lease was lost to another sender meanwhile.
-    func markSent(_ id: String, lease: Date, attempts: Int, at now: Date, event: OutboxWriter.Row) throws -> Bool {
-        try connection.execute(
+    /// An email the mail server accepted, with the `notification.sent` that announces it.
+    struct SentMark: Sendable {
+        let id: String
+        let lease: Date
+        let attempts: Int
+        let event: OutboxWriter.Row
+    }
+
+    /// Marks emails sent, each with its event, in one statement (one commit for a group of emails that
+    /// finished together). Returns the ids it could not mark because their lease had run out.
+    func markSent(_ marks: [SentMark], at now: Date) throws -> Set<String> {
+        guard !marks.isEmpty else { return [] }
+        let events = marks.map(\.event)
+        let marked = Set(try connection.query(
             """
-            WITH marked AS (
-                UPDATE deliveries SET status = 'sent', attempts = $3, sent_at = $4, updated_at = $4, last_error = NULL, next_attempt_at = NULL,
-                    leased_until = NULL
-                WHERE id = $1 AND leased_until = $2 RETURNING id
+            WITH marks AS (
+                SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+                    WITH ORDINALITY AS m(id, lease, attempts, message_id, exchange, routing_key, body, correlation_id, position)
+            ), marked AS (
+                UPDATE deliveries d SET status = 'sent', attempts = m.attempts, sent_at = $9, updated_at = $9, last_error = NULL,
+                    next_attempt_at = NULL, leased_until = NULL
+                FROM marks m WHERE d.id = m.id AND d.leased_until = m.lease RETURNING d.id
+            ), announced AS (
+                INSERT INTO outbox (\(OutboxWriter.columns))
+                SELECT m.message_id, m.exchange, m.routing_key, m.body, m.correlation_id FROM marks m JOIN marked USING (id) ORDER BY m.position
+                ON CONFLICT (message_id) DO NOTHING
             )
-            INSERT INTO outbox (\(OutboxWriter.columns)) SELECT $5, $6, $7, $8, $9 FROM marked ON CONFLICT (message_id) DO NOTHING
+            SELECT id::text FROM marked
             """,
-            [id, lease, attempts, now] + event.values
-        ).affectedRows == 1
+            [marks.map(\.id), marks.map(\.lease), marks.map(\.attempts), events.map(\.messageId), events.map(\.exchange),
+             events.map(\.routingKey), events.map(\.body), events.map(\.correlationId), now]
+        ).map { try $0.decode("id", as: String.self) })
+        return Set(marks.map(\.id).filter { !marked.contains($0.lowercased()) })
     }
 
     func markRetry(_ id: String, lease: Date, attempts: Int, error: String, at next: Date, now: Date) throws {

@@ -87,15 +87,85 @@ struct ProjectionStore {
         let reminders: [(offset: TimeInterval, dueAt: Date)]
     }
 
-    /// Everything a booking confirmation changes, in one statement because it runs for every booking:
-    /// the candidate's contact, the session as last seen (left unlocked when unchanged, see
-    /// `saveSession`), the booking with the next SEQUENCE of its calendar event, and its reminders. When
-    /// the booking's cancellation arrived first (events on different queues can overtake each other),
-    /// the cancellation has the last word: returns nil, and only contact and session are saved.
-    /// Otherwise returns the SEQUENCE for this email's calendar event. Many bookings go in one pipeline
-    /// (one round trip), in order, so a booking confirmed twice in a batch still gets its SEQUENCEs one
-    /// after the other.
+    /// Everything booking confirmations change: the candidates' contacts, each session as last seen
+    /// (left unlocked when unchanged, see `saveSession`), each booking with the next SEQUENCE of its
+    /// calendar event, and its reminders. When a booking's cancellation arrived first (events on
+    /// different queues can overtake each other), the cancellation has the last word: nil for it, and
+    /// only contact and session are saved. Otherwise the SEQUENCE for this email's calendar event.
+    ///
+    /// A batch is a handful of set-based statements, whatever its size: one for contacts, one per
+    /// session, one for bookings, one for reminders. A batch that confirms one booking twice needs its
+    /// SEQUENCEs one after the other, and goes statement by statement instead.
     func recordConfirmations(_ confirmations: [Confirmation], at now: Date) throws -> [Int?] {
+        guard Set(confirmations.map(\.booking.bookingId)).count == confirmations.count else {
+            return try recordConfirmationsInTurn(confirmations, at: now)
+        }
+        try saveContacts(confirmations.map(\.contact), at: now)
+        var sessions: [String: SessionSnapshot] = [:]
+        for confirmation in confirmations { sessions[confirmation.session.sessionId] = confirmation.session }
+        for session in sessions.values.sorted(by: { $0.sessionId < $1.sessionId }) { try saveSession(session, at: now) }
+
+        // Sorted, so that two replicas' batches lock the rows they share in the same order.
+        let bookings = confirmations.map(\.booking).sorted { $0.bookingId < $1.bookingId }
+        var sequences: [String: Int] = [:]
+        for row in try connection.query(
+            """
+            INSERT INTO bookings (booking_id, candidate_id, session_id, exam_code, active, calendar_sequence, updated_at)
+            SELECT booking_id, candidate_id, session_id, exam_code, true, 1, $5
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS b(booking_id, candidate_id, session_id, exam_code, position)
+            ORDER BY position
+            ON CONFLICT (booking_id) DO UPDATE SET session_id = EXCLUDED.session_id, updated_at = EXCLUDED.updated_at,
+                calendar_sequence = bookings.calendar_sequence + 1
+            WHERE bookings.active
+            RETURNING booking_id, calendar_sequence - 1 AS sequence
+            """,
+            [bookings.map(\.bookingId), bookings.map(\.candidateId), bookings.map(\.sessionId), bookings.map(\.examCode), now]
+        ) {
+            sequences[try row.decode("booking_id")] = try row.decode("sequence")
+        }
+
+        let scheduled = confirmations.filter { sequences[$0.booking.bookingId] != nil }
+        // A booking confirmed before (a later SEQUENCE) may have reminders its new schedule drops.
+        for confirmation in scheduled where sequences[confirmation.booking.bookingId, default: 0] > 0 {
+            try connection.execute(
+                "DELETE FROM reminders WHERE booking_id = $1 AND offset_seconds <> ALL($2::int[])",
+                [confirmation.booking.bookingId, confirmation.reminders.map { Int($0.offset) }]
+            )
+        }
+        let reminders = scheduled.flatMap { confirmation in
+            confirmation.reminders.map { (bookingId: confirmation.booking.bookingId, offset: Int($0.offset), dueAt: $0.dueAt, start: confirmation.session.start) }
+        }
+        if !reminders.isEmpty {
+            try connection.execute(
+                """
+                INSERT INTO reminders (booking_id, offset_seconds, due_at, session_start)
+                SELECT * FROM unnest($1::text[], $2::int[], $3::timestamptz[], $4::timestamptz[])
+                ON CONFLICT (booking_id, offset_seconds) DO UPDATE SET due_at = EXCLUDED.due_at, session_start = EXCLUDED.session_start
+                """,
+                [reminders.map(\.bookingId), reminders.map(\.offset), reminders.map(\.dueAt), reminders.map(\.start)]
+            )
+        }
+        return confirmations.map { sequences[$0.booking.bookingId] }
+    }
+
+    /// Contacts as the latest of `contacts` has them (a candidate may appear more than once).
+    func saveContacts(_ contacts: [Contact], at now: Date) throws {
+        var latest: [String: Contact] = [:]
+        for contact in contacts { latest[contact.candidateId] = contact }
+        let rows = latest.values.sorted { $0.candidateId < $1.candidateId }
+        try connection.execute(
+            """
+            INSERT INTO contacts (candidate_id, name, email, language, time_zone, updated_at)
+            SELECT *, $6 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+            ON CONFLICT (candidate_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, language = EXCLUDED.language,
+                time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at
+            """,
+            [rows.map(\.candidateId), rows.map(\.name), rows.map(\.email), rows.map(\.language), rows.map(\.timeZone), now]
+        )
+    }
+
+    /// `recordConfirmations` one confirmation after the other, in one pipeline (one round trip).
+    private func recordConfirmationsInTurn(_ confirmations: [Confirmation], at now: Date) throws -> [Int?] {
         let statements = try confirmations.map { confirmation in
             let (contact, session, booking, reminders) = (confirmation.contact, confirmation.session, confirmation.booking, confirmation.reminders)
             return PGConnection.Statement(Self.recordConfirmationStatement, [
