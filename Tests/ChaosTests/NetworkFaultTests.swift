@@ -13,15 +13,10 @@ import Testing
     @Test func latencyBlackholesAndResetsLoseNothingAndDeadConnectionsAreNoticed() async throws {
         let total = ChaosScale.pick(short: 4_000, full: 10_000)
         let flow = try PurchaseFlow()
-        let broker = try FaultProxy(upstreamPort: 5682)
-        let database = try FaultProxy(upstreamPort: 5442)
-        defer {
-            broker.shutdown()
-            database.shutdown()
-        }
-        let service = try Self.authorizations(through: broker, database, heartbeat: Self.heartbeat)
+        let proxied = try ProxiedAuthorizations(heartbeat: Self.heartbeat)
+        defer { proxied.shutdown() }
+        let (broker, database, service) = (proxied.broker, proxied.database, proxied.service)
         try await service.start()
-        defer { service.stop() }
         #expect(broker.connectionCount >= 2 && database.connectionCount >= 1, "the service's connections go through the proxies")
 
         let streaming = Atomic(true)
@@ -79,15 +74,10 @@ import Testing
     /// must speak for its connections all along: not one of them may be lost to slowness alone.
     @Test func aSlowNetworkCostsNoHealthyBrokerConnection() async throws {
         let flow = try PurchaseFlow()
-        let broker = try FaultProxy(upstreamPort: 5682)
-        let database = try FaultProxy(upstreamPort: 5442)
-        defer {
-            broker.shutdown()
-            database.shutdown()
-        }
-        let service = try Self.authorizations(through: broker, database, heartbeat: 1)
+        let proxied = try ProxiedAuthorizations(heartbeat: 1)
+        defer { proxied.shutdown() }
+        let (broker, database, service) = (proxied.broker, proxied.database, proxied.service)
         try await service.start()
-        defer { service.stop() }
         let connected = broker.acceptedCount
         broker.setLatency(.milliseconds(500))
         database.setLatency(.milliseconds(500))
@@ -100,13 +90,30 @@ import Testing
         service.stop()
         try flow.expectExact("500 ms of latency each way with a 1 s heartbeat, 1,500 purchases")
     }
+}
 
-    /// The authorizations service, reaching the broker and the database only through `broker` and `database`.
-    static func authorizations(through broker: FaultProxy, _ database: FaultProxy, heartbeat: Int) throws -> ServiceProcess {
+/// The authorizations service (not started yet), reaching the broker and the database only through
+/// fault proxies.
+struct ProxiedAuthorizations {
+    let broker: FaultProxy
+    let database: FaultProxy
+    let service: ServiceProcess
+
+    init(heartbeat: Int) throws {
         let stack = try TestStack.environment(for: "authorizations")
-        return ServiceProcess("authorizations", port: 18265, environment: [
-            "EXAMHALL_AMQP_URL": try #require(stack["EXAMHALL_AMQP_URL"]).replacingOccurrences(of: ":5682/", with: ":\(broker.port)/") + "?heartbeat=\(heartbeat)",
-            "EXAMHALL_DATABASE_URL": try #require(stack["EXAMHALL_DATABASE_URL"]).replacingOccurrences(of: ":5442/", with: ":\(database.port)/"),
+        let (amqp, postgres) = (try #require(stack["EXAMHALL_AMQP_URL"]), try #require(stack["EXAMHALL_DATABASE_URL"]))
+        broker = try FaultProxy(upstreamPort: 5682)
+        database = try FaultProxy(upstreamPort: 5442)
+        service = ServiceProcess("authorizations", port: 18265, environment: [
+            "EXAMHALL_AMQP_URL": amqp.replacingOccurrences(of: ":5682/", with: ":\(broker.port)/") + "?heartbeat=\(heartbeat)",
+            "EXAMHALL_DATABASE_URL": postgres.replacingOccurrences(of: ":5442/", with: ":\(database.port)/"),
         ])
+    }
+
+    /// Stops the service, then the proxies.
+    func shutdown() {
+        service.stop()
+        broker.shutdown()
+        database.shutdown()
     }
 }
