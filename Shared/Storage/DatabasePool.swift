@@ -9,6 +9,8 @@ public final class DatabasePool: Sendable {
     private let threads: NIOThreadPool
     private let idle = Mutex<[PGConnection]>([])
     private let logger: Logger
+    /// The reachability round trip under way and when it began (see `isReachable`).
+    private let ping = Mutex<(answer: Task<Bool, Never>, started: ContinuousClock.Instant)?>(nil)
 
     public init(settings: DatabaseSettings, size: Int, logger: Logger) {
         self.settings = settings
@@ -56,9 +58,36 @@ public final class DatabasePool: Sendable {
         }
     }
 
-    /// True when a round trip to the server works now.
-    public func isReachable() async -> Bool {
-        (try? await withConnection { try $0.execute("SELECT 1") }) != nil
+    /// True when a round trip to the server completes within `limit`. Readiness asks this every few
+    /// seconds, and a server cut off by the network (no FIN, no RST) must show as down at once rather
+    /// than hold the probe until TCP gives up. The round trip cannot be abandoned (libpq blocks its
+    /// thread), so callers share the one under way: a long partition does not pile round trips up on
+    /// the pool's threads, and one outstanding for longer than `limit` answers down at once.
+    public func isReachable(within limit: Duration = .seconds(2)) async -> Bool {
+        let (answer, started) = ping.withLock { current in
+            if let current { return current }
+            let answer = Task { [self] in
+                let reached = (try? await withConnection { try $0.execute("SELECT 1") }) != nil
+                ping.withLock { $0 = nil }
+                return reached
+            }
+            current = (answer, .now)
+            return (answer, .now)
+        }
+        let remaining = limit - (ContinuousClock.now - started)
+        guard remaining > .zero else { return false }
+        let first = FirstAnswer()
+        return await withCheckedContinuation { continuation in
+            let deadline = Task {
+                try? await Task.sleep(for: remaining)
+                if first.claim() { continuation.resume(returning: false) }
+            }
+            Task {
+                let reached = await answer.value
+                deadline.cancel()
+                if first.claim() { continuation.resume(returning: reached) }
+            }
+        }
     }
 
     private func checkout() throws -> PGConnection {
@@ -72,5 +101,14 @@ public final class DatabasePool: Sendable {
             guard (try? connection.execute("ROLLBACK")) != nil else { return }
         }
         idle.withLock { $0.append(connection) }
+    }
+}
+
+/// Lets exactly one of several racing tasks answer a continuation.
+private final class FirstAnswer: Sendable {
+    private let taken = Atomic<Bool>(false)
+
+    func claim() -> Bool {
+        taken.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
     }
 }

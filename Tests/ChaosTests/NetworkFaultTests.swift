@@ -39,7 +39,7 @@ import Testing
         broker.blackhole()
         var noticedAfter: Duration?
         while ContinuousClock.now - silence < Self.brokerBlackhole {
-            if noticedAfter == nil, await service.readiness() != 200 { noticedAfter = ContinuousClock.now - silence }
+            if noticedAfter == nil, await Self.answersNotReady(service) { noticedAfter = ContinuousClock.now - silence }
             try await Task.sleep(for: .milliseconds(100))
         }
         broker.heal()
@@ -49,10 +49,19 @@ import Testing
         print("chaos network: broker blackhole noticed after \(noticed) (heartbeat \(Self.heartbeat) s)")
         try await service.waitUntilReady(timeout: .seconds(30))
 
-        // The database goes silent: work stalls and resumes when it is back, nothing is lost.
+        // The database goes silent: readiness says so within its two-second round-trip limit, work
+        // stalls and resumes when it is back, nothing is lost.
+        let databaseSilence = ContinuousClock.now
         database.blackhole()
-        try await Task.sleep(for: .seconds(5))
+        var databaseNoticedAfter: Duration?
+        while ContinuousClock.now - databaseSilence < .seconds(5) {
+            if databaseNoticedAfter == nil, await Self.answersNotReady(service) { databaseNoticedAfter = ContinuousClock.now - databaseSilence }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         database.heal()
+        let databaseNoticed = try #require(databaseNoticedAfter, "readiness did not notice a 5 s blackhole of the database")
+        #expect(databaseNoticed <= .seconds(3), "readiness noticed the silent database after \(databaseNoticed)")
+        print("chaos network: database blackhole noticed by readiness after \(databaseNoticed)")
         try await service.waitUntilReady(timeout: .seconds(30))
 
         // Every connection reset at once.
@@ -67,6 +76,11 @@ import Testing
         #expect(service.isRunning, "the service rode out every fault without restarting")
         service.stop()
         try flow.expectExact("network faults (500 ms latency, 5 s blackholes, resets), \(total) purchases")
+    }
+
+    /// Readiness answering 503: a probe that gets no answer at all is not the service noticing anything.
+    static func answersNotReady(_ service: ServiceProcess) async -> Bool {
+        (try? await service.get("/health/ready", timeout: 10))?.status == 503
     }
 
     /// With a one-second heartbeat and 500 ms of latency each way, a batch can take longer than the two

@@ -109,6 +109,34 @@ import Testing
         #expect(try connection.query("SELECT $1::text AS t", ["fine"])[0].decode("t", as: String.self) == "fine")
     }
 
+    /// Readiness asks whether the database answers; cut off by the network, it must hear "no" within
+    /// the limit rather than wait for TCP, and callers asking at once share the one round trip.
+    @Test func aSilentDatabaseIsUnreachableWithinTheLimitAndReachableWhenItReturns() async throws {
+        let proxy = try FaultProxy(upstreamPort: 5442)
+        defer { proxy.shutdown() }
+        let url = try TestStack.databaseURL("authorizations").replacingOccurrences(of: ":5442/", with: ":\(proxy.port)/")
+        let pool = DatabasePool(
+            settings: DatabaseSettings(url: url, schema: "authorizations", applicationName: "reachability-test"), size: 2, logger: Logger(label: "test")
+        )
+        #expect(await pool.isReachable())
+        proxy.blackhole()
+        let answers = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<5 { group.addTask { await pool.isReachable(within: .milliseconds(500)) } }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(answers == Array(repeating: false, count: 5))
+        // Still silent: the round trip under way is older than the limit, so the answer is at once.
+        #expect(await pool.isReachable(within: .milliseconds(500)) == false)
+        proxy.heal()
+        var reachable = false
+        for _ in 0..<50 where !reachable {
+            reachable = await pool.isReachable()
+            if !reachable { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(reachable, "the database answers again once the network is back")
+        await pool.shutdown()
+    }
+
     @Test func errorsAreClassified() throws {
         let connection = try TestStack.adminDatabase()
         do {
