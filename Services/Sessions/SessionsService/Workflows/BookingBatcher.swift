@@ -8,6 +8,10 @@ import Synchronization
 /// the next one and share it: one BEGIN/COMMIT (and one durable flush) for many bookings. Alone, a
 /// request runs at once, so there is no added delay when the service is quiet.
 ///
+/// Transactions in flight never share a session: two that did would only wait for each other's seat
+/// locks. A request for a session that a running batch holds waits for a later batch, and batches for
+/// other sessions run meanwhile.
+///
 /// Every booking in a batch is decided and written exactly as it would be alone (`BookingWorkflow`),
 /// in session order so that concurrent batches lock sessions in the same order. A refusal decided
 /// before anything was written stays that request's answer; if anything written must be undone, the
@@ -22,15 +26,17 @@ final class BookingBatcher: Sendable {
     private struct State {
         var waiting: [Waiting] = []
         var running = 0
+        /// Sessions of the batches in flight.
+        var busy: Set<UUID> = []
     }
 
     private let environment: ServiceEnvironment
     private let state = Mutex(State())
-    /// Transactions in flight per process: one fills while the other commits.
+    /// Transactions in flight per process, each on sessions of its own.
     private let concurrency: Int
     private let maximumBatch: Int
 
-    init(environment: ServiceEnvironment, concurrency: Int = 2, maximumBatch: Int = 64) {
+    init(environment: ServiceEnvironment, concurrency: Int = 4, maximumBatch: Int = 64) {
         self.environment = environment
         self.concurrency = concurrency
         self.maximumBatch = maximumBatch
@@ -43,20 +49,35 @@ final class BookingBatcher: Sendable {
         }
     }
 
-    private func startNextBatch() {
+    /// Starts a batch when a transaction slot is free and some waiting request's session is not held;
+    /// returns whether it started one.
+    @discardableResult
+    private func startNextBatch() -> Bool {
         let batch: [Waiting]? = state.withLock { state in
-            guard state.running < concurrency, !state.waiting.isEmpty else { return nil }
+            guard state.running < concurrency else { return nil }
+            // The oldest waiting requests whose sessions no running batch holds, in arrival order.
+            var taken: [Waiting] = []
+            var left: [Waiting] = []
+            for waiting in state.waiting {
+                if taken.count < maximumBatch, !state.busy.contains(waiting.command.sessionId) { taken.append(waiting) } else { left.append(waiting) }
+            }
+            guard !taken.isEmpty else { return nil }
+            state.waiting = left
             state.running += 1
-            let taken = Array(state.waiting.prefix(maximumBatch))
-            state.waiting.removeFirst(taken.count)
+            state.busy.formUnion(taken.map(\.command.sessionId))
             return taken
         }
-        guard let batch else { return }
+        guard let batch else { return false }
         Task {
             await run(batch.sorted { $0.command.sessionId.uuidString < $1.command.sessionId.uuidString })
-            state.withLock { $0.running -= 1 }
-            startNextBatch()
+            state.withLock { state in
+                state.running -= 1
+                state.busy.subtract(batch.map(\.command.sessionId))
+            }
+            // The sessions just freed may let more than one batch start.
+            while startNextBatch() {}
         }
+        return true
     }
 
     private func run(_ batch: [Waiting]) async {
@@ -66,7 +87,8 @@ final class BookingBatcher: Sendable {
         let commands = batch.map { ($0.command, $0.correlationId) }
         do {
             let results = try await environment.database.transaction { connection in
-                try Self.bookTogether(commands, on: connection, source: source, now: now, paymentWindow: window)
+                try connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+                return try Self.bookTogether(commands, on: connection, source: source, now: now, paymentWindow: window)
             }
             for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result) }
         } catch {
