@@ -18,9 +18,12 @@ import Testing
         try flow.publish(100)
         try await flow.waitUntilSettled()
         for fault in ["broker-kill", "broker-kill", "db-crash"] {
-            try flow.publish(chunk)
+            // Counted before publishing: a service quick enough to apply the whole chunk during the
+            // publish would otherwise leave nothing more to wait for, and the wait ran to its limit.
             let before = try flow.applied()
+            try flow.publish(chunk)
             _ = try await eventually(timeout: .seconds(120), { try flow.applied() }, until: { $0 >= before + chunk / 5 })
+            print("chaos server: \(fault) with \(flow.sent.count - (try flow.applied())) purchases not yet applied")
             if fault == "db-crash" {
                 try TestStack.control("db-stop", "immediate")
                 try await Task.sleep(for: .seconds(2))
