@@ -71,8 +71,8 @@ public final class DatabasePool: Sendable {
                 ping.withLock { $0 = nil }
                 return reached
             }
-            current = (answer, .now)
-            return (answer, .now)
+            current = (answer, ContinuousClock.now)
+            return current!
         }
         let remaining = limit - (ContinuousClock.now - started)
         guard remaining > .zero else { return false }

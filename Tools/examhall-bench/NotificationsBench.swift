@@ -78,7 +78,7 @@ struct Notifications: AsyncParsableCommand {
         // Counting the run's emails costs the database a visit to each row, so it is done once a second,
         // and the times come from the rows themselves: when the last email was stored and marked sent.
         let progress = """
-            SELECT count(*)::int AS stored, (count(*) FILTER (WHERE status = 'sent'))::int AS sent,
+            SELECT (count(*) FILTER (WHERE status = 'sent'))::int AS sent,
                 extract(epoch FROM max(created_at))::float8 AS last_stored, extract(epoch FROM max(sent_at))::float8 AS last_sent
             FROM notifications.deliveries WHERE status IN ('queued', 'sent', 'failed') AND created_at >= $1 AND candidate_id LIKE $2
             """

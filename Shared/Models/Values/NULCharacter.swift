@@ -28,8 +28,4 @@ public enum NULCharacter {
         }
         return false
     }
-
-    public static func isContained(in text: String) -> Bool {
-        text.utf8.contains(0)
-    }
 }

@@ -41,8 +41,8 @@ final class OutcomeRecorder<Outcome: Sendable>: Sendable {
             let group = state.withLock { state -> [Outcome] in
                 let group = state.waiting
                 state.waiting = []
-                if group.isEmpty || state.failure != nil { state.writer = nil }
-                return state.failure == nil ? group : []
+                if group.isEmpty { state.writer = nil }
+                return group
             }
             guard !group.isEmpty else { return }
             do {

@@ -5,7 +5,7 @@ import Foundation
 
 /// `booking.confirmed` → the booking email with the session's instructions and the calendar event
 /// (or "a seat is yours" when it came from the waiting list); reminders are scheduled. Confirmations
-/// come in streams, so a batch of them is recorded with one pipeline and enqueued with another, with
+/// come in streams, so a batch of them is recorded and enqueued in a few set-based statements, with
 /// each kind's templates read once; a single one is a batch of one.
 struct NotifyOnBookingConfirmed: BatchEventHandler {
     let settings: NotificationSettings

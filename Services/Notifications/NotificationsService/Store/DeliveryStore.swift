@@ -119,8 +119,6 @@ struct DeliveryStore {
         )
     }
 
-    /// Marks an email sent and enqueues its `notification.sent` in one statement (atomic without a
-    /// transaction). False when the lease was lost to another sender meanwhile.
     /// An email the mail server accepted, with the `notification.sent` that announces it.
     struct SentMark: Sendable {
         let id: String
@@ -129,8 +127,8 @@ struct DeliveryStore {
         let event: OutboxWriter.Row
     }
 
-    /// Marks emails sent, each with its event, in one statement (one commit for a group of emails that
-    /// finished together). Returns the ids it could not mark because their lease had run out.
+    /// Marks emails sent, each with its event, in one statement (atomic without a transaction: one
+    /// commit for a group of emails that finished together). Returns the ids it could not mark because their lease had run out.
     func markSent(_ marks: [SentMark], at now: Date) throws -> Set<String> {
         guard !marks.isEmpty else { return [] }
         let events = marks.map(\.event)

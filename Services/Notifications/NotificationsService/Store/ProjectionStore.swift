@@ -9,14 +9,7 @@ struct ProjectionStore {
     let connection: PGConnection
 
     func saveContact(_ contact: Contact, at now: Date) throws {
-        try connection.execute(
-            """
-            INSERT INTO contacts (candidate_id, name, email, language, time_zone, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT (candidate_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, language = EXCLUDED.language,
-                time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at
-            """,
-            [contact.candidateId, contact.name, contact.email, contact.language, contact.timeZone, now]
-        )
+        try saveContacts([contact], at: now)
     }
 
     func contact(_ candidateId: String) throws -> Contact? {
@@ -94,17 +87,29 @@ struct ProjectionStore {
     /// only contact and session are saved. Otherwise the SEQUENCE for this email's calendar event.
     ///
     /// A batch is a handful of set-based statements, whatever its size: one for contacts, one per
-    /// session, one for bookings, one for reminders. A batch that confirms one booking twice needs its
-    /// SEQUENCEs one after the other, and goes statement by statement instead.
+    /// session, then one for bookings and one for reminders. A booking confirmed twice in a batch gets
+    /// its SEQUENCEs one after the other: the bookings go in rounds that hold each booking once.
     func recordConfirmations(_ confirmations: [Confirmation], at now: Date) throws -> [Int?] {
-        guard Set(confirmations.map(\.booking.bookingId)).count == confirmations.count else {
-            return try recordConfirmationsInTurn(confirmations, at: now)
-        }
         try saveContacts(confirmations.map(\.contact), at: now)
         var sessions: [String: SessionSnapshot] = [:]
         for confirmation in confirmations { sessions[confirmation.session.sessionId] = confirmation.session }
         for session in sessions.values.sorted(by: { $0.sessionId < $1.sessionId }) { try saveSession(session, at: now) }
 
+        var sequences = [Int?](repeating: nil, count: confirmations.count)
+        var pending = Array(confirmations.indices)
+        while !pending.isEmpty {
+            var seen = Set<String>()
+            let round = pending.filter { seen.insert(confirmations[$0].booking.bookingId).inserted }
+            pending.removeAll { round.contains($0) }
+            let recorded = try recordBookings(round.map { confirmations[$0] }, at: now)
+            for index in round { sequences[index] = recorded[confirmations[index].booking.bookingId] }
+        }
+        return sequences
+    }
+
+    /// Confirmations of distinct bookings: each booking with the next SEQUENCE of its calendar event,
+    /// and its reminders. Returns the SEQUENCE by booking id, for the bookings still active.
+    private func recordBookings(_ confirmations: [Confirmation], at now: Date) throws -> [String: Int] {
         // Sorted, so that two replicas' batches lock the rows they share in the same order.
         let bookings = confirmations.map(\.booking).sorted { $0.bookingId < $1.bookingId }
         var sequences: [String: Int] = [:]
@@ -145,7 +150,7 @@ struct ProjectionStore {
                 [reminders.map(\.bookingId), reminders.map(\.offset), reminders.map(\.dueAt), reminders.map(\.start)]
             )
         }
-        return confirmations.map { sequences[$0.booking.bookingId] }
+        return sequences
     }
 
     /// Contacts as the latest of `contacts` has them (a candidate may appear more than once).
@@ -163,46 +168,6 @@ struct ProjectionStore {
             [rows.map(\.candidateId), rows.map(\.name), rows.map(\.email), rows.map(\.language), rows.map(\.timeZone), now]
         )
     }
-
-    /// `recordConfirmations` one confirmation after the other, in one pipeline (one round trip).
-    private func recordConfirmationsInTurn(_ confirmations: [Confirmation], at now: Date) throws -> [Int?] {
-        let statements = try confirmations.map { confirmation in
-            let (contact, session, booking, reminders) = (confirmation.contact, confirmation.session, confirmation.booking, confirmation.reminders)
-            return PGConnection.Statement(Self.recordConfirmationStatement, [
-                contact.candidateId, contact.name, contact.email, contact.language, contact.timeZone, now, session.sessionId, try Self.json(session),
-                booking.bookingId, booking.examCode, reminders.map { Int($0.offset) }, reminders.map(\.dueAt), session.start,
-            ])
-        }
-        return try connection.pipeline(statements).map { try $0.rows.first?.decode("sequence") }
-    }
-
-    private static let recordConfirmationStatement = """
-            WITH contact AS (
-                INSERT INTO contacts (candidate_id, name, email, language, time_zone, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
-                ON CONFLICT (candidate_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, language = EXCLUDED.language,
-                    time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at
-            ), session_changed AS (
-                UPDATE sessions SET snapshot = $8, updated_at = $6 WHERE session_id = $7 AND snapshot IS DISTINCT FROM $8
-            ), session_added AS (
-                INSERT INTO sessions (session_id, snapshot, updated_at) SELECT $7, $8, $6
-                WHERE NOT EXISTS (SELECT 1 FROM sessions WHERE session_id = $7) ON CONFLICT (session_id) DO NOTHING
-            ), booking AS (
-                INSERT INTO bookings (booking_id, candidate_id, session_id, exam_code, active, calendar_sequence, updated_at)
-                VALUES ($9, $1, $7, $10, true, 1, $6)
-                ON CONFLICT (booking_id) DO UPDATE SET session_id = EXCLUDED.session_id, updated_at = EXCLUDED.updated_at,
-                    calendar_sequence = bookings.calendar_sequence + 1
-                WHERE bookings.active
-                RETURNING calendar_sequence - 1 AS sequence
-            ), reminders_dropped AS (
-                DELETE FROM reminders WHERE booking_id = $9 AND offset_seconds <> ALL($11::int[]) AND EXISTS (SELECT 1 FROM booking)
-            ), reminders_set AS (
-                INSERT INTO reminders (booking_id, offset_seconds, due_at, session_start)
-                SELECT $9, offset_seconds, due_at, $13 FROM unnest($11::int[], $12::timestamptz[]) AS schedule (offset_seconds, due_at)
-                WHERE EXISTS (SELECT 1 FROM booking)
-                ON CONFLICT (booking_id, offset_seconds) DO UPDATE SET due_at = EXCLUDED.due_at, session_start = EXCLUDED.session_start
-            )
-            SELECT sequence FROM booking
-            """
 
     func booking(_ bookingId: String) throws -> Booking? {
         try connection.query("SELECT booking_id, candidate_id, session_id, exam_code, active FROM bookings WHERE booking_id = $1", [bookingId])
