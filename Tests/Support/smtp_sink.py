@@ -6,7 +6,9 @@ DIR/<sequence>.eml with its envelope recipient in an X-Envelope-To header.
                [--starttls] [--auth USER:PASSWORD]
 
 --reject answers 550 to RCPT TO for that address (a permanent failure); --delay-mail waits before
-answering MAIL FROM, so a client killed meanwhile has delivered nothing; --count-only keeps no files,
+answering MAIL FROM, so a client killed meanwhile has delivered nothing; while a file DIR/hold exists,
+MAIL FROM is not answered at all, and DIR/holding says how many clients are waiting so (a test can
+stop every sender at a known point of its dialogue); --count-only keeps no files,
 only DIR/count (for benchmarks). --starttls offers and requires STARTTLS with a self-signed certificate
 for 127.0.0.1 written to DIR/ca.pem (the client must trust it); --auth requires AUTH PLAIN or LOGIN
 with those credentials, over TLS only. Each message records how it came in: X-Received-Over (TLS or
@@ -32,10 +34,16 @@ class Sink:
         self.delay = delay
         self.count_only = count_only
         self.sequence = 0
+        self.holding = 0
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.delay:
             await asyncio.sleep(self.delay)
+        if os.path.exists(os.path.join(self.directory, "hold")):
+            self.set_holding(+1)
+            while os.path.exists(os.path.join(self.directory, "hold")):
+                await asyncio.sleep(0.02)
+            self.set_holding(-1)
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -63,6 +71,12 @@ class Sink:
             file.write(header + content)
         os.rename(partial, os.path.join(self.directory, f"{self.sequence:06d}.eml"))
         return "250 OK"
+
+    def set_holding(self, change):
+        self.holding += change
+        with open(os.path.join(self.directory, "holding.partial"), "w") as file:
+            file.write(str(self.holding))
+        os.replace(os.path.join(self.directory, "holding.partial"), os.path.join(self.directory, "holding"))
 
     def write_count(self):
         with open(os.path.join(self.directory, "count.partial"), "w") as file:

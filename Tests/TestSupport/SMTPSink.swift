@@ -65,6 +65,21 @@ public final class SMTPSink: @unchecked Sendable {
         self.process = nil
     }
 
+    /// From now on the server leaves every MAIL FROM unanswered until `resume()`: each client stops
+    /// at the start of its next message, having had every earlier one answered.
+    public func hold() throws {
+        try Data().write(to: directory.appendingPathComponent("hold"))
+    }
+
+    public func resume() {
+        try? FileManager.default.removeItem(at: directory.appendingPathComponent("hold"))
+    }
+
+    /// How many clients are waiting for an answer to MAIL FROM because of `hold()`.
+    public func holding() -> Int {
+        (try? String(contentsOf: directory.appendingPathComponent("holding"), encoding: .utf8)).flatMap { Int($0) } ?? 0
+    }
+
     /// Every message received so far, oldest first, as raw RFC 5322 text.
     public func messages() throws -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
