@@ -156,6 +156,60 @@ import Testing
         }
     }
 
+    @Test func aBatchAskingForMoreSeatsThanAreLeftSeatsExactlyAsManyAsFit() async throws {
+        try await withAPI { api in
+            let exam = try await api.exam()
+            let sessionId = try #require(UUID(uuidString: try await api.publicSession(exam: exam, capacity: 2)))
+            let candidates = (0..<3).map { _ in candidateId() }
+            let commands = candidates.map { candidate in
+                BookingWorkflow.BookCommand(
+                    sessionId: sessionId, requester: .candidate(id: candidate), candidateId: candidate, examCode: exam, authorizationId: nil,
+                    joinWaitlistWhenFull: false,
+                    contact: CandidateContact(name: "Ada \(candidate)", email: "\(candidate)@example.org", language: "en", timeZone: "Europe/Paris")
+                )
+            }
+            let now = Date()
+            let source = environment.source
+
+            // Three seats asked of a session with two: the statement takes none, and writes nothing but
+            // contacts. (Rolled back: what is looked at here is the statement alone.)
+            struct Undo: Error { let placements: [BookingStore.Placement]; let seats: Int; let written: Int }
+            var undone: Undo?
+            do {
+                try await environment.database.transaction { connection in
+                    let workflow = BookingWorkflow(
+                        connection: connection, outbox: OutboxWriter(source: source, correlationId: nil, causationId: nil, now: now), now: now,
+                        paymentWindow: .seconds(1800)
+                    )
+                    let proposals = try workflow.plan(commands).map { try #require(try workflow.proposal(for: try $0.get())) }
+                    throw Undo(
+                        placements: try BookingStore(connection: connection).place(proposals, at: now),
+                        seats: try connection.query("SELECT seats_taken FROM sessions WHERE id = $1", [sessionId])[0].decode("seats_taken"),
+                        written: try connection.query("SELECT count(*)::int AS n FROM bookings WHERE session_id = $1", [sessionId])[0].decode("n")
+                    )
+                }
+            } catch let undo as Undo {
+                undone = undo
+            }
+            let placements = try #require(undone).placements
+            #expect(undone?.seats == 0)
+            #expect(undone?.written == 0)
+            #expect(placements == [.noSeat, .noSeat, .noSeat])
+
+            // The same batch as the service runs it: the first two in line get the seats on the slow path.
+            let results = try await environment.database.transaction { connection in
+                try BookingBatcher.bookTogether(commands.map { ($0, nil) }, on: connection, source: source, now: now, paymentWindow: .seconds(1800))
+            }
+            #expect(try results[0].get().status == .confirmed)
+            #expect(try results[1].get().status == .confirmed)
+            #expect(throws: BookingRefusal.sessionFull) { try results[2].get() }
+            #expect(try await api.session(sessionId.uuidString.lowercased()).occupancy?.seatsBooked == 2)
+            for (candidate, expected) in zip(candidates, [1, 1, 0]) {
+                #expect(try outbox.events("booking.confirmed", mentioning: candidate).count == expected)
+            }
+        }
+    }
+
     @Test func authorizationRequiredSessionsUseTheProjectionAndClaimTheAuthorization() async throws {
         try await withAPI { api in
             let exam = try await api.exam()

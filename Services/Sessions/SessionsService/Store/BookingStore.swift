@@ -51,51 +51,72 @@ struct BookingStore {
         try place([Proposal(booking: booking, event: event, contact: contact)], at: now)[0]
     }
 
-    /// Places many bookings in one pipeline (one round trip), each as `place` does alone, in order:
-    /// the seats they take stay locked for that one round trip rather than one per booking.
+    /// Places many bookings in one statement, each as `place` does alone. A session's seats are taken
+    /// for all of its bookings in the statement at once or, when they do not all fit, for none of
+    /// them: those then take the slow path one by one under the session's lock, which seats as many as
+    /// fit. One statement per batch rather than one per booking: the session row is updated once, and
+    /// the executor is set up once for the lot.
     func place(_ proposals: [Proposal], at now: Date) throws -> [Placement] {
-        let results = try connection.pipeline(proposals.map { proposal in
-            let booking = proposal.booking
-            return PGConnection.Statement(
-                Self.placeStatement,
-                [booking.id, booking.sessionId, booking.candidateId, booking.examCode, booking.authorizationId, booking.status.rawValue,
-                 booking.paymentExpiresAt, booking.createdBy, now] + proposal.event.values
-                    + [proposal.contact?.name, proposal.contact?.email, proposal.contact?.language, proposal.contact?.timeZone]
-            )
-        })
-        return try results.map { result in
-            let row = result.rows[0]
+        guard !proposals.isEmpty else { return [] }
+        let bookings = proposals.map(\.booking)
+        let events = proposals.map(\.event)
+        let contacts = proposals.map(\.contact)
+        let rows = try connection.query(
+            Self.placeStatement,
+            [bookings.map(\.id), bookings.map(\.sessionId), bookings.map(\.candidateId), bookings.map(\.examCode),
+             bookings.map(\.authorizationId), bookings.map(\.status.rawValue), bookings.map(\.paymentExpiresAt), bookings.map(\.createdBy),
+             events.map(\.messageId), events.map(\.exchange), events.map(\.routingKey), events.map(\.body), events.map(\.correlationId),
+             contacts.map { $0?.name }, contacts.map { $0?.email }, contacts.map { $0?.language }, contacts.map { $0?.timeZone }, now]
+        )
+        guard rows.count == proposals.count else {
+            throw PostgresError(kind: .query, message: "placing \(proposals.count) bookings returned \(rows.count) rows")
+        }
+        return try rows.map { row in
             if try row.decode("booked", as: Bool.self) { return .placed }
             return try row.decode("seated", as: Bool.self) ? .authorizationTaken : .noSeat
         }
     }
 
+    // The seat is the conditional update that makes overbooking impossible; a booking is inserted
+    // only with its session's seats taken and its authorization (if any) claimed, and its event only
+    // with the booking. Contacts are saved whatever happens to the seat.
     private static let placeStatement = """
-        WITH seat AS (
-            UPDATE sessions SET seats_taken = seats_taken + 1
-            WHERE id = $2 AND status = 'scheduled' AND (capacity IS NULL OR seats_taken < capacity)
-            RETURNING id
+        WITH input AS (
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::timestamptz[], $8::text[],
+                $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
+                WITH ORDINALITY AS i(id, session_id, candidate_id, exam_code, authorization_id, status, payment_expires_at, created_by,
+                    message_id, exchange, routing_key, body, correlation_id, name, email, language, time_zone, position)
+        ), seat AS (
+            UPDATE sessions s SET seats_taken = s.seats_taken + demand.n
+            FROM (SELECT session_id, count(*)::int AS n FROM input GROUP BY session_id) demand
+            WHERE s.id = demand.session_id AND s.status = 'scheduled' AND (s.capacity IS NULL OR s.seats_taken + demand.n <= s.capacity)
+            RETURNING s.id
         ), claim AS (
-            UPDATE authorizations SET status = 'assigned', booking_id = $1, updated_at = $9
-            WHERE $5::uuid IS NOT NULL AND id = $5 AND status = 'open' AND EXISTS (SELECT 1 FROM seat)
-            RETURNING id
+            UPDATE authorizations a SET status = 'assigned', booking_id = i.id, updated_at = $18
+            FROM input i
+            WHERE i.authorization_id IS NOT NULL AND a.id = i.authorization_id AND a.status = 'open' AND i.session_id IN (SELECT id FROM seat)
+            RETURNING a.id
         ), booking AS (
             INSERT INTO bookings (\(bookingColumns))
-            SELECT $1::uuid, $2::uuid, $3::text, $4::text, $5::uuid, $6::text, NULL, $7::timestamptz, NULL, NULL, $8::text,
-                $9::timestamptz, $9::timestamptz FROM seat
-            WHERE $5::uuid IS NULL OR EXISTS (SELECT 1 FROM claim)
+            SELECT i.id, i.session_id, i.candidate_id, i.exam_code, i.authorization_id, i.status, NULL, i.payment_expires_at, NULL, NULL,
+                i.created_by, $18, $18
+            FROM input i
+            WHERE i.session_id IN (SELECT id FROM seat) AND (i.authorization_id IS NULL OR i.authorization_id IN (SELECT id FROM claim))
+            ORDER BY i.position
             RETURNING id
         ), event AS (
-            INSERT INTO outbox (\(OutboxWriter.columns)) SELECT $10::text, $11::text, $12::text, $13::text, $14::text FROM booking
+            INSERT INTO outbox (\(OutboxWriter.columns))
+            SELECT i.message_id, i.exchange, i.routing_key, i.body, i.correlation_id FROM input i JOIN booking USING (id) ORDER BY i.position
         ), candidate AS (
             INSERT INTO candidates (external_id, name, email, language, time_zone, updated_at)
-            SELECT $3::text, $15::text, $16::text, $17::text, $18::text, $9::timestamptz WHERE $15::text IS NOT NULL
+            SELECT DISTINCT ON (i.candidate_id) i.candidate_id, i.name, i.email, i.language, i.time_zone, $18
+            FROM input i WHERE i.name IS NOT NULL ORDER BY i.candidate_id, i.position DESC
             ON CONFLICT (external_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, language = EXCLUDED.language,
                 time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at
             WHERE (candidates.name, candidates.email, candidates.language, candidates.time_zone)
                 IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.email, EXCLUDED.language, EXCLUDED.time_zone)
         )
-        SELECT EXISTS (SELECT 1 FROM seat) AS seated, EXISTS (SELECT 1 FROM booking) AS booked
+        SELECT i.session_id IN (SELECT id FROM seat) AS seated, i.id IN (SELECT id FROM booking) AS booked FROM input i ORDER BY i.position
         """
 
     /// Saves the booking's session, status, authorization and payment fields.

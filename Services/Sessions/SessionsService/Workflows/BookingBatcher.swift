@@ -111,13 +111,13 @@ final class BookingBatcher: Sendable {
     }
 
     /// A batch in one transaction, with a handful of round trips whatever its size: planned with one
-    /// statement for the sessions and one for the candidates' facts, placed with one pipeline. Reads
-    /// take no locks, so seats are locked only from the pipeline to the commit. A candidate named twice
+    /// statement for the sessions and one for the candidates' facts, placed with one more. Reads take
+    /// no locks, so seats are locked only from the placement to the commit. A candidate named twice
     /// waits for the next round, planned after their first booking is written (and then refused as
     /// already booked, exactly as alone). A booking that finds no seat takes the slow path under its
-    /// session's lock after the pipeline; should that ever deadlock with another batch, PostgreSQL breaks
-    /// the tie and both batches run again one request at a time.
-    private static func bookTogether(
+    /// session's lock after the placement; should that ever deadlock with another batch, PostgreSQL
+    /// breaks the tie and both batches run again one request at a time.
+    static func bookTogether(
         _ commands: [(BookingWorkflow.BookCommand, String?)], on connection: PGConnection, source: String, now: Date, paymentWindow: Duration
     ) throws -> [Result<Booking, any Error>] {
         var results = [Result<Booking, any Error>?](repeating: nil, count: commands.count)
