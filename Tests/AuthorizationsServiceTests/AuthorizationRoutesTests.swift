@@ -66,6 +66,20 @@ import Testing
         }
     }
 
+    @Test func theSchemeIsCaseInsensitiveAndSpacesAroundTheTokenAreIgnored() async throws {
+        let token = try await ServiceHarness.token(environment, .csr, subject: "csr", validFor: 60)
+        try await application.test(.router) { client in
+            for header in ["Bearer \(token)", "bearer \(token)", "BEARER  \(token) ", "Bearer \t\(token)\t"] {
+                let response = try await client.execute(uri: "/authorizations", method: .get, headers: [.authorization: header])
+                #expect(response.status == .ok, "\(header.debugDescription)")
+            }
+            for header in ["Bearer", "Basic \(token)", "Bearer \(token)x"] {
+                let response = try await client.execute(uri: "/authorizations", method: .get, headers: [.authorization: header])
+                #expect(response.status == .unauthorized, "\(header.debugDescription)")
+            }
+        }
+    }
+
     @Test func proctorsMayNotSeeAuthorizations() async throws {
         let headers = try await bearer(.proctor, "proctor-1")
         try await application.test(.router) { client in

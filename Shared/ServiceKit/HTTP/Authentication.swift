@@ -87,12 +87,17 @@ public struct AuthenticationMiddleware: RouterMiddleware {
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else { return try await next(request, context) }
-        guard header.lowercased().hasPrefix("bearer ") else {
+        guard header.prefix(7).lowercased() == "bearer " else {
             throw Problem(.unauthorized, type: "invalid-token", detail: "the Authorization header must be 'Bearer <token>'")
         }
         var context = context
         do {
-            context.principal = try await authority.verify(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+            // Spaces and tabs around the token are dropped on the Substring: Foundation's trimming goes
+            // through NSString, which a profile showed on every request.
+            var token = header.dropFirst(7)
+            while token.first == " " || token.first == "\t" { token = token.dropFirst() }
+            while token.last == " " || token.last == "\t" { token = token.dropLast() }
+            context.principal = try await authority.verify(String(token))
         } catch {
             throw Problem(.unauthorized, type: "invalid-token", detail: "the bearer token is invalid or expired")
         }
