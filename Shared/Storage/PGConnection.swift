@@ -63,64 +63,6 @@ public final class PGConnection: @unchecked Sendable {
         try execute(sql, parameters).rows
     }
 
-    /// One statement of a pipeline.
-    public struct Statement {
-        public let sql: String
-        public let parameters: [any PostgresEncodable]
-        public init(_ sql: String, _ parameters: [any PostgresEncodable] = []) {
-            self.sql = sql
-            self.parameters = parameters
-        }
-    }
-
-    /// Sends `statements` as one libpq pipeline: all of them go out before the first reply is read, so
-    /// they cost one round trip instead of one each. Meant for a transaction's independent writes (a
-    /// batch of bookings): the row locks they take are then held for one round trip, not one per
-    /// statement. Results come back in order. When one fails the server skips the rest, and the first
-    /// error is thrown (the transaction is then aborted, as after any failed statement). Results must be
-    /// small, as nothing is read until everything is sent.
-    public func pipeline(_ statements: [Statement]) throws -> [PGResult] {
-        guard statements.count > 1 else { return try statements.map { try execute($0.sql, $0.parameters) } }
-        let names = try statements.map { try preparedName(for: $0.sql, parameterCount: $0.parameters.count) }
-        let parameters = try statements.map { try parameterTexts($0.parameters) }
-        guard PQenterPipelineMode(handle) == 1 else { throw PostgresError(kind: .query, message: lastErrorMessage) }
-        for (texts, name) in zip(parameters, names) {
-            let sent = withOptionalCStringArray(texts) { values in
-                PQsendQueryPrepared(handle, name, Int32(texts.count), values, nil, nil, 0)
-            }
-            // Only a broken connection refuses to queue a statement; the pool then drops it.
-            guard sent == 1 else { throw PostgresError(kind: .connection, message: lastErrorMessage) }
-        }
-        guard PQpipelineSync(handle) == 1 else { throw PostgresError(kind: .connection, message: lastErrorMessage) }
-
-        var results: [PGResult] = []
-        var firstError: (any Error)?
-        while true {
-            guard let result = PQgetResult(handle) else {
-                // NULL ends one statement's results; on a dead connection it is all that comes.
-                guard isHealthy else { throw PostgresError(kind: .connection, message: lastErrorMessage) }
-                continue
-            }
-            let status = PQresultStatus(result)
-            if status == PGRES_PIPELINE_SYNC {
-                PQclear(result)
-                break
-            }
-            if status == PGRES_PIPELINE_ABORTED {
-                PQclear(result)
-                continue
-            }
-            do {
-                results.append(try consume(result))
-            } catch {
-                firstError = firstError ?? error
-            }
-        }
-        guard PQexitPipelineMode(handle) == 1 else { throw PostgresError(kind: .connection, message: lastErrorMessage) }
-        if let firstError { throw firstError }
-        return results
-    }
-
     /// Several statements in one string without parameters: migrations and session setup only.
     public func executeScript(_ sql: String) throws {
         // PQexec stops at the first failing statement and returns that error.

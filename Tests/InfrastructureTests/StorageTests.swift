@@ -64,36 +64,11 @@ import Testing
         #expect(try elements.map { try $0.decode("missing", as: Bool.self) } == [false, true, false, false, false])
     }
 
-    @Test func aPipelineRunsInOrderAndStopsAtTheFirstError() throws {
-        let connection = try TestStack.adminDatabase()
-        let table = "public.pipeline_\(UUID().uuidString.prefix(8).lowercased())"
-        try connection.execute("CREATE TABLE \(table) (n int PRIMARY KEY)")
-        defer { _ = try? connection.execute("DROP TABLE \(table)") }
-        let insert = "INSERT INTO \(table) (n) VALUES ($1) RETURNING n * 10 AS tenfold"
-
-        try connection.execute("BEGIN")
-        let results = try connection.pipeline((1...5).map { PGConnection.Statement(insert, [$0]) })
-        try connection.execute("COMMIT")
-        #expect(try results.map { try $0.rows[0].decode("tenfold", as: Int.self) } == [10, 20, 30, 40, 50])
-
-        // 2 is taken: the statement fails, the ones after it are skipped, and its error is the one thrown.
-        try connection.execute("BEGIN")
-        do {
-            _ = try connection.pipeline([6, 2, 7].map { PGConnection.Statement(insert, [$0]) })
-            Issue.record("expected the duplicate key to fail the pipeline")
-        } catch let error as PostgresError {
-            #expect(error.isUniqueViolation)
-        }
-        try connection.execute("ROLLBACK")
-        // The connection left pipeline mode and works as before.
-        #expect(try connection.query("SELECT array_agg(n ORDER BY n) AS ns FROM \(table)")[0].decode("ns", as: String.self) == "{1,2,3,4,5}")
-    }
-
     @Test func aParameterHoldingANULIsRefusedRatherThanCutShort() throws {
         let connection = try TestStack.adminDatabase()
         let attempts: [() throws -> Void] = [
             { _ = try connection.query("SELECT $1::text AS t", ["before\u{0}after"]) },
-            { _ = try connection.pipeline([.init("SELECT 1"), .init("SELECT $1::text", ["x\u{0}"])]) },
+            { try connection.execute("SELECT $1::text", ["x\u{0}"]) },
         ]
         for attempt in attempts {
             do {
