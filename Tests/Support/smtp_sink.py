@@ -74,14 +74,17 @@ class Sink:
 
     def set_holding(self, change):
         self.holding += change
-        with open(os.path.join(self.directory, "holding.partial"), "w") as file:
-            file.write(str(self.holding))
-        os.replace(os.path.join(self.directory, "holding.partial"), os.path.join(self.directory, "holding"))
+        self.replace_file("holding", str(self.holding))
 
     def write_count(self):
-        with open(os.path.join(self.directory, "count.partial"), "w") as file:
-            file.write(str(self.sequence))
-        os.replace(os.path.join(self.directory, "count.partial"), os.path.join(self.directory, "count"))
+        self.replace_file("count", str(self.sequence))
+
+    def replace_file(self, name, text):
+        """Readers see the old content or the new, never a half-written file."""
+        partial = os.path.join(self.directory, f"{name}.partial")
+        with open(partial, "w") as file:
+            file.write(text)
+        os.replace(partial, os.path.join(self.directory, name))
 
 
 def self_signed_context(directory):

@@ -128,7 +128,8 @@ struct DeliveryStore {
     }
 
     /// Marks emails sent, each with its event, in one statement (atomic without a transaction: one
-    /// commit for a group of emails that finished together). Returns the ids it could not mark because their lease had run out.
+    /// commit for a group of emails that finished together). Returns the ids it could not mark
+    /// because their lease had run out.
     func markSent(_ marks: [SentMark], at now: Date) throws -> Set<String> {
         guard !marks.isEmpty else { return [] }
         let events = marks.map(\.event)

@@ -1,4 +1,5 @@
 import ExamHallModels
+import ExamHallServiceKit
 import ExamHallStorage
 import Foundation
 import Synchronization
@@ -96,11 +97,7 @@ struct ProjectionStore {
         for session in sessions.values.sorted(by: { $0.sessionId < $1.sessionId }) { try saveSession(session, at: now) }
 
         var sequences = [Int?](repeating: nil, count: confirmations.count)
-        var pending = Array(confirmations.indices)
-        while !pending.isEmpty {
-            var seen = Set<String>()
-            let round = pending.filter { seen.insert(confirmations[$0].booking.bookingId).inserted }
-            pending.removeAll { round.contains($0) }
+        for round in DistinctRounds.of(confirmations, key: { $0.booking.bookingId }) {
             let recorded = try recordBookings(round.map { confirmations[$0] }, at: now)
             for index in round { sequences[index] = recorded[confirmations[index].booking.bookingId] }
         }

@@ -121,11 +121,7 @@ final class BookingBatcher: Sendable {
         _ commands: [(BookingWorkflow.BookCommand, String?)], on connection: PGConnection, source: String, now: Date, paymentWindow: Duration
     ) throws -> [Result<Booking, any Error>] {
         var results = [Result<Booking, any Error>?](repeating: nil, count: commands.count)
-        var pending = Array(commands.indices)
-        while !pending.isEmpty {
-            var candidates = Set<String>()
-            let round = pending.filter { candidates.insert(commands[$0].0.candidateId).inserted }
-            pending = pending.filter { !round.contains($0) }
+        for round in DistinctRounds.of(commands, key: { $0.0.candidateId }) {
             let workflows = round.map { index in
                 BookingWorkflow(
                     connection: connection, outbox: OutboxWriter(source: source, correlationId: commands[index].1, causationId: nil, now: now),
