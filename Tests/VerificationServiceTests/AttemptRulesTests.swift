@@ -43,6 +43,31 @@ struct AttemptRulesTests {
         #expect(ExportRules.messageId(for: attempt.id) == ExportRules.messageId(for: attempt.id))
     }
 
+    @Test func anExportCarriesTheWholeResultUnderItsStableIdAndIsDecidedOnlyWhenDue() throws {
+        let finished = try AttemptRules.finish(Self.attempt(), at: Self.start + 3600, score: 80, maxScore: 100, passed: true)
+        #expect(ExportRules.export(finished, purchaseId: "P-1", proctorRating: 4, at: Self.start + 7300) == nil, "not verified yet")
+        let verified = try AttemptRules.verify(finished, verdict: .negative, comment: nil, by: "csr:1", at: Self.start + 7200)
+        let export = try #require(ExportRules.export(verified, purchaseId: "P-1", proctorRating: 4, at: Self.start + 7300))
+        let attemptId = verified.id.uuidString.lowercased()
+        #expect(export.attemptId == verified.id)
+        #expect(export.messageId == "result-verified-\(attemptId)")
+        #expect(export.result == ResultVerified(
+            authorizationId: "auth-1", purchaseId: "P-1", candidateExternalId: "cand-1", examCode: "CLOUD-101", bookingId: attemptId,
+            finishedAt: Self.start + 3600, score: 80, maxScore: 100, passed: true, proctorRating: 4, verdict: .negative, verifiedAt: Self.start + 7200
+        ))
+        #expect(export.announcement == ResultExported(
+            attemptId: attemptId, authorizationId: "auth-1", purchaseId: "P-1", candidateId: "cand-1", examCode: "CLOUD-101",
+            exportMessageId: export.messageId, exportedAt: Self.start + 7300
+        ))
+
+        var exported = verified
+        exported.exportedAt = Self.start + 7300
+        #expect(ExportRules.export(exported, purchaseId: "P-1", proctorRating: 4, at: Self.start + 7400) == nil, "exported already")
+        var withoutScore = verified
+        withoutScore.score = nil
+        #expect(ExportRules.export(withoutScore, purchaseId: "P-1", proctorRating: nil, at: Self.start + 7300) == nil, "a result lacking its score")
+    }
+
     @Test func startAndFinish() throws {
         let started = try AttemptRules.start(Self.attempt(), at: Self.start + 60)
         #expect(started.status == .started)

@@ -33,7 +33,8 @@ import Testing
     }
 
     /// A booking (with an authorization unless told otherwise), an assigned proctor, and a finished attempt.
-    func finishedAttempt(connected: Bool = true, finished: Bool = true) async throws -> Scenario {
+    /// Without `purchaseKnown`, the authorization's `authorization.opened` has not arrived yet.
+    func finishedAttempt(connected: Bool = true, finished: Bool = true, purchaseKnown: Bool = true) async throws -> Scenario {
         let suffix = UUID().uuidString.prefix(8).lowercased()
         let authorizationId = connected ? "auth-\(suffix)" : nil
         let booking = BookingRef(
@@ -46,11 +47,8 @@ import Testing
             timeZone: "Europe/Paris", room: nil, deliveryPreference: "in-person", start: start, end: start + 7200, instructions: nil, additionalInstructions: nil
         )
         var deliveries: [Delivery] = []
-        if let authorizationId {
-            deliveries.append(try .of(AuthorizationOpened(
-                ref: AuthorizationRef(authorizationId: authorizationId, purchaseId: "P-\(suffix)", candidateId: booking.candidateId, examCode: "CLOUD-101"),
-                validUntil: nil, candidate: Fixtures.candidate(booking.candidateId)
-            ), exchange: .events))
+        if let authorizationId, purchaseKnown {
+            deliveries.append(try authorizationOpened(authorizationId, purchaseId: "P-\(suffix)", candidateId: booking.candidateId))
         }
         deliveries.append(try .of(BookingConfirmed(
             booking: booking, session: session, candidate: CandidateContact(name: "Ada", email: "ada@example.org", language: "en", timeZone: "UTC"),
@@ -65,6 +63,13 @@ import Testing
             attemptId: booking.bookingId, candidateId: booking.candidateId, sessionId: booking.sessionId, proctorId: "proctor-\(suffix)",
             purchaseId: "P-\(suffix)", authorizationId: authorizationId
         )
+    }
+
+    func authorizationOpened(_ authorizationId: String, purchaseId: String, candidateId: String) throws -> Delivery {
+        try .of(AuthorizationOpened(
+            ref: AuthorizationRef(authorizationId: authorizationId, purchaseId: purchaseId, candidateId: candidateId, examCode: "CLOUD-101"),
+            validUntil: nil, candidate: Fixtures.candidate(candidateId)
+        ), exchange: .events)
     }
 
     func token(_ role: Role, _ subject: String) async throws -> String {
@@ -149,6 +154,45 @@ import Testing
         _ = try await ExportResults.runOnce(environment)
         for scenario in [withoutAuthorization, unfinished, unverified] {
             #expect(try exportedEvents(scenario.attemptId).isEmpty, "\(scenario)")
+        }
+    }
+
+    /// A result whose authorization's purchase has not arrived yet is not claimed: it cannot hold back
+    /// results verified after it, however many wait, and it goes out once `authorization.opened` arrives.
+    @Test func aResultWaitingForItsPurchaseDoesNotHoldBackTheOthers() async throws {
+        let waiting = try await finishedAttempt(purchaseKnown: false)
+        let ready = try await finishedAttempt()
+        while try await ExportResults.runOnce(environment) > 0 {}  // whatever earlier tests left due
+        let application = ServiceRunner.makeApplication(environment: environment, components: components, checks: [])
+        let csr = try await token(.csr, "csr-1")
+        try await application.test(.router) { client in
+            for scenario in [waiting, ready] {
+                let verdict = try await client.call(.post, "/attempts/\(scenario.attemptId)/verdict", as: csr, json: #"{"verdict":"positive"}"#)
+                #expect(verdict.status == .ok)
+            }
+        }
+
+        // A batch of one: the older verdict waits, the newer one goes out.
+        #expect(try await ExportResults.runOnce(environment, limit: 1) == 1)
+        #expect(try exportedEvents(waiting.attemptId).isEmpty)
+        #expect(try exportedEvents(ready.attemptId).map(\.messageId) == ["result-verified-\(ready.attemptId)"])
+        #expect(try await ExportResults.runOnce(environment, limit: 1) == 0)
+
+        let opened = try authorizationOpened(try #require(waiting.authorizationId), purchaseId: waiting.purchaseId, candidateId: waiting.candidateId)
+        #expect(await processor.handle([opened]) == .settled([.ack]))
+        #expect(try await ExportResults.runOnce(environment) == 1)
+        let late = try exportedEvents(waiting.attemptId)
+        #expect(late.map(\.messageId) == ["result-verified-\(waiting.attemptId)"])
+        #expect(late.first?.data["purchaseId"] as? String == waiting.purchaseId)
+        for scenario in [waiting, ready] {
+            let announced = try admin.query(
+                "SELECT count(*) AS n FROM verification.outbox WHERE routing_key = 'result.exported' AND body LIKE $1", ["%\(scenario.attemptId)%"]
+            )[0].decode("n", as: Int.self)
+            #expect(announced == 1, "one result.exported for \(scenario.attemptId)")
+            let audit = try admin.query(
+                "SELECT detail FROM verification.attempt_audit WHERE attempt_id = $1::uuid AND action = 'exported'", [scenario.attemptId]
+            ).map { try $0.decode("detail", as: String.self) }
+            #expect(audit == ["result-verified-\(scenario.attemptId)"])
         }
     }
 

@@ -128,4 +128,35 @@ public enum ExportRules {
     public static func messageId(for attemptId: UUID) -> String {
         "result-verified-\(attemptId.uuidString.lowercased())"
     }
+
+    /// What exporting `attempt` sends: the result for the external system, under its stable message id,
+    /// and `result.exported` for everyone else. Nil when the attempt is not due or lacks a part of its result.
+    public static func export(_ attempt: Attempt, purchaseId: String, proctorRating: Int?, at now: Date) -> ResultExport? {
+        guard isDue(attempt), let authorizationId = attempt.authorizationId, let verdict = attempt.verdict, let verifiedAt = attempt.verifiedAt,
+              let finishedAt = attempt.finishedAt, let score = attempt.score, let maxScore = attempt.maxScore, let passed = attempt.passed
+        else { return nil }
+        let messageId = messageId(for: attempt.id)
+        let attemptId = attempt.id.uuidString.lowercased()
+        return ResultExport(
+            attemptId: attempt.id, messageId: messageId,
+            result: ResultVerified(
+                authorizationId: authorizationId, purchaseId: purchaseId, candidateExternalId: attempt.candidateId, examCode: attempt.examCode,
+                bookingId: attemptId, finishedAt: finishedAt, score: score, maxScore: maxScore, passed: passed,
+                proctorRating: proctorRating, verdict: verdict, verifiedAt: verifiedAt
+            ),
+            announcement: ResultExported(
+                attemptId: attemptId, authorizationId: authorizationId, purchaseId: purchaseId, candidateId: attempt.candidateId,
+                examCode: attempt.examCode, exportMessageId: messageId, exportedAt: now
+            )
+        )
+    }
+}
+
+/// One attempt's export, decided: the two events its export transaction writes to the outbox.
+public struct ResultExport: Sendable, Equatable {
+    public let attemptId: UUID
+    /// The id `result.verified` carries on every retry.
+    public let messageId: String
+    public let result: ResultVerified
+    public let announcement: ResultExported
 }

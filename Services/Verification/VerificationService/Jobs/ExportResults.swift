@@ -17,45 +17,33 @@ enum ExportResults {
 
     static let batchSize = 200
 
-    /// Exports what is due now; returns how many attempts it exported.
+    /// Exports up to `limit` due attempts in one transaction of two statements, whatever their number;
+    /// returns how many it exported.
     @discardableResult
-    static func runOnce(_ environment: ServiceEnvironment) async throws -> Int {
+    static func runOnce(_ environment: ServiceEnvironment, limit: Int = batchSize) async throws -> Int {
         let now = environment.clock()
         let outbox = environment.outbox(correlationId: nil)
-        let logger = environment.logger
-        return try await environment.database.transaction { connection in
+        let exported = try await environment.database.transaction { connection in
             let store = AttemptStore(connection: connection)
-            var exported = 0
-            for var attempt in try store.claimDueExports(limit: batchSize) where ExportRules.isDue(attempt) {
-                guard let authorizationId = attempt.authorizationId, let verdict = attempt.verdict, let verifiedAt = attempt.verifiedAt,
-                      let finishedAt = attempt.finishedAt, let score = attempt.score, let maxScore = attempt.maxScore, let passed = attempt.passed else { continue }
-                guard let purchaseId = try store.purchaseId(ofAuthorization: authorizationId) else {
-                    logger.warning("result waits for its authorization's purchase", metadata: ["attemptId": "\(attempt.id)", "authorizationId": .string(authorizationId)])
-                    continue
-                }
-                let messageId = ExportRules.messageId(for: attempt.id)
-                let attemptId = attempt.id.uuidString.lowercased()
-                try outbox.publish(
-                    ResultVerified(
-                        authorizationId: authorizationId, purchaseId: purchaseId, candidateExternalId: attempt.candidateId, examCode: attempt.examCode,
-                        bookingId: attemptId, finishedAt: finishedAt, score: score, maxScore: maxScore, passed: passed,
-                        proctorRating: try store.report(of: attempt.id)?.report.rating, verdict: verdict, verifiedAt: verifiedAt
-                    ),
-                    to: .outbound, id: messageId, on: connection
-                )
-                attempt.exportedAt = now
-                try store.update(attempt, at: now)
-                try store.audit(attempt.id, action: "exported", actor: "system", detail: messageId, at: now)
-                try outbox.publish(
-                    ResultExported(
-                        attemptId: attemptId, authorizationId: authorizationId, purchaseId: purchaseId, candidateId: attempt.candidateId,
-                        examCode: attempt.examCode, exportMessageId: messageId, exportedAt: now
-                    ),
-                    on: connection
-                )
-                exported += 1
+            let exports = try store.claimDueExports(limit: limit).compactMap {
+                ExportRules.export($0.attempt, purchaseId: $0.purchaseId, proctorRating: $0.proctorRating, at: now)
             }
-            return exported
+            let events = try exports.flatMap { export in
+                [try outbox.row(export.result, to: .outbound, id: export.messageId).1, try outbox.row(export.announcement).1]
+            }
+            try store.recordExports(exports.map { ($0.attemptId, $0.messageId) }, events: events, at: now)
+            return exports.count
+        }
+        if exported < limit { try await reportWaiting(environment) }
+        return exported
+    }
+
+    /// Results whose authorization's purchase has not reached this service yet are not claimed, so they
+    /// never hold back the others; they go out once `authorization.opened` arrives. Said once per round.
+    private static func reportWaiting(_ environment: ServiceEnvironment) async throws {
+        let waiting = try await environment.database.withConnection { try AttemptStore(connection: $0).exportsWaitingForPurchase() }
+        if waiting > 0 {
+            environment.logger.warning("results wait for their authorization's purchase", metadata: ["waiting": "\(waiting)"])
         }
     }
 }

@@ -1,4 +1,5 @@
 import ExamHallModels
+import ExamHallServiceKit
 import ExamHallStorage
 import Foundation
 
@@ -84,15 +85,65 @@ struct AttemptStore {
         ).map(Self.decode)
     }
 
-    /// Verified, finished, connected attempts not exported yet, claimed so replicas export each once.
-    func claimDueExports(limit: Int) throws -> [Attempt] {
+    /// A due export with what its result needs from the projections around the attempt.
+    struct DueExport {
+        let attempt: Attempt
+        let purchaseId: String
+        let proctorRating: Int?
+    }
+
+    /// The attempts that are due for export, oldest verdict first, with the purchase of their authorization
+    /// and the proctor's rating, claimed so replicas export each once. Attempts whose purchase is not known
+    /// yet are left for a later round.
+    func claimDueExports(limit: Int) throws -> [DueExport] {
         try connection.query(
             """
-            SELECT \(Self.columns) FROM attempts
-            WHERE exported_at IS NULL AND verdict IS NOT NULL AND authorization_id IS NOT NULL AND status = 'finished'
-            ORDER BY verified_at LIMIT $1 FOR UPDATE SKIP LOCKED
+            SELECT \(Self.qualifiedColumns), au.purchase_id, r.rating FROM attempts a
+            JOIN authorizations au ON au.id = a.authorization_id
+            LEFT JOIN proctor_reports r ON r.attempt_id = a.id
+            WHERE \(Self.dueForExport)
+            ORDER BY a.verified_at LIMIT $1 FOR UPDATE OF a SKIP LOCKED
             """, [limit]
-        ).map(Self.decode)
+        ).map { row in DueExport(attempt: try Self.decode(row), purchaseId: try row.decode("purchase_id"), proctorRating: try row.decode("rating")) }
+    }
+
+    /// Connected, finished, verified and not exported, with every part of the result present (`ExportRules.isDue`).
+    private static let dueForExport = """
+        a.exported_at IS NULL AND a.verdict IS NOT NULL AND a.verified_at IS NOT NULL AND a.authorization_id IS NOT NULL
+            AND a.status = 'finished' AND a.finished_at IS NOT NULL AND a.score IS NOT NULL AND a.max_score IS NOT NULL AND a.passed IS NOT NULL
+        """
+
+    func exportsWaitingForPurchase() throws -> Int {
+        try connection.query(
+            "SELECT count(*) AS n FROM attempts a WHERE \(Self.dueForExport) AND NOT EXISTS (SELECT 1 FROM authorizations au WHERE au.id = a.authorization_id)"
+        )[0].decode("n")
+    }
+
+    /// Marks the attempts exported with an audit line naming each one's message, and enqueues `events`,
+    /// in one statement whatever their number.
+    func recordExports(_ attempts: [(id: UUID, messageId: String)], events: [OutboxWriter.Row], at now: Date) throws {
+        guard !attempts.isEmpty else { return }
+        try connection.execute(
+            """
+            WITH marked AS (
+                UPDATE attempts SET exported_at = $3, updated_at = $3 WHERE id = ANY($1::uuid[])
+            ), audited AS (
+                INSERT INTO attempt_audit (attempt_id, action, actor, detail, at)
+                SELECT attempt_id, 'exported', 'system', message_id, $3
+                FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS input (attempt_id, message_id, position) ORDER BY position
+            )
+            INSERT INTO outbox (\(OutboxWriter.columns))
+            SELECT message_id, exchange, routing_key, body, correlation_id
+            FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+                WITH ORDINALITY AS input (message_id, exchange, routing_key, body, correlation_id, position)
+            ORDER BY position
+            ON CONFLICT (message_id) DO NOTHING
+            """,
+            [
+                attempts.map(\.id), attempts.map(\.messageId), now,
+                events.map(\.messageId), events.map(\.exchange), events.map(\.routingKey), events.map(\.body), events.map(\.correlationId),
+            ]
+        )
     }
 
     // MARK: - Projections
