@@ -134,13 +134,48 @@ import Testing
         // SIGTERM arrives: the sender claims its batch, sends nothing more and gives the batch back.
         let attempted = try await testGracefulShutdown { trigger in
             trigger.triggerGracefulShutdown()
-            return try await sender.sendBatch()
+            return try await sender.drain()
         }
         #expect(attempted == 0)
         let leased = try bed.admin.query(
             "SELECT count(*)::int AS n FROM notifications.deliveries WHERE candidate_id = ANY($1::text[]) AND leased_until IS NOT NULL", [candidates.map(\.id)]
         )[0]
         #expect(try leased.decode("n", as: Int.self) == 0)
+        try await bed.drain()  // another sender, at once: no lease to wait for
+        for candidate in candidates { #expect(try bed.mail(to: candidate.contact.email).count == 1) }
+    }
+
+    /// A sender claims its next batch while it sends the current one. Stopping in the middle hands back
+    /// both: the rest of the batch on the wire and the whole batch claimed ahead.
+    @Test func aSenderStoppingMidBatchHandsBackTheRestAndTheBatchClaimedAhead() async throws {
+        let bed = try await NotificationTestBed(port: 18212)
+        let session = NotificationTestBed.session(start: Date() + 10 * 86_400)
+        let candidates = (0..<(2 * DeliverySender.batchSize + 5)).map { _ in NotificationTestBed.candidate(language: "en", timeZone: "UTC") }
+        #expect(await bed.handle(try candidates.map { try .of(NotificationTestBed.confirmed($0, session: session), exchange: .events) }))
+        let leased = {
+            try bed.admin.query(
+                "SELECT count(*)::int AS n FROM notifications.deliveries WHERE candidate_id = ANY($1::text[]) AND leased_until IS NOT NULL",
+                [candidates.map(\.id)]
+            )[0].decode("n", as: Int.self)
+        }
+        let sender = DeliverySender(environment: bed.environment, settings: bed.settings, limiter: RateLimiter(perSecond: 1000))
+        try bed.sink.hold()
+        let attempted = try await testGracefulShutdown { trigger in
+            async let drained = sender.drain()
+            // The first email waits on the server; meanwhile the next batch is claimed.
+            #expect(try await eventually(timeout: .seconds(30), every: .milliseconds(20), { bed.sink.holding() }, until: { $0 == 1 }) == 1)
+            #expect(try await eventually(timeout: .seconds(30), every: .milliseconds(20), leased, until: { $0 == 2 * DeliverySender.batchSize })
+                == 2 * DeliverySender.batchSize, "two batches held")
+            trigger.triggerGracefulShutdown()
+            bed.sink.resume()
+            return try await drained
+        }
+        #expect(attempted == 1, "the email on the wire is finished, nothing after it")
+        #expect(try leased() == 0, "both batches handed back")
+        let sent = try bed.admin.query(
+            "SELECT count(*)::int AS n FROM notifications.deliveries WHERE candidate_id = ANY($1::text[]) AND status = 'sent'", [candidates.map(\.id)]
+        )[0].decode("n", as: Int.self)
+        #expect(sent == 1)
         try await bed.drain()  // another sender, at once: no lease to wait for
         for candidate in candidates { #expect(try bed.mail(to: candidate.contact.email).count == 1) }
     }
@@ -209,15 +244,15 @@ import Testing
         let (early, late) = (NotificationTestBed.candidate(language: "en", timeZone: "UTC"), NotificationTestBed.candidate(language: "en", timeZone: "UTC"))
         bed.sink.stop()
         #expect(await bed.handle([try .of(NotificationTestBed.confirmed(early, session: session), exchange: .events)]))
-        while try await sender.sendBatch() > 0 {}
+        try await sender.drain()
         #expect(try bed.deliveries(of: early.id).map { "\($0.status)/\($0.attempts)" } == ["queued/1"])
         try bed.sink.start()
         // A later email moves the sender's position past the one waiting for its retry.
         #expect(await bed.handle([try .of(NotificationTestBed.confirmed(late, session: session), exchange: .events)]))
-        while try await sender.sendBatch() > 0 {}
+        try await sender.drain()
         #expect(try bed.mail(to: late.contact.email).count == 1)
         bed.advance(by: 2)  // past the back-off
-        while try await sender.sendBatch() > 0 {}
+        try await sender.drain()
         #expect(try bed.mail(to: early.contact.email).count == 1)
         #expect(try bed.deliveries(of: early.id).map { "\($0.status)/\($0.attempts)" } == ["sent/2"])
     }

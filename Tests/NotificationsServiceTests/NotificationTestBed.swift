@@ -49,15 +49,7 @@ final class NotificationTestBed: Sendable {
         return try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<senders {
                 let sender = DeliverySender(environment: environment, settings: settings, limiter: limiter)
-                group.addTask {
-                    var attempts = 0
-                    while true {
-                        let batch = try await sender.sendBatch()
-                        if batch == 0 { break }
-                        attempts += batch
-                    }
-                    return attempts
-                }
+                group.addTask { try await sender.drain() }
             }
             return try await group.reduce(0, +)
         }
