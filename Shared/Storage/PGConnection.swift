@@ -9,6 +9,18 @@ public final class PGConnection: @unchecked Sendable {
     private var preparedNames: [String: String] = [:]
     /// Channels this connection LISTENs on; a replacement connection starts with none.
     var listeningChannels: Set<String> = []
+    /// When this connection last threw its cached plans away (see `planLifetime`).
+    private var plansMadeAt = ContinuousClock.now
+
+    /// How long a cached plan is used before it is made again. PostgreSQL switches a prepared statement
+    /// to a generic plan after five runs and keeps it until the table's statistics change. One made
+    /// while a table was known to be empty (just emptied and vacuumed) scans the table whole, also
+    /// when it has grown to thousands of rows a second later, and foreign-key checks are cached the
+    /// same way: batches became quadratic until the next autoanalyze, up to a minute later. Throwing
+    /// the plans away once a second, between transactions, bounds that to a second, for one round
+    /// trip a second on a busy connection. Planning every statement instead (`plan_cache_mode =
+    /// force_custom_plan`) fixed it too, but cost ingestion 12 % in planning its foreign-key checks.
+    public var planLifetime: Duration = .seconds(1)
 
     private init(handle: OpaquePointer) { self.handle = handle }
 
@@ -50,6 +62,7 @@ public final class PGConnection: @unchecked Sendable {
     /// Runs one parameterised statement. Parameters travel separately from the SQL text, always.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [any PostgresEncodable] = []) throws -> PGResult {
+        try replanIfDue()
         let name = try preparedName(for: sql, parameterCount: parameters.count)
         let texts = try parameterTexts(parameters)
         let result: OpaquePointer? = withOptionalCStringArray(texts) { values in
@@ -67,6 +80,12 @@ public final class PGConnection: @unchecked Sendable {
     public func executeScript(_ sql: String) throws {
         // PQexec stops at the first failing statement and returns that error.
         _ = try consume(PQexec(handle, sql))
+    }
+
+    private func replanIfDue() throws {
+        guard ContinuousClock.now - plansMadeAt >= planLifetime, !isInTransaction else { return }
+        _ = try consume(PQexec(handle, "DISCARD PLANS"))
+        plansMadeAt = .now
     }
 
     private func preparedName(for sql: String, parameterCount: Int) throws -> String {
