@@ -84,7 +84,7 @@ public final class PGConnection: @unchecked Sendable {
 
     private func replanIfDue() throws {
         guard ContinuousClock.now - plansMadeAt >= planLifetime, !isInTransaction else { return }
-        _ = try consume(PQexec(handle, "DISCARD PLANS"))
+        try executeScript("DISCARD PLANS")
         plansMadeAt = .now
     }
 

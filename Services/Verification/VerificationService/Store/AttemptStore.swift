@@ -152,10 +152,6 @@ struct AttemptStore {
         try connection.execute("INSERT INTO authorizations (id, purchase_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", [id, purchaseId])
     }
 
-    func purchaseId(ofAuthorization id: String) throws -> String? {
-        try connection.query("SELECT purchase_id FROM authorizations WHERE id = $1", [id]).first.map { try $0.decode("purchase_id") }
-    }
-
     func assignProctor(_ proctorId: String, to sessionId: String) throws {
         try connection.execute("INSERT INTO session_proctors (session_id, proctor_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", [sessionId, proctorId])
     }
