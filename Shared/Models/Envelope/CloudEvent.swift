@@ -13,7 +13,7 @@ public struct CloudEvent<Payload: EventPayload>: Codable, Sendable {
     public var data: Payload
 
     public init(
-        id: String = UUID().uuidString.lowercased(),
+        id: String = UUID.timeOrdered().uuidString.lowercased(),
         source: String,
         time: Date,
         correlationid: String? = nil,

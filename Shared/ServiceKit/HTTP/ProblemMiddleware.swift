@@ -50,7 +50,7 @@ public struct CorrelationMiddleware: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let supplied = request.headers[Self.header].flatMap { $0.count <= 200 && !$0.isEmpty ? $0 : nil }
-        let correlationId = supplied ?? UUID().uuidString.lowercased()
+        let correlationId = supplied ?? UUID.timeOrdered().uuidString.lowercased()
         context.correlationId = correlationId
         context.logger[metadataKey: "correlationid"] = .string(correlationId)
         var response = try await next(request, context)

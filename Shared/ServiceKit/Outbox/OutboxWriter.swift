@@ -34,7 +34,7 @@ public struct OutboxWriter: Sendable {
     /// The envelope and row of `payload`; pass a stable `id` when a retry must produce the same message.
     public func row<P: EventPayload>(_ payload: P, to exchange: Exchange = .events, id: String? = nil) throws -> (CloudEvent<P>, Row) {
         let event = CloudEvent(
-            id: id ?? UUID().uuidString.lowercased(), source: source, time: now,
+            id: id ?? UUID.timeOrdered().uuidString.lowercased(), source: source, time: now,
             correlationid: correlationId, causationid: causationId, data: payload
         )
         let row = Row(

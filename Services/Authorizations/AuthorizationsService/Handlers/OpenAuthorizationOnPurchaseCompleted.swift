@@ -15,7 +15,7 @@ struct OpenAuthorizationOnPurchaseCompleted: BatchEventHandler {
         let openings = try events.map { event, context in
             let purchase = event.data
             let authorization = Authorization(
-                id: UUID(), purchaseId: purchase.purchaseId, candidateId: purchase.candidate.externalId, examCode: purchase.examCode,
+                id: UUID.timeOrdered(), purchaseId: purchase.purchaseId, candidateId: purchase.candidate.externalId, examCode: purchase.examCode,
                 status: .open, validUntil: purchase.validUntil, bookingId: nil, sessionId: nil, inactivationReason: nil,
                 createdAt: context.now, updatedAt: context.now
             )

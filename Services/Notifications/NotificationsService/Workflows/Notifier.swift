@@ -42,7 +42,7 @@ struct Notifier {
         let key = DeliveryRules.key(request.occurrence, candidateId: request.candidateId, kind: request.kind)
         let projections = ProjectionStore(connection: connection)
         var delivery = EmailDelivery(
-            id: UUID().uuidString.lowercased(), triggerEventId: request.triggerEventId, kind: request.kind, language: settings.defaultLanguage,
+            id: UUID.timeOrdered().uuidString.lowercased(), triggerEventId: request.triggerEventId, kind: request.kind, language: settings.defaultLanguage,
             candidateId: request.candidateId, bookingId: request.bookingId, recipient: nil, subject: "", status: .queued, attempts: 0,
             lastError: nil, nextAttemptAt: now, createdAt: now, sentAt: nil
         )

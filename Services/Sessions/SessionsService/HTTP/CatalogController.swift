@@ -59,7 +59,7 @@ struct CatalogController {
         v.text("address", body.address, maxLength: 500)
         v.timeZone("timeZone", body.timeZone)
         try v.throwIfInvalidAsProblem()
-        let location = Location(id: UUID(), name: body.name, address: body.address, timeZone: body.timeZone)
+        let location = Location(id: UUID.timeOrdered(), name: body.name, address: body.address, timeZone: body.timeZone)
         let now = environment.clock()
         try await environment.database.withConnection { try SessionStore(connection: $0).insert(location, at: now) }
         return EditedResponse(status: .created, response: LocationView(location))

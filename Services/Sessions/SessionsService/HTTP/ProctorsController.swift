@@ -27,7 +27,7 @@ struct ProctorsController {
         v.text("name", body.name)
         v.email("email", body.email)
         try v.throwIfInvalidAsProblem()
-        let proctor = Proctor(id: UUID(), name: body.name, email: body.email.lowercased())
+        let proctor = Proctor(id: UUID.timeOrdered(), name: body.name, email: body.email.lowercased())
         let now = environment.clock()
         let created = try await environment.database.withConnection { try SessionStore(connection: $0).insert(proctor, at: now) }
         guard created else { throw Problem(.conflict, type: "proctor-exists", detail: "a proctor with email \(proctor.email) is already registered") }

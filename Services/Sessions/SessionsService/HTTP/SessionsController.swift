@@ -28,7 +28,7 @@ struct SessionsController {
         let outbox = environment.outbox(correlationId: context.correlationId)
         let session = try await environment.database.transaction { connection -> Session in
             let store = SessionStore(connection: connection)
-            let session = try Self.resolve(draft, settings: settings, id: UUID(), store: store, createdAt: now, now: now)
+            let session = try Self.resolve(draft, settings: settings, id: UUID.timeOrdered(), store: store, createdAt: now, now: now)
             try store.insert(session)
             try outbox.publish(SessionScheduled(session: session.snapshot), on: connection)
             return session

@@ -204,7 +204,7 @@ struct BookingWorkflow {
 
     private static func newBooking(for plan: Plan, now: Date) -> Booking {
         Booking(
-            id: UUID(), sessionId: plan.snapshot.id, candidateId: plan.command.candidateId, examCode: plan.exam, authorizationId: nil,
+            id: UUID.timeOrdered(), sessionId: plan.snapshot.id, candidateId: plan.command.candidateId, examCode: plan.exam, authorizationId: nil,
             status: .confirmed, waitlistPosition: nil, paymentExpiresAt: nil, paymentId: nil, endReason: nil,
             createdBy: describe(plan.command.requester), createdAt: now, updatedAt: now
         )
