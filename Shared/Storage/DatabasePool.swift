@@ -43,10 +43,11 @@ public final class DatabasePool: Sendable {
         }
     }
 
-    /// Runs `body` inside BEGIN … COMMIT; any error rolls back and is rethrown.
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
+    /// Runs `body` inside BEGIN … COMMIT; any error rolls back and is rethrown. `settings` (`SET LOCAL …`)
+    /// hold for this transaction only and cost no round trip of their own.
+    public func transaction<T: Sendable>(settings: [String] = [], _ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
         try await withConnection { connection in
-            try connection.execute("BEGIN")
+            try connection.begin(settings)
             do {
                 let result = try body(connection)
                 try connection.execute("COMMIT")

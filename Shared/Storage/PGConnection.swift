@@ -76,7 +76,18 @@ public final class PGConnection: @unchecked Sendable {
         try execute(sql, parameters).rows
     }
 
-    /// Several statements in one string without parameters: migrations and session setup only.
+    /// Opens a transaction. `settings` (`SET LOCAL …`) travel with the BEGIN in one round trip and end
+    /// with the transaction.
+    public func begin(_ settings: [String] = []) throws {
+        guard !settings.isEmpty else {
+            try execute("BEGIN")
+            return
+        }
+        try replanIfDue()
+        try executeScript((["BEGIN"] + settings).joined(separator: "; "))
+    }
+
+    /// Several statements in one string without parameters: migrations, session setup and `begin`.
     public func executeScript(_ sql: String) throws {
         // PQexec stops at the first failing statement and returns that error.
         _ = try consume(PQexec(handle, sql))

@@ -134,6 +134,42 @@ import Testing
         #expect(fresh.contains("Index Scan"), "made again for the table as it is now\n\(fresh)")
     }
 
+    /// Settings given to a transaction hold inside it, end with it (committed or rolled back), and the
+    /// transaction still commits or rolls back as a whole.
+    @Test func aTransactionsSettingsHoldForItAlone() async throws {
+        let pool = DatabasePool(
+            settings: DatabaseSettings(url: try TestStack.databaseURL("authorizations"), schema: "authorizations", applicationName: "settings-test"),
+            size: 1, logger: Logger(label: "test")
+        )
+        let table = "settings_probe_\(UUID().uuidString.prefix(8).lowercased())"
+        try await pool.withConnection { try $0.executeScript("CREATE TABLE \(table) (id int PRIMARY KEY)") }
+        @Sendable func mode(_ connection: PGConnection) throws -> String {
+            try connection.query("SHOW plan_cache_mode")[0].decode("plan_cache_mode", as: String.self)
+        }
+
+        let inside = try await pool.transaction(settings: ["SET LOCAL plan_cache_mode = force_generic_plan", "SET LOCAL lock_timeout = '5s'"]) { connection in
+            try connection.execute("INSERT INTO \(table) VALUES (1)")
+            return (try mode(connection), try connection.query("SHOW lock_timeout")[0].decode("lock_timeout", as: String.self))
+        }
+        #expect(inside.0 == "force_generic_plan")
+        #expect(inside.1 == "5s")
+        await #expect(throws: PostgresError.self) {
+            try await pool.transaction(settings: ["SET LOCAL plan_cache_mode = force_custom_plan"]) { connection in
+                try connection.execute("INSERT INTO \(table) VALUES (2)")
+                try connection.execute("INSERT INTO \(table) VALUES (1)")
+            }
+        }
+        let after = try await pool.withConnection { connection in
+            (try mode(connection), try connection.query("SELECT string_agg(id::text, ',' ORDER BY id) AS ids FROM \(table)")[0].decode("ids", as: String.self),
+             connection.isInTransaction)
+        }
+        #expect(after.0 == "auto")
+        #expect(after.1 == "1", "the first transaction committed, the second rolled back whole")
+        #expect(after.2 == false)
+        try await pool.withConnection { try $0.executeScript("DROP TABLE \(table)") }
+        await pool.shutdown()
+    }
+
     @Test func errorsAreClassified() throws {
         let connection = try TestStack.adminDatabase()
         do {
