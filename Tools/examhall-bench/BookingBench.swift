@@ -18,7 +18,7 @@ struct Booking: AsyncParsableCommand {
     @Option(help: "Transactions of the raw pgbench baseline") var rawTransactions = 30_000
     @Option(help: "Sessions the bookings share") var sessions = 4
     @Option(help: "Concurrent clients (connections), for ExamHall and for pgbench") var clients = 32
-    @Option(help: "Distinct candidates prepared (more than can book in the duration)") var candidates = 40_000
+    @Option(help: "Distinct candidates prepared (more than can book in the duration)") var candidates = 120_000
 
     func run() async throws { try await IdleInboxes.around { try await measure() } }
 
@@ -60,10 +60,11 @@ struct Booking: AsyncParsableCommand {
         print(String(format: "| raw pgbench conditional seat update (%d rows) | %d | %d | %.0f | %.1f | %.1f | 1.00 |", sessions, raw.count, clients, raw.rate, raw.p50 * 1000, raw.p99 * 1000))
     }
 
-    /// An exam, a location and `sessions` public sessions with more seats than anyone can book in the run.
+    /// An exam, a location and `sessions` public sessions, each with a seat for every candidate sent to it.
     private func setUp(client: HTTPBench, csr: String, prefix: String) async throws -> [String] {
         let start = Date().addingTimeInterval(30 * 86_400)
-        return try await client.publicSessions(csr: csr, prefix: prefix, timeZone: "UTC", starts: Array(repeating: start, count: sessions), capacity: candidates)
+        let seatsEach = (candidates + sessions - 1) / sessions
+        return try await client.publicSessions(csr: csr, prefix: prefix, timeZone: "UTC", starts: Array(repeating: start, count: sessions), capacity: seatsEach)
     }
 
     /// Every accepted booking is a confirmed seat and every seat a booking: the figure is only worth
