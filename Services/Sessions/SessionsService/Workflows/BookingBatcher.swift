@@ -38,7 +38,7 @@ final class BookingBatcher: Sendable {
 
     /// `concurrency` defaults to half the database pool. Fewer transactions in flight make larger
     /// batches, and a batch costs about as many round trips and one commit whatever its size: with the
-    /// default pool of 4, two in flight booked 10–15 % more per second than four did (docs/BENCHMARKS.md).
+    /// default pool of 4, two in flight booked about 15 % more per second than four did (docs/BENCHMARKS.md).
     /// The other half of the pool stays free for reads, cancellations and events while bookings pour in.
     init(environment: ServiceEnvironment, concurrency: Int? = nil, maximumBatch: Int = 64) {
         self.environment = environment
