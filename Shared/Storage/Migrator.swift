@@ -67,7 +67,7 @@ public enum Migrator {
                 "SELECT version FROM schema_migrations WHERE component = $1", [component]
             ).map { try $0.decode("version", as: Int.self) })
             for migration in migrations where !applied.contains(migration.version) {
-                try connection.execute("BEGIN")
+                try connection.begin()
                 do {
                     try connection.executeScript(migration.sql)
                     try connection.execute(

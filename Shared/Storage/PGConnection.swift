@@ -79,10 +79,6 @@ public final class PGConnection: @unchecked Sendable {
     /// Opens a transaction. `settings` (`SET LOCAL …`) travel with the BEGIN in one round trip and end
     /// with the transaction.
     public func begin(_ settings: [String] = []) throws {
-        guard !settings.isEmpty else {
-            try execute("BEGIN")
-            return
-        }
         try replanIfDue()
         try executeScript((["BEGIN"] + settings).joined(separator: "; "))
     }

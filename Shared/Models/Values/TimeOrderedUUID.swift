@@ -23,15 +23,8 @@ extension UUID {
         let high = (milliseconds & 0xFFFF_FFFF_FFFF) << 16 | 0x7000 | fraction
         // The variant bits, 0b10, replace the top two random bits.
         let low = 0x8000_0000_0000_0000 | (random >> 2)
-        return UUID(uuid: (
-            UInt8(truncatingIfNeeded: high >> 56), UInt8(truncatingIfNeeded: high >> 48),
-            UInt8(truncatingIfNeeded: high >> 40), UInt8(truncatingIfNeeded: high >> 32),
-            UInt8(truncatingIfNeeded: high >> 24), UInt8(truncatingIfNeeded: high >> 16),
-            UInt8(truncatingIfNeeded: high >> 8), UInt8(truncatingIfNeeded: high),
-            UInt8(truncatingIfNeeded: low >> 56), UInt8(truncatingIfNeeded: low >> 48),
-            UInt8(truncatingIfNeeded: low >> 40), UInt8(truncatingIfNeeded: low >> 32),
-            UInt8(truncatingIfNeeded: low >> 24), UInt8(truncatingIfNeeded: low >> 16),
-            UInt8(truncatingIfNeeded: low >> 8), UInt8(truncatingIfNeeded: low)
-        ))
+        // Big-endian, high half first: the byte order RFC 9562 lays out and the text form follows.
+        let halves = (high.bigEndian, low.bigEndian)
+        return UUID(uuid: withUnsafeBytes(of: halves) { $0.load(as: uuid_t.self) })
     }
 }

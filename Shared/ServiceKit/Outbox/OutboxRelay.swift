@@ -74,7 +74,7 @@ public final class OutboxRelay: Service, Sendable {
     func relayBatch(_ claims: DedicatedConnection) async throws -> Int {
         let limit = batchSize
         let rows = try await claims.run { connection -> [PendingMessage] in
-            try connection.execute("BEGIN")
+            try connection.begin()
             return try connection.query(
                 """
                 SELECT id, message_id, exchange, routing_key, body, correlation_id FROM outbox
