@@ -33,4 +33,21 @@ import Testing
         let release = try AuthorizationRules.transition(authorization(.assigned, validUntil: nil), .release)
         #expect(release == .init(from: .assigned, to: .open, inactivationReason: nil))
     }
+
+    /// The end of a booking releases its authorization only if it was never used, and a no-show only
+    /// under the `release` policy.
+    @Test func aUsedAuthorizationNeverReturnsToOpen() {
+        var held = authorization(.assigned, validUntil: nil)
+        held.bookingId = "b-1"
+        #expect(AuthorizationRules.releases(held, endOf: "b-1", .cancelled(attemptStarted: false)))
+        #expect(!AuthorizationRules.releases(held, endOf: "b-1", .cancelled(attemptStarted: true)))
+        #expect(!AuthorizationRules.releases(held, endOf: "b-2", .cancelled(attemptStarted: false)), "another booking's end")
+        #expect(AuthorizationRules.releases(held, endOf: "b-1", .noShow(.release)))
+        #expect(!AuthorizationRules.releases(held, endOf: "b-1", .noShow(.forfeit)))
+        var used = held
+        used.attemptStartedAt = Date()
+        #expect(!AuthorizationRules.releases(used, endOf: "b-1", .cancelled(attemptStarted: false)), "its start is already known here")
+        #expect(!AuthorizationRules.releases(used, endOf: "b-1", .noShow(.release)))
+        #expect(!AuthorizationRules.releases(authorization(.open, validUntil: nil), endOf: "b-1", .cancelled(attemptStarted: false)))
+    }
 }

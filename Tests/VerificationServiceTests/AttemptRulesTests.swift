@@ -102,4 +102,9 @@ struct AttemptRulesTests {
         #expect(throws: Never.self) { try AttemptRules.resultVisible(verified) }
         #expect(refusal { try AttemptRules.verify(Self.attempt(status: .started), verdict: .positive, comment: nil, by: "csr:1", at: Self.start) } == "attempt-not-finished")
     }
+
+    @Test func anExamThatNeedsNoVerificationIsVerifiedPositiveBySystem() {
+        #expect(AttemptRules.systemVerdict(verificationRequired: false) == .positive)
+        #expect(AttemptRules.systemVerdict(verificationRequired: true) == nil)
+    }
 }

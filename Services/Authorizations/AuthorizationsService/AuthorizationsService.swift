@@ -18,6 +18,8 @@ public enum AuthorizationsService {
         handlers.register(ReleaseAuthorizationOnBookingCancelled())
         handlers.register(ReleaseAuthorizationOnBookingRejected())
         handlers.register(FollowBookingOnBookingTransferred())
+        handlers.register(MarkUsedOnAttemptStarted())
+        handlers.register(ReleaseOrForfeitOnBookingNoShow())
         let controller = AuthorizationsController(environment: environment)
         return ServiceComponents(
             handlers: handlers,

@@ -20,6 +20,7 @@ public enum VerificationService {
         handlers.register(RecordProctorOnProctorAssigned())
         handlers.register(RecordProctorOnProctorUnassigned())
         handlers.register(RecordPurchaseOnAuthorizationOpened())
+        handlers.register(RecordExamOnExamUpdated())
         handlers.register(StartAttemptOnDeliveryStarted(), from: .inbound)
         handlers.register(FinishAttemptOnDeliveryFinished(), from: .inbound)
         let attempts = AttemptsController(environment: environment)

@@ -11,16 +11,18 @@ public enum EventCatalog {
         DeliveryAttemptStarted.self, DeliveryAttemptFinished.self,
     ].map { Entry(exchange: .inbound, type: $0.type, payload: $0) }
 
-    public static let outbound: [Entry] = [ResultVerified.self, PaymentRequested.self]
+    public static let outbound: [Entry] = [ResultVerified.self, PaymentRequested.self, PaymentCancelled.self, PaymentRefundRequested.self]
         .map { Entry(exchange: .outbound, type: $0.type, payload: $0) }
 
     public static let events: [Entry] = [
         AuthorizationOpened.self, AuthorizationAssigned.self, AuthorizationReleased.self, AuthorizationInactivated.self,
         AuthorizationAssignmentRejected.self,
+        ExamUpdated.self,
         SessionScheduled.self, SessionUpdated.self, SessionCancelled.self,
         BookingConfirmed.self, BookingCancelled.self, BookingTransferred.self, BookingRejected.self, BookingExpired.self, BookingWaitlisted.self,
+        BookingCompleted.self, BookingNoShow.self,
         ProctorAssigned.self, ProctorUnassigned.self,
-        AttemptStarted.self, AttemptFinished.self, AttemptVerified.self, ProctorReportSubmitted.self, ResultExported.self,
+        AttemptStarted.self, AttemptFinished.self, AttemptNoShow.self, AttemptVerified.self, ProctorReportSubmitted.self, ResultExported.self,
         NotificationSent.self, NotificationFailed.self,
     ].map { Entry(exchange: .events, type: $0.type, payload: $0) }
 

@@ -48,18 +48,29 @@ public struct ResultVerified: EventPayload, Equatable {
     }
 }
 
-/// A seat in a paid session is held until `expiresAt`, waiting for the external payment.
+/// A seat in a paid session is held until `expiresAt`, waiting for the external payment
+/// (`payment.completed` naming `bookingId`).
 public struct PaymentRequested: EventPayload, Equatable {
     public static let type: EventType = "payment.requested"
     public var bookingId: String
     public var candidateExternalId: String
+    /// Who pays: the candidate may have no purchase the payment system knows of yet.
+    public var candidate: CandidateContact?
+    public var examCode: String?
+    public var session: SessionSnapshot?
     public var amount: Decimal
     public var currency: String
     public var expiresAt: Date
 
-    public init(bookingId: String, candidateExternalId: String, amount: Decimal, currency: String, expiresAt: Date) {
+    public init(
+        bookingId: String, candidateExternalId: String, candidate: CandidateContact? = nil, examCode: String? = nil, session: SessionSnapshot? = nil,
+        amount: Decimal, currency: String, expiresAt: Date
+    ) {
         self.bookingId = bookingId
         self.candidateExternalId = candidateExternalId
+        self.candidate = candidate
+        self.examCode = examCode
+        self.session = session
         self.amount = amount
         self.currency = currency
         self.expiresAt = expiresAt
@@ -68,8 +79,71 @@ public struct PaymentRequested: EventPayload, Equatable {
     public func validate(into v: inout Validator) {
         v.identifier("bookingId", bookingId)
         v.identifier("candidateExternalId", candidateExternalId)
+        v.nested("candidate", candidate)
+        if let examCode { v.examCode("examCode", examCode) }
+        v.nested("session", session)
         v.nonNegative("amount", amount)
         v.currency("currency", currency)
+    }
+}
+
+/// A seat held for payment ended before any payment came (cancelled, expired, or its session
+/// cancelled): the payment system should stop waiting for it.
+public struct PaymentCancelled: EventPayload, Equatable {
+    public static let type: EventType = "payment.cancelled"
+    public var bookingId: String
+    public var candidateExternalId: String
+    public var amount: Decimal
+    public var currency: String
+    public var reason: String
+    public var cancelledAt: Date
+
+    public init(bookingId: String, candidateExternalId: String, amount: Decimal, currency: String, reason: String, cancelledAt: Date) {
+        self.bookingId = bookingId
+        self.candidateExternalId = candidateExternalId
+        self.amount = amount
+        self.currency = currency
+        self.reason = reason
+        self.cancelledAt = cancelledAt
+    }
+
+    public func validate(into v: inout Validator) {
+        v.identifier("bookingId", bookingId)
+        v.identifier("candidateExternalId", candidateExternalId)
+        v.nonNegative("amount", amount)
+        v.currency("currency", currency)
+        v.text("reason", reason, maxLength: 1000)
+    }
+}
+
+/// A paid booking was cancelled after its payment: the payment system decides on the refund.
+public struct PaymentRefundRequested: EventPayload, Equatable {
+    public static let type: EventType = "payment.refund_requested"
+    public var bookingId: String
+    public var paymentId: String
+    public var candidateExternalId: String
+    public var amount: Decimal
+    public var currency: String
+    public var reason: String
+    public var requestedAt: Date
+
+    public init(bookingId: String, paymentId: String, candidateExternalId: String, amount: Decimal, currency: String, reason: String, requestedAt: Date) {
+        self.bookingId = bookingId
+        self.paymentId = paymentId
+        self.candidateExternalId = candidateExternalId
+        self.amount = amount
+        self.currency = currency
+        self.reason = reason
+        self.requestedAt = requestedAt
+    }
+
+    public func validate(into v: inout Validator) {
+        v.identifier("bookingId", bookingId)
+        v.identifier("paymentId", paymentId)
+        v.identifier("candidateExternalId", candidateExternalId)
+        v.nonNegative("amount", amount)
+        v.currency("currency", currency)
+        v.text("reason", reason, maxLength: 1000)
     }
 }
 

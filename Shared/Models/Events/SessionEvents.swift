@@ -148,13 +148,19 @@ public struct BookingCancelled: EventPayload, Equatable {
     public var reason: String
     public var actor: Actor
     public var cancelledAt: Date
-    public init(booking: BookingRef, session: SessionSnapshot?, candidate: CandidateContact?, reason: String, actor: Actor, cancelledAt: Date) {
+    /// True when the booking's attempt had started: its authorization is used and stays so.
+    public var attemptStarted: Bool?
+    public init(
+        booking: BookingRef, session: SessionSnapshot?, candidate: CandidateContact?, reason: String, actor: Actor, cancelledAt: Date,
+        attemptStarted: Bool? = nil
+    ) {
         self.booking = booking
         self.session = session
         self.candidate = candidate
         self.reason = reason
         self.actor = actor
         self.cancelledAt = cancelledAt
+        self.attemptStarted = attemptStarted
     }
     public func validate(into v: inout Validator) {
         v.nested("booking", booking)
@@ -244,6 +250,35 @@ public struct BookingExpired: EventPayload, Equatable {
         v.nested("booking", booking)
         v.nested("candidate", candidate)
     }
+}
+
+/// The booking's attempt finished: the booking is over, for good, and the exam may be booked again.
+public struct BookingCompleted: EventPayload, Equatable {
+    public static let type: EventType = "booking.completed"
+    public var booking: BookingRef
+    public var finishedAt: Date
+    public var completedAt: Date
+    public init(booking: BookingRef, finishedAt: Date, completedAt: Date) {
+        self.booking = booking
+        self.finishedAt = finishedAt
+        self.completedAt = completedAt
+    }
+    public func validate(into v: inout Validator) { v.nested("booking", booking) }
+}
+
+/// The candidate never started the booking's attempt. The exam's `noShowPolicy` says whether its
+/// authorization is forfeited (stays Assigned) or released (Open again).
+public struct BookingNoShow: EventPayload, Equatable {
+    public static let type: EventType = "booking.no_show"
+    public var booking: BookingRef
+    public var noShowPolicy: NoShowPolicy
+    public var markedAt: Date
+    public init(booking: BookingRef, noShowPolicy: NoShowPolicy, markedAt: Date) {
+        self.booking = booking
+        self.noShowPolicy = noShowPolicy
+        self.markedAt = markedAt
+    }
+    public func validate(into v: inout Validator) { v.nested("booking", booking) }
 }
 
 public struct ProctorAssigned: EventPayload, Equatable {

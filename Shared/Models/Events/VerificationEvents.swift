@@ -9,13 +9,16 @@ public struct AttemptStarted: EventPayload, Equatable {
     public var sessionId: String
     public var candidateId: String
     public var examCode: String
+    /// The authorization the attempt uses, when its booking was connected to one: from now on it is used.
+    public var authorizationId: String?
     public var startedAt: Date
-    public init(attemptId: String, bookingId: String, sessionId: String, candidateId: String, examCode: String, startedAt: Date) {
+    public init(attemptId: String, bookingId: String, sessionId: String, candidateId: String, examCode: String, authorizationId: String? = nil, startedAt: Date) {
         self.attemptId = attemptId
         self.bookingId = bookingId
         self.sessionId = sessionId
         self.candidateId = candidateId
         self.examCode = examCode
+        self.authorizationId = authorizationId
         self.startedAt = startedAt
     }
     public func validate(into v: inout Validator) {
@@ -24,6 +27,7 @@ public struct AttemptStarted: EventPayload, Equatable {
         v.identifier("sessionId", sessionId)
         v.identifier("candidateId", candidateId)
         v.examCode("examCode", examCode)
+        v.identifier("authorizationId", authorizationId)
     }
 }
 
@@ -34,16 +38,21 @@ public struct AttemptFinished: EventPayload, Equatable {
     public var sessionId: String
     public var candidateId: String
     public var examCode: String
+    public var authorizationId: String?
     public var finishedAt: Date
     public var score: Double
     public var maxScore: Double
     public var passed: Bool
-    public init(attemptId: String, bookingId: String, sessionId: String, candidateId: String, examCode: String, finishedAt: Date, score: Double, maxScore: Double, passed: Bool) {
+    public init(
+        attemptId: String, bookingId: String, sessionId: String, candidateId: String, examCode: String, authorizationId: String? = nil,
+        finishedAt: Date, score: Double, maxScore: Double, passed: Bool
+    ) {
         self.attemptId = attemptId
         self.bookingId = bookingId
         self.sessionId = sessionId
         self.candidateId = candidateId
         self.examCode = examCode
+        self.authorizationId = authorizationId
         self.finishedAt = finishedAt
         self.score = score
         self.maxScore = maxScore
@@ -54,8 +63,43 @@ public struct AttemptFinished: EventPayload, Equatable {
         v.identifier("bookingId", bookingId)
         v.identifier("candidateId", candidateId)
         v.examCode("examCode", examCode)
+        v.identifier("authorizationId", authorizationId)
         v.nonNegative("score", score)
         v.nonNegative("maxScore", maxScore)
+    }
+}
+
+/// The attempt was never started by the end of its session (plus a grace period).
+public struct AttemptNoShow: EventPayload, Equatable {
+    public static let type: EventType = "attempt.no_show"
+    public var attemptId: String
+    public var bookingId: String
+    public var sessionId: String
+    public var candidateId: String
+    public var examCode: String
+    public var authorizationId: String?
+    public var sessionEnd: Date
+    public var markedAt: Date
+    public init(
+        attemptId: String, bookingId: String, sessionId: String, candidateId: String, examCode: String, authorizationId: String?,
+        sessionEnd: Date, markedAt: Date
+    ) {
+        self.attemptId = attemptId
+        self.bookingId = bookingId
+        self.sessionId = sessionId
+        self.candidateId = candidateId
+        self.examCode = examCode
+        self.authorizationId = authorizationId
+        self.sessionEnd = sessionEnd
+        self.markedAt = markedAt
+    }
+    public func validate(into v: inout Validator) {
+        v.identifier("attemptId", attemptId)
+        v.identifier("bookingId", bookingId)
+        v.identifier("sessionId", sessionId)
+        v.identifier("candidateId", candidateId)
+        v.examCode("examCode", examCode)
+        v.identifier("authorizationId", authorizationId)
     }
 }
 

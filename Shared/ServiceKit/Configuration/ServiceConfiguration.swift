@@ -39,6 +39,8 @@ public struct ServiceConfiguration: Sendable {
     public var paymentWindow: Duration
     /// How often verified results are exported to the external system (verification).
     public var exportInterval: Duration
+    /// How often attempts never started are looked for and marked no-shows (verification).
+    public var noShowInterval: Duration = .seconds(60)
 
     /// The service's own schema on its own role: every connection it opens.
     public var databaseSettings: DatabaseSettings {
@@ -100,7 +102,8 @@ public struct ServiceConfiguration: Sendable {
             consumers: try reader.int("EXAMHALL_CONSUMERS", default: 2, in: 1...16),
             deliveryLimit: try reader.int("EXAMHALL_DELIVERY_LIMIT", default: 10, in: 1...1000),
             paymentWindow: .seconds(try reader.int("EXAMHALL_PAYMENT_WINDOW_SECONDS", default: 1800, in: 10...604_800)),
-            exportInterval: .seconds(try reader.int("EXAMHALL_EXPORT_INTERVAL_SECONDS", default: 30, in: 1...86_400))
+            exportInterval: .seconds(try reader.int("EXAMHALL_EXPORT_INTERVAL_SECONDS", default: 30, in: 1...86_400)),
+            noShowInterval: .seconds(try reader.int("EXAMHALL_NO_SHOW_INTERVAL_SECONDS", default: 60, in: 1...86_400))
         )
     }
 }

@@ -12,6 +12,8 @@ public struct Authorization: Sendable, Equatable, Codable {
     public var bookingId: String?
     public var sessionId: String?
     public var inactivationReason: InactivationReason?
+    /// When the attempt it is assigned to started: from then on it is used.
+    public var attemptStartedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
 

@@ -32,6 +32,24 @@ public enum AuthorizationRules {
         )
     }
 
+    /// How a booking that held an authorization ended.
+    public enum BookingEnd: Equatable, Sendable {
+        /// Cancelled (or rejected); `attemptStarted` when its attempt had begun.
+        case cancelled(attemptStarted: Bool)
+        /// The candidate never started the attempt; the exam's policy decides.
+        case noShow(NoShowPolicy)
+    }
+
+    /// Whether the end of booking `bookingId` makes `authorization` Open again. One whose attempt
+    /// started is used and never returns to Open; a no-show keeps it unless the exam says `release`.
+    public static func releases(_ authorization: Authorization, endOf bookingId: String, _ end: BookingEnd) -> Bool {
+        guard authorization.status == .assigned, authorization.bookingId == bookingId, authorization.attemptStartedAt == nil else { return false }
+        switch end {
+        case let .cancelled(attemptStarted): return !attemptStarted
+        case let .noShow(policy): return policy == .release
+        }
+    }
+
     /// Open and past `validUntil` at `now`.
     public static func isExpired(_ authorization: Authorization, at now: Date) -> Bool {
         guard authorization.status == .open, let validUntil = authorization.validUntil else { return false }

@@ -43,23 +43,32 @@ struct AssignAuthorizationOnBookingConfirmed: EventHandler {
 /// `booking.cancelled` → the authorization its booking held is Open again (`authorization.released`).
 struct ReleaseAuthorizationOnBookingCancelled: EventHandler {
     func handle(_ event: CloudEvent<BookingCancelled>, context: HandlerContext) throws {
-        try release(event.data.booking, reason: "booking cancelled: \(event.data.reason)", actor: event.data.actor.rawValue, event.id, context)
+        try release(
+            event.data.booking, .cancelled(attemptStarted: event.data.attemptStarted ?? false), reason: "booking cancelled: \(event.data.reason)",
+            actor: event.data.actor.rawValue, event.id, context
+        )
     }
 }
 
 /// `booking.rejected` → remembered, so a late confirmation of the same booking changes nothing.
 struct ReleaseAuthorizationOnBookingRejected: EventHandler {
     func handle(_ event: CloudEvent<BookingRejected>, context: HandlerContext) throws {
-        try release(event.data.booking, reason: "booking rejected: \(event.data.reason)", actor: "system", event.id, context)
+        try release(event.data.booking, .cancelled(attemptStarted: false), reason: "booking rejected: \(event.data.reason)", actor: "system", event.id, context)
     }
 }
 
-private func release(_ booking: BookingRef, reason: String, actor: String, _ messageId: String, _ context: HandlerContext) throws {
+/// Releases the authorization `booking` held, as the rules say for the way it ended. A used one that
+/// stays Assigned gets a history line saying why.
+func release(_ booking: BookingRef, _ end: AuthorizationRules.BookingEnd, reason: String, actor: String, _ messageId: String, _ context: HandlerContext) throws {
     guard let authorizationId = booking.authorizationId else { return }
     guard let id = UUID(uuidString: authorizationId) else { throw HandlerRejection("authorizationId '\(authorizationId)' is not a UUID") }
     let store = AuthorizationStore(connection: context.connection)
     try store.recordEndedBooking(booking.bookingId, at: context.now)
     guard let authorization = try store.lock(id: id), authorization.status == .assigned, authorization.bookingId == booking.bookingId else { return }
+    guard AuthorizationRules.releases(authorization, endOf: booking.bookingId, end) else {
+        try store.appendHistory(id, change: StatusChange(from: .assigned, to: .assigned, reason: "\(reason); stays assigned: used", actor: actor, at: context.now), messageId: messageId)
+        return
+    }
     try RecordTransition(connection: context.connection, outbox: context.outbox, now: context.now)
         .apply(.release, to: authorization, reason: reason, actor: actor, messageId: messageId)
 }

@@ -9,7 +9,7 @@ struct AuthorizationStore {
 
     private static let columns = """
         id, purchase_id, candidate_id, exam_code, status, valid_until, booking_id, session_id,
-        inactivation_reason, created_at, updated_at
+        inactivation_reason, attempt_started_at, created_at, updated_at
         """
 
     /// What opening a purchase's authorization did.
@@ -55,7 +55,7 @@ struct AuthorizationStore {
                 ON CONFLICT (external_id) DO NOTHING
             ), inserted AS (
                 INSERT INTO authorizations (\(Self.columns))
-                SELECT id, purchase_id, candidate_id, exam_code, status, valid_until, NULL, NULL, NULL, $16, $16 FROM input ORDER BY position
+                SELECT id, purchase_id, candidate_id, exam_code, status, valid_until, NULL, NULL, NULL, NULL, $16, $16 FROM input ORDER BY position
                 ON CONFLICT (purchase_id) DO NOTHING
                 RETURNING id
             ), history AS (
@@ -155,11 +155,19 @@ struct AuthorizationStore {
             "SELECT from_status, to_status, reason, actor, at FROM authorization_history WHERE authorization_id = $1 ORDER BY id", [id]
         ).map { row in
             StatusChange(
-                from: try row.decode("from_status", as: String?.self).flatMap(AuthorizationStatus.init(rawValue:)),
-                to: AuthorizationStatus(rawValue: try row.decode("to_status"))!,
+                from: try row.decode("from_status", as: String?.self).map { try known(AuthorizationStatus.self, $0, column: "authorization_history.from_status") },
+                to: try known(AuthorizationStatus.self, try row.decode("to_status"), column: "authorization_history.to_status"),
                 reason: try row.decode("reason"), actor: try row.decode("actor"), at: try row.decode("at")
             )
         }
+    }
+
+    /// The attempt of the booking it is assigned to started: it is used from now on.
+    func markUsed(id: UUID, bookingId: String, at startedAt: Date) throws {
+        try connection.execute(
+            "UPDATE authorizations SET attempt_started_at = $3 WHERE id = $1 AND booking_id = $2 AND status = 'assigned' AND attempt_started_at IS NULL",
+            [id, bookingId, startedAt]
+        )
     }
 
     /// The assigned booking moved to another session.
@@ -207,11 +215,12 @@ struct AuthorizationStore {
             purchaseId: try row.decode("purchase_id"),
             candidateId: try row.decode("candidate_id"),
             examCode: try row.decode("exam_code"),
-            status: AuthorizationStatus(rawValue: try row.decode("status"))!,
+            status: try known(AuthorizationStatus.self, try row.decode("status"), column: "authorizations.status"),
             validUntil: try row.decode("valid_until"),
             bookingId: try row.decode("booking_id"),
             sessionId: try row.decode("session_id"),
-            inactivationReason: try row.decode("inactivation_reason", as: String?.self).flatMap(InactivationReason.init(rawValue:)),
+            inactivationReason: try row.decode("inactivation_reason", as: String?.self).map { try known(InactivationReason.self, $0, column: "authorizations.inactivation_reason") },
+            attemptStartedAt: try row.decode("attempt_started_at"),
             createdAt: try row.decode("created_at"),
             updatedAt: try row.decode("updated_at")
         )

@@ -73,7 +73,8 @@ public enum DefaultTemplates {
             ])
         case .paymentRequested:
             make("Payment needed to keep your exam seat", [
-                "Dear {{candidateName}},", "We are holding a seat for you{{#sessionName}} in {{sessionName}}{{/sessionName}}. To keep it, please pay {{amount}} {{currency}} by {{paymentDeadlineDate}}, {{paymentDeadlineTime}}.",
+                "Dear {{candidateName}},", "We are holding a seat for you{{#sessionName}} in {{sessionName}}{{/sessionName}}{{#examCode}} ({{examCode}}){{/examCode}}{{#startDate}}, on {{startDate}} from {{startTime}} to {{endTime}} ({{timeZone}}, {{utcOffset}}) at {{locationName}}, {{address}}{{/startDate}}.",
+                "To keep it, please pay {{amount}} {{currency}} by {{paymentDeadlineDate}}, {{paymentDeadlineTime}}.",
                 "Without payment by then the seat goes to the next candidate.", signatureEN,
             ])
         case .paymentExpired:
@@ -153,7 +154,8 @@ public enum DefaultTemplates {
             ])
         case .paymentRequested:
             make("Paiement requis pour conserver votre place d’examen", [
-                "Bonjour {{candidateName}},", "Nous vous réservons une place{{#sessionName}} pour {{sessionName}}{{/sessionName}}. Pour la conserver, merci de régler {{amount}} {{currency}} avant le {{paymentDeadlineDate}}, {{paymentDeadlineTime}}.",
+                "Bonjour {{candidateName}},", "Nous vous réservons une place{{#sessionName}} pour {{sessionName}}{{/sessionName}}{{#examCode}} ({{examCode}}){{/examCode}}{{#startDate}}, le {{startDate}} de {{startTime}} à {{endTime}} ({{timeZone}}, {{utcOffset}}) à {{locationName}}, {{address}}{{/startDate}}.",
+                "Pour la conserver, merci de régler {{amount}} {{currency}} avant le {{paymentDeadlineDate}}, {{paymentDeadlineTime}}.",
                 "Sans paiement d’ici là, la place sera proposée au candidat suivant.", signatureFR,
             ])
         case .paymentExpired:

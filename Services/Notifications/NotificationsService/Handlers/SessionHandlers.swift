@@ -59,8 +59,9 @@ struct NotifyOnPaymentRequested: EventHandler {
         let data = event.data
         let amount = NSDecimalNumber(decimal: data.amount).stringValue
         try context.notifier(settings).notify(.init(
-            kind: .paymentRequested, occurrence: .paymentRequest(data), triggerEventId: event.id, candidateId: data.candidateExternalId, contact: nil, bookingId: data.bookingId,
-            examCode: "", session: nil,
+            kind: .paymentRequested, occurrence: .paymentRequest(data), triggerEventId: event.id, candidateId: data.candidateExternalId,
+            contact: data.candidate.map { Contact(candidateId: data.candidateExternalId, $0) }, bookingId: data.bookingId,
+            examCode: data.examCode ?? "", session: data.session,
             extra: { language, zone in
                 [
                     "amount": .text(amount), "currency": .text(data.currency),

@@ -216,9 +216,9 @@ struct DeliveryStore {
     private static func decode(_ row: PGRow) throws -> EmailDelivery {
         EmailDelivery(
             id: try row.decode("id"), triggerEventId: try row.decode("trigger_event_id"),
-            kind: NotificationKind(rawValue: try row.decode("kind")) ?? .bookingConfirmed, language: try row.decode("language"),
+            kind: try known(NotificationKind.self, try row.decode("kind"), column: "deliveries.kind"), language: try row.decode("language"),
             candidateId: try row.decode("candidate_id"), bookingId: try row.decode("booking_id"), recipient: try row.decode("recipient"),
-            subject: try row.decode("subject"), status: DeliveryStatus(rawValue: try row.decode("status")) ?? .queued,
+            subject: try row.decode("subject"), status: try known(DeliveryStatus.self, try row.decode("status"), column: "deliveries.status"),
             attempts: try row.decode("attempts"), lastError: try row.decode("last_error"), nextAttemptAt: try row.decode("next_attempt_at"),
             createdAt: try row.decode("created_at"), sentAt: try row.decode("sent_at")
         )

@@ -6,6 +6,10 @@ public enum BookingStatus: String, Sendable, Equatable, Codable, CaseIterable {
     case awaitingPayment = "awaiting-payment"
     case waitlisted
     case cancelled, expired, rejected
+    /// The attempt finished: final, and the exam may be booked again.
+    case completed
+    /// The attempt was never started: final, and the exam may be booked again.
+    case noShow = "no-show"
 
     /// Holds a seat.
     public var holdsSeat: Bool { self == .confirmed || self == .awaitingPayment }
@@ -25,6 +29,8 @@ public struct Booking: Sendable, Equatable {
     public var paymentExpiresAt: Date?
     public var paymentId: String?
     public var endReason: String?
+    /// When its attempt started: from then on its authorization is used, whatever becomes of the booking.
+    public var attemptStartedAt: Date?
     public var createdBy: String
     public var createdAt: Date
     public var updatedAt: Date
@@ -45,4 +51,11 @@ public struct ProjectedAuthorization: Sendable, Equatable {
     public var examCode: String
     public var status: AuthorizationStatus
     public var bookingId: UUID?
+    /// Nil: valid until used.
+    public var validUntil: Date?
+
+    /// Whether it can still be used for a session that ends at `end`.
+    public func isValid(through end: Date) -> Bool {
+        validUntil.map { $0 >= end } ?? true
+    }
 }

@@ -1,3 +1,6 @@
+import ExamHallModels
+import Foundation
+
 /// Why a booking, cancellation, transfer or staffing change is refused. Each case is a stable problem
 /// `type` over HTTP; `isConflict` tells 409 (the state forbids it) from 422 (the request is wrong).
 public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible {
@@ -18,6 +21,9 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
     case sessionNotFree
     case waitlistNotOffered
     case bookingNotActive(status: String)
+    case bookingCompleted
+    case bookingNoShow
+    case authorizationExpiresBeforeSession(validUntil: Date, sessionEnd: Date)
     case bookingNotConfirmed(status: String)
     case sameSession
     case priceDiffers
@@ -45,6 +51,9 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
         case .sessionNotFree: "session-not-free"
         case .waitlistNotOffered: "waitlist-not-offered"
         case .bookingNotActive: "booking-not-active"
+        case .bookingCompleted: "booking-completed"
+        case .bookingNoShow: "booking-no-show"
+        case .authorizationExpiresBeforeSession: "authorization-expires-before-session"
         case .bookingNotConfirmed: "booking-not-confirmed"
         case .sameSession: "same-session"
         case .priceDiffers: "price-differs"
@@ -58,7 +67,7 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
     /// 422 for a request that could never work as written; 409 for one the current state refuses.
     public var isConflict: Bool {
         switch self {
-        case .examCodeRequired, .sameSession, .candidateContactUnknown, .waitlistNotOffered: false
+        case .examCodeRequired, .sameSession, .candidateContactUnknown, .waitlistNotOffered, .authorizationExpiresBeforeSession: false
         default: true
         }
     }
@@ -82,6 +91,10 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
         case .sessionNotFree: "the session is paid: add the candidate with an authorizationId, or let them book and pay"
         case .waitlistNotOffered: "only public sessions have a waitlist"
         case let .bookingNotActive(status): "the booking is \(status)"
+        case .bookingCompleted: "the booking's attempt is finished: the booking is final"
+        case .bookingNoShow: "the candidate did not attend: the booking is final"
+        case let .authorizationExpiresBeforeSession(validUntil, sessionEnd):
+            "the authorization is valid until \(Timestamp.format(validUntil)), before the session ends at \(Timestamp.format(sessionEnd))"
         case let .bookingNotConfirmed(status): "only confirmed bookings move; this one is \(status)"
         case .sameSession: "the booking is already in that session"
         case .priceDiffers: "the other session has a different price; cancel and book it instead"

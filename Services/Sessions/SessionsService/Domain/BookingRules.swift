@@ -31,14 +31,26 @@ public enum BookingRules {
         public var examCode: String?
         /// An authorization the request names (how a CSR assigns one to a private session).
         public var authorization: ProjectedAuthorization?
+        /// The request said `"authorizationId": null`: book without one where the session allows it,
+        /// even though the candidate holds an Open one.
+        public var declinesAuthorization: Bool
         public var joinWaitlistWhenFull: Bool
 
-        public init(requester: Requester, candidateId: String, examCode: String? = nil, authorization: ProjectedAuthorization? = nil, joinWaitlistWhenFull: Bool = false) {
+        public init(
+            requester: Requester, candidateId: String, examCode: String? = nil, authorization: ProjectedAuthorization? = nil,
+            declinesAuthorization: Bool = false, joinWaitlistWhenFull: Bool = false
+        ) {
             self.requester = requester
             self.candidateId = candidateId
             self.examCode = examCode
             self.authorization = authorization
+            self.declinesAuthorization = declinesAuthorization
             self.joinWaitlistWhenFull = joinWaitlistWhenFull
+        }
+
+        /// Whether the candidate's own Open authorization should be looked up and connected.
+        public func connectsOwnAuthorization(in session: Session) -> Bool {
+            authorization == nil && !declinesAuthorization && session.publicSettings != nil
         }
     }
 
@@ -46,7 +58,8 @@ public enum BookingRules {
     public struct CandidateFacts: Sendable, Equatable {
         public var hasActiveBookingForExam: Bool
         public var isWaitlistedHere: Bool
-        /// An Open authorization of theirs for the exam, when the request names none.
+        /// An Open authorization of theirs for the exam, when the request names none: one valid through
+        /// the session's end if they hold any (the one expiring first), else the one valid longest.
         public var openAuthorization: ProjectedAuthorization?
 
         public init(hasActiveBookingForExam: Bool, isWaitlistedHere: Bool, openAuthorization: ProjectedAuthorization?) {
@@ -89,14 +102,12 @@ public enum BookingRules {
         if let authorization = request.authorization {
             guard authorization.candidateId == request.candidateId else { throw .authorizationOfAnotherCandidate }
             guard authorization.status == .open else { throw .authorizationNotOpen(status: authorization.status.rawValue) }
+            try requireValid(authorization, for: session)
         }
         if facts.hasActiveBookingForExam { throw .alreadyBooked }
 
         var authorization = request.authorization
-        if authorization == nil, session.publicSettings?.authorizationRequired == true {
-            guard let open = facts.openAuthorization else { throw .authorizationRequired(examCode: exam) }
-            authorization = open
-        }
+        if authorization == nil { authorization = try ownAuthorization(request, session: session, exam: exam, facts: facts) }
         if session.privateKind != nil, authorization == nil, !session.isFree { throw .sessionNotFree }
 
         if let settings = session.publicSettings, session.seatsTaken >= settings.capacity {
@@ -111,6 +122,26 @@ public enum BookingRules {
             return .holdForPayment(until: now.addingTimeInterval(paymentWindow), price: price)
         }
         return .confirm(authorization: authorization)
+    }
+
+    /// The candidate's own Open authorization that a booking of a public session connects, whether or
+    /// not the session requires one: that is how the attempt's result finds its way back to the
+    /// purchase. Nil when they hold none valid through the session (or declined), and the session
+    /// does not require one.
+    static func ownAuthorization(_ request: Request, session: Session, exam: String, facts: CandidateFacts) throws(BookingRefusal) -> ProjectedAuthorization? {
+        let required = session.publicSettings?.authorizationRequired == true
+        let usable = request.connectsOwnAuthorization(in: session) || required ? facts.openAuthorization : nil
+        if let usable, usable.isValid(through: session.end) { return usable }
+        guard required else { return nil }
+        if let usable { try requireValid(usable, for: session) }
+        throw .authorizationRequired(examCode: exam)
+    }
+
+    /// An authorization must still be valid when the session it is used for ends.
+    public static func requireValid(_ authorization: ProjectedAuthorization, for session: Session) throws(BookingRefusal) {
+        if let validUntil = authorization.validUntil, validUntil < session.end {
+            throw .authorizationExpiresBeforeSession(validUntil: validUntil, sessionEnd: session.end)
+        }
     }
 
     /// A session takes bookings: scheduled, not started, private only through staff, and (for
@@ -128,6 +159,7 @@ public enum BookingRules {
 
     /// Whether `requester` may cancel `booking` now. Leaving a waitlist is always possible.
     public static func cancellation(of booking: Booking, in session: Session, by requester: Requester, now: Date) throws(BookingRefusal) {
+        try requireNotFinal(booking)
         guard booking.status.isActive else { throw .bookingNotActive(status: booking.status.rawValue) }
         guard !requester.isStaff, booking.status != .waitlisted else { return }
         guard let settings = session.publicSettings else { throw .cancellationByStaffOnly }
@@ -138,8 +170,10 @@ public enum BookingRules {
     /// public session of the same exam before the source's cancellation deadline; staff transfer any
     /// confirmed booking to a session that offers its exam.
     public static func transfer(
-        _ booking: Booking, from source: Session, to target: Session, by requester: Requester, targetHasActiveBooking: Bool, now: Date
+        _ booking: Booking, from source: Session, to target: Session, by requester: Requester, authorization: ProjectedAuthorization? = nil,
+        targetHasActiveBooking: Bool, now: Date
     ) throws(BookingRefusal) {
+        try requireNotFinal(booking)
         guard booking.status == .confirmed else { throw .bookingNotConfirmed(status: booking.status.rawValue) }
         guard source.id != target.id else { throw .sameSession }
         if !requester.isStaff {
@@ -157,8 +191,18 @@ public enum BookingRules {
             }
             if booking.authorizationId == nil, target.price != source.price { throw .priceDiffers }
         }
+        if let authorization { try requireValid(authorization, for: target) }
         if targetHasActiveBooking { throw .alreadyBooked }
         if let settings = target.publicSettings, target.seatsTaken >= settings.capacity { throw .sessionFull }
+    }
+
+    /// A completed or no-show booking is history: nothing moves or cancels it.
+    public static func requireNotFinal(_ booking: Booking) throws(BookingRefusal) {
+        switch booking.status {
+        case .completed: throw .bookingCompleted
+        case .noShow: throw .bookingNoShow
+        default: return
+        }
     }
 
     /// What happens to the first person on a waitlist when a seat is free.
@@ -177,10 +221,14 @@ public enum BookingRules {
         guard session.status == .scheduled, let settings = session.publicSettings, now < settings.bookingDeadline,
               session.seatsTaken < settings.capacity else { return .stop }
         if facts.hasActiveBookingForExam { return .skip(.alreadyBooked) }
-        if settings.authorizationRequired {
-            guard let authorization = facts.openAuthorization else { return .skip(.authorizationRequired(examCode: entry.examCode)) }
-            return .confirm(authorization: authorization)
+        let request = Request(requester: .system, candidateId: entry.candidateId)
+        let authorization: ProjectedAuthorization?
+        do {
+            authorization = try ownAuthorization(request, session: session, exam: entry.examCode, facts: facts)
+        } catch {
+            return .skip(error)
         }
+        if let authorization { return .confirm(authorization: authorization) }
         if let price = session.price { return .holdForPayment(until: now.addingTimeInterval(paymentWindow), price: price) }
         return .confirm(authorization: nil)
     }

@@ -7,6 +7,9 @@ public struct Exam: Sendable, Equatable, Codable {
     public var title: String
     public var durationMinutes: Int
     public var languages: [String]
+    /// False: finished attempts are verified by the system, without a CSR.
+    public var verificationRequired: Bool
+    public var noShowPolicy: NoShowPolicy
 }
 
 /// A testing location; session times are shown in its time zone.

@@ -33,6 +33,24 @@ struct BookingsController {
         var waitlist: Bool?
         /// Contact data for a candidate the service has not heard of yet.
         var candidate: CandidateContact?
+        /// `"authorizationId": null`, said explicitly: book without the candidate's Open authorization.
+        var declinesAuthorization = false
+
+        enum CodingKeys: String, CodingKey {
+            case candidateId, authorizationId, examCode, waitlist, candidate
+        }
+
+        init() {}
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            candidateId = try container.decodeIfPresent(String.self, forKey: .candidateId)
+            authorizationId = try container.decodeIfPresent(UUID.self, forKey: .authorizationId)
+            examCode = try container.decodeIfPresent(String.self, forKey: .examCode)
+            waitlist = try container.decodeIfPresent(Bool.self, forKey: .waitlist)
+            candidate = try container.decodeIfPresent(CandidateContact.self, forKey: .candidate)
+            declinesAuthorization = container.contains(.authorizationId) && authorizationId == nil
+        }
     }
 
     @Sendable func book(_ request: Request, context: ExamHallRequestContext) async throws -> EditedResponse<BookingView> {
@@ -47,7 +65,8 @@ struct BookingsController {
 
         var command = BookingWorkflow.BookCommand(
             sessionId: sessionId, requester: .candidate(id: principal.subject), candidateId: principal.subject,
-            examCode: body.examCode, authorizationId: body.authorizationId, joinWaitlistWhenFull: body.waitlist ?? false,
+            examCode: body.examCode, authorizationId: body.authorizationId, declinesAuthorization: body.declinesAuthorization,
+            joinWaitlistWhenFull: body.waitlist ?? false,
             contact: body.candidate
         )
         if principal.isStaff {

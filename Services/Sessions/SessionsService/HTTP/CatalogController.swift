@@ -21,6 +21,10 @@ struct CatalogController {
         var title: String
         var durationMinutes: Int
         var languages: [String]?
+        /// False: finished attempts are verified by the system, without a CSR. Default true.
+        var verificationRequired: Bool?
+        /// What a no-show does to the authorization. Default `forfeit`.
+        var noShowPolicy: NoShowPolicy?
     }
 
     @Sendable func createExam(_ request: Request, context: ExamHallRequestContext) async throws -> EditedResponse<ExamView> {
@@ -32,9 +36,23 @@ struct CatalogController {
         v.range("durationMinutes", body.durationMinutes, 1...1440)
         for (index, language) in (body.languages ?? []).enumerated() { v.language("languages[\(index)]", language) }
         try v.throwIfInvalidAsProblem()
-        let exam = Exam(code: body.code, title: body.title, durationMinutes: body.durationMinutes, languages: body.languages ?? [])
+        let exam = Exam(
+            code: body.code, title: body.title, durationMinutes: body.durationMinutes, languages: body.languages ?? [],
+            verificationRequired: body.verificationRequired ?? true, noShowPolicy: body.noShowPolicy ?? .forfeit
+        )
         let now = environment.clock()
-        let created = try await environment.database.withConnection { try SessionStore(connection: $0).insert(exam, at: now) }
+        let outbox = environment.outbox(correlationId: context.correlationId)
+        let created = try await environment.database.transaction { connection in
+            guard try SessionStore(connection: connection).insert(exam, at: now) else { return false }
+            try outbox.publish(
+                ExamUpdated(
+                    examCode: exam.code, title: exam.title, verificationRequired: exam.verificationRequired, noShowPolicy: exam.noShowPolicy,
+                    updatedAt: now
+                ),
+                on: connection
+            )
+            return true
+        }
         guard created else { throw Problem(.conflict, type: "exam-exists", detail: "an exam with code \(exam.code) already exists") }
         return EditedResponse(status: .created, response: ExamView(exam))
     }

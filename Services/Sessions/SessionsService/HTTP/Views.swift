@@ -10,12 +10,16 @@ struct ExamView: ResponseEncodable, Codable, Equatable {
     var title: String
     var durationMinutes: Int
     var languages: [String]
+    var verificationRequired: Bool
+    var noShowPolicy: NoShowPolicy
 
     init(_ exam: Exam) {
         code = exam.code
         title = exam.title
         durationMinutes = exam.durationMinutes
         languages = exam.languages
+        verificationRequired = exam.verificationRequired
+        noShowPolicy = exam.noShowPolicy
     }
 }
 

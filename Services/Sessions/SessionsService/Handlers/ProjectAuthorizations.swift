@@ -15,7 +15,7 @@ struct ProjectAuthorizationOpened: EventHandler {
     func handle(_ event: CloudEvent<AuthorizationOpened>, context: HandlerContext) throws {
         _ = try authorizationUUID(event.data.authorizationId)
         let store = BookingStore(connection: context.connection)
-        try store.recordAuthorization(event.data.ref, status: .open, at: context.now)
+        try store.recordAuthorization(event.data.ref, status: .open, validUntil: event.data.validUntil, at: context.now)
         try store.saveCandidate(event.data.candidateId, CandidateContact(event.data.candidate), replace: false, at: context.now)
     }
 }

@@ -12,7 +12,7 @@ struct BookingStore {
 
     private static let bookingColumns = """
         id, session_id, candidate_id, exam_code, authorization_id, status, waitlist_position, payment_expires_at,
-        payment_id, end_reason, created_by, created_at, updated_at
+        payment_id, end_reason, attempt_started_at, created_by, created_at, updated_at
         """
 
     /// Inserts `booking`; a waitlisted one gets the next place in line.
@@ -20,7 +20,7 @@ struct BookingStore {
         let row = try connection.query(
             """
             INSERT INTO bookings (\(Self.bookingColumns))
-            VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 = 'waitlisted' THEN nextval('waitlist_positions') END, $7, $8, $9, $10, $11, $12)
+            VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 = 'waitlisted' THEN nextval('waitlist_positions') END, $7, $8, $9, NULL, $10, $11, $12)
             RETURNING \(Self.bookingColumns)
             """,
             [booking.id, booking.sessionId, booking.candidateId, booking.examCode, booking.authorizationId, booking.status.rawValue,
@@ -99,7 +99,7 @@ struct BookingStore {
         ), booking AS (
             INSERT INTO bookings (\(bookingColumns))
             SELECT i.id, i.session_id, i.candidate_id, i.exam_code, i.authorization_id, i.status, NULL, i.payment_expires_at, NULL, NULL,
-                i.created_by, $18, $18
+                NULL, i.created_by, $18, $18
             FROM input i
             WHERE i.session_id IN (SELECT id FROM seat) AND (i.authorization_id IS NULL OR i.authorization_id IN (SELECT id FROM claim))
             ORDER BY i.position
@@ -143,11 +143,20 @@ struct BookingStore {
         try connection.query("SELECT \(Self.bookingColumns) FROM bookings WHERE id = $1 FOR UPDATE", [id]).first.map(Self.decode)
     }
 
+    /// The attempt started: remembered once, at its first report.
+    func recordAttemptStart(_ id: UUID, at startedAt: Date) throws {
+        try connection.execute(
+            "UPDATE bookings SET attempt_started_at = $2 WHERE id = $1 AND attempt_started_at IS NULL", [id, startedAt]
+        )
+    }
+
     /// Whose facts to read, for `facts(_:)`.
     struct FactsQuery {
         let candidateId: String
         let examCode: String
         let sessionId: UUID
+        /// Authorizations valid through it come first.
+        let sessionEnd: Date
         let withOpenAuthorization: Bool
     }
 
@@ -161,16 +170,21 @@ struct BookingStore {
                    EXISTS (SELECT 1 FROM bookings b WHERE b.candidate_id = q.candidate_id AND b.session_id = q.session_id
                                AND b.status = 'waitlisted') AS waitlisted,
                    a.id, a.purchase_id, a.candidate_id, a.exam_code, a.status, a.booking_id
-            FROM unnest($1::text[], $2::text[], $3::uuid[], $4::boolean[]) WITH ORDINALITY
-                AS q (candidate_id, exam_code, session_id, with_authorization, position)
+                   , a.valid_until
+            FROM unnest($1::text[], $2::text[], $3::uuid[], $4::boolean[], $5::timestamptz[]) WITH ORDINALITY
+                AS q (candidate_id, exam_code, session_id, with_authorization, session_end, position)
             LEFT JOIN LATERAL (
                 SELECT \(Self.authorizationColumns) FROM authorizations
                 WHERE q.with_authorization AND candidate_id = q.candidate_id AND exam_code = q.exam_code AND status = 'open'
-                ORDER BY updated_at, id LIMIT 1
+                ORDER BY valid_until IS NOT NULL AND valid_until < q.session_end,
+                         CASE WHEN valid_until IS NULL OR valid_until >= q.session_end THEN valid_until END ASC NULLS LAST,
+                         valid_until DESC, updated_at, id
+                LIMIT 1
             ) AS a ON true
             ORDER BY q.position
             """,
-            [queries.map(\.candidateId), queries.map(\.examCode), queries.map(\.sessionId), queries.map(\.withOpenAuthorization)]
+            [queries.map(\.candidateId), queries.map(\.examCode), queries.map(\.sessionId), queries.map(\.withOpenAuthorization),
+             queries.map(\.sessionEnd)]
         )
         return try rows.map { row in
             let hasAuthorization = try row.decode("id", as: UUID?.self) != nil
@@ -241,25 +255,29 @@ struct BookingStore {
         Booking(
             id: try row.decode("id"), sessionId: try row.decode("session_id"), candidateId: try row.decode("candidate_id"),
             examCode: try row.decode("exam_code"), authorizationId: try row.decode("authorization_id"),
-            status: BookingStatus(rawValue: try row.decode("status")) ?? .cancelled, waitlistPosition: try row.decode("waitlist_position"),
+            status: try known(BookingStatus.self, try row.decode("status"), column: "bookings.status"),
+            waitlistPosition: try row.decode("waitlist_position"),
             paymentExpiresAt: try row.decode("payment_expires_at"), paymentId: try row.decode("payment_id"),
-            endReason: try row.decode("end_reason"), createdBy: try row.decode("created_by"),
+            endReason: try row.decode("end_reason"), attemptStartedAt: try row.decode("attempt_started_at"), createdBy: try row.decode("created_by"),
             createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at")
         )
     }
 
     // MARK: - Authorizations (projection)
 
-    private static let authorizationColumns = "id, purchase_id, candidate_id, exam_code, status, booking_id"
+    private static let authorizationColumns = "id, purchase_id, candidate_id, exam_code, status, booking_id, valid_until"
 
     /// Records an authorization the first time any event names it. Events may arrive out of order, so a
     /// later status already recorded is never overwritten by `opened`.
-    func recordAuthorization(_ ref: AuthorizationRef, status: AuthorizationStatus, at now: Date) throws {
+    /// `validUntil` comes only with `authorization.opened`, which may arrive after another event.
+    func recordAuthorization(_ ref: AuthorizationRef, status: AuthorizationStatus, validUntil: Date? = nil, at now: Date) throws {
         try connection.execute(
             """
-            INSERT INTO authorizations (id, purchase_id, candidate_id, exam_code, status, booking_id, updated_at)
-            VALUES ($1, $2, $3, $4, $5, NULL, $6) ON CONFLICT (id) DO NOTHING
-            """, [UUID(uuidString: ref.authorizationId), ref.purchaseId, ref.candidateId, ref.examCode, status.rawValue, now]
+            INSERT INTO authorizations (id, purchase_id, candidate_id, exam_code, status, booking_id, valid_until, updated_at)
+            VALUES ($1, $2, $3, $4, $5, NULL, $6, $7)
+            ON CONFLICT (id) DO UPDATE SET valid_until = EXCLUDED.valid_until
+                WHERE EXCLUDED.valid_until IS NOT NULL AND authorizations.valid_until IS DISTINCT FROM EXCLUDED.valid_until
+            """, [UUID(uuidString: ref.authorizationId), ref.purchaseId, ref.candidateId, ref.examCode, status.rawValue, validUntil, now]
         )
     }
 
@@ -300,8 +318,8 @@ struct BookingStore {
     private static func decodeAuthorization(_ row: PGRow) throws -> ProjectedAuthorization {
         ProjectedAuthorization(
             id: try row.decode("id"), purchaseId: try row.decode("purchase_id"), candidateId: try row.decode("candidate_id"),
-            examCode: try row.decode("exam_code"), status: AuthorizationStatus(rawValue: try row.decode("status")) ?? .inactive,
-            bookingId: try row.decode("booking_id")
+            examCode: try row.decode("exam_code"), status: try known(AuthorizationStatus.self, try row.decode("status"), column: "authorizations.status"),
+            bookingId: try row.decode("booking_id"), validUntil: try row.decode("valid_until")
         )
     }
 

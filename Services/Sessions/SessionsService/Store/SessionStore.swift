@@ -12,19 +12,31 @@ struct SessionStore {
     func insert(_ exam: Exam, at now: Date) throws -> Bool {
         try connection.execute(
             """
-            INSERT INTO exams (code, title, duration_minutes, languages, created_at) VALUES ($1, $2, $3, $4, $5)
+            INSERT INTO exams (code, title, duration_minutes, languages, verification_required, no_show_policy, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
             ON CONFLICT (code) DO NOTHING
-            """, [exam.code, exam.title, exam.durationMinutes, exam.languages.joined(separator: ","), now]
+            """,
+            [exam.code, exam.title, exam.durationMinutes, exam.languages.joined(separator: ","), exam.verificationRequired,
+             exam.noShowPolicy.rawValue, now]
         ).affectedRows == 1
     }
 
+    private static let examColumns = "code, title, duration_minutes, languages, verification_required, no_show_policy"
+
     func exams() throws -> [Exam] {
-        try connection.query("SELECT code, title, duration_minutes, languages FROM exams ORDER BY code").map { row in
-            Exam(
-                code: try row.decode("code"), title: try row.decode("title"), durationMinutes: try row.decode("duration_minutes"),
-                languages: Self.list(try row.decode("languages"))
-            )
-        }
+        try connection.query("SELECT \(Self.examColumns) FROM exams ORDER BY code").map(Self.decodeExam)
+    }
+
+    func exam(_ code: String) throws -> Exam? {
+        try connection.query("SELECT \(Self.examColumns) FROM exams WHERE code = $1", [code]).first.map(Self.decodeExam)
+    }
+
+    private static func decodeExam(_ row: PGRow) throws -> Exam {
+        Exam(
+            code: try row.decode("code"), title: try row.decode("title"), durationMinutes: try row.decode("duration_minutes"),
+            languages: Self.list(try row.decode("languages")), verificationRequired: try row.decode("verification_required"),
+            noShowPolicy: try known(NoShowPolicy.self, try row.decode("no_show_policy"), column: "exams.no_show_policy")
+        )
     }
 
     /// The codes among `codes` that are not in the catalog.
@@ -257,7 +269,7 @@ struct SessionStore {
                 capacity: try row.decode("capacity"), authorizationRequired: try row.decode("authorization_required")
             ))
         } else {
-            enrollment = .privateSession(PrivateKind(rawValue: try row.decode("private_kind")) ?? .individual)
+            enrollment = .privateSession(try known(PrivateKind.self, try row.decode("private_kind"), column: "sessions.private_kind"))
         }
         let amount: Decimal? = try row.decode("price_amount")
         let currency: String? = try row.decode("price_currency")
@@ -272,7 +284,7 @@ struct SessionStore {
             deliveryPreference: try row.decode("delivery_preference"), start: try row.decode("starts_at"), end: try row.decode("ends_at"),
             enrollment: enrollment, price: amount.flatMap { amount in currency.map { Money(amount: amount, currency: $0) } },
             candidatesPerProctor: try row.decode("candidates_per_proctor"),
-            status: SessionStatus(rawValue: try row.decode("status")) ?? .scheduled, seatsTaken: try row.decode("seats_taken"),
+            status: try known(SessionStatus.self, try row.decode("status"), column: "sessions.status"), seatsTaken: try row.decode("seats_taken"),
             createdAt: try row.decode("created_at"), updatedAt: try row.decode("updated_at")
         )
     }

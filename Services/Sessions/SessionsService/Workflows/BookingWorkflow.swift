@@ -37,6 +37,8 @@ struct BookingWorkflow {
         var candidateId: String
         var examCode: String?
         var authorizationId: UUID?
+        /// `"authorizationId": null` in the request: book without the candidate's Open authorization.
+        var declinesAuthorization = false
         var joinWaitlistWhenFull: Bool
         /// Contact data that came with the request (a candidate's token, or a CSR's body); otherwise the projection's.
         var contact: CandidateContact?
@@ -94,11 +96,12 @@ struct BookingWorkflow {
                 }
                 let request = BookingRules.Request(
                     requester: command.requester, candidateId: command.candidateId, examCode: command.examCode,
-                    authorization: named, joinWaitlistWhenFull: command.joinWaitlistWhenFull
+                    authorization: named, declinesAuthorization: command.declinesAuthorization, joinWaitlistWhenFull: command.joinWaitlistWhenFull
                 )
                 try BookingRules.requireOpenForBooking(snapshot, requester: command.requester, now: now)
                 let exam = try BookingRules.examFor(request, in: snapshot)
-                return (request, snapshot, exam, Self.factsQuery(command.candidateId, exam: exam, session: snapshot, lookUpAuthorization: named == nil))
+                let lookUp = request.connectsOwnAuthorization(in: snapshot) || (named == nil && snapshot.publicSettings?.authorizationRequired == true)
+                return (request, snapshot, exam, Self.factsQuery(command.candidateId, exam: exam, session: snapshot, lookUpAuthorization: lookUp))
             })
         }
         var facts = try bookings.facts(staged.compactMap { try? $0.get().facts }).makeIterator()
@@ -164,10 +167,7 @@ struct BookingWorkflow {
         case let .holdForPayment(until, price):
             booking.status = .awaitingPayment
             booking.paymentExpiresAt = until
-            event = try outbox.row(PaymentRequested(
-                bookingId: booking.ref.bookingId, candidateExternalId: booking.candidateId, amount: price.amount,
-                currency: price.currency, expiresAt: until
-            ), to: .outbound).1
+            event = try outbox.row(Self.paymentRequest(for: booking, in: plan.snapshot, contact: plan.contact, price: price), to: .outbound).1
         case .waitlist:
             preconditionFailure("a waitlist decision is always made under the session's lock")
         }
@@ -235,7 +235,7 @@ struct BookingWorkflow {
                 booking.status = .awaitingPayment
                 booking.paymentExpiresAt = until
                 booking = try insertHoldingUniqueness(booking)
-                try requestPayment(for: booking, price: price)
+                try requestPayment(for: booking, in: session, contact: plan.contact, price: price)
             case .waitlist:
                 booking.status = .waitlisted
                 booking = try insertHoldingUniqueness(booking)
@@ -272,11 +272,11 @@ struct BookingWorkflow {
     }
 
     /// What to read about a candidate booking `exam` in `session`: their Open authorization too, when
-    /// the session requires one and `lookUpAuthorization` (the request named none).
+    /// `lookUpAuthorization` (a public session, and the request named none).
     private static func factsQuery(_ candidateId: String, exam: String, session: Session, lookUpAuthorization: Bool) -> BookingStore.FactsQuery {
         BookingStore.FactsQuery(
-            candidateId: candidateId, examCode: exam, sessionId: session.id,
-            withOpenAuthorization: lookUpAuthorization && session.publicSettings?.authorizationRequired == true
+            candidateId: candidateId, examCode: exam, sessionId: session.id, sessionEnd: session.end,
+            withOpenAuthorization: lookUpAuthorization && session.publicSettings != nil
         )
     }
 
@@ -286,13 +286,15 @@ struct BookingWorkflow {
         return contact
     }
 
-    private func requestPayment(for booking: Booking, price: Money) throws {
-        try outbox.publish(
-            PaymentRequested(
-                bookingId: booking.ref.bookingId, candidateExternalId: booking.candidateId, amount: price.amount,
-                currency: price.currency, expiresAt: booking.paymentExpiresAt ?? now
-            ),
-            to: .outbound, on: connection
+    private func requestPayment(for booking: Booking, in session: Session, contact: CandidateContact?, price: Money) throws {
+        try outbox.publish(Self.paymentRequest(for: booking, in: session, contact: contact, price: price), to: .outbound, on: connection)
+    }
+
+    /// Everything the payment system needs to take the payment and show what it is for.
+    static func paymentRequest(for booking: Booking, in session: Session, contact: CandidateContact?, price: Money) -> PaymentRequested {
+        PaymentRequested(
+            bookingId: booking.ref.bookingId, candidateExternalId: booking.candidateId, candidate: contact, examCode: booking.examCode,
+            session: session.snapshot, amount: price.amount, currency: price.currency, expiresAt: booking.paymentExpiresAt ?? session.start
         )
     }
 
@@ -326,10 +328,12 @@ struct BookingWorkflow {
         ended.paymentExpiresAt = nil
         ended.updatedAt = now
         try bookings.update(ended)
-        if let authorizationId = booking.authorizationId {
+        // An authorization whose attempt started is used: it never returns to Open.
+        if let authorizationId = booking.authorizationId, booking.attemptStartedAt == nil {
             try bookings.release(authorizationId: authorizationId, from: booking.id, at: now)
         }
         let contact = try bookings.candidate(booking.candidateId)
+        try settlePayment(of: booking, in: session, reason: reason)
         switch status {
         case .expired:
             try outbox.publish(BookingExpired(booking: booking.ref, candidate: contact, expiredAt: now), on: connection)
@@ -337,7 +341,10 @@ struct BookingWorkflow {
             try outbox.publish(BookingRejected(booking: booking.ref, candidate: contact, reason: reason, rejectedAt: now), on: connection)
         default:
             try outbox.publish(
-                BookingCancelled(booking: booking.ref, session: session.snapshot, candidate: contact, reason: reason, actor: actor, cancelledAt: now),
+                BookingCancelled(
+                    booking: booking.ref, session: session.snapshot, candidate: contact, reason: reason, actor: actor, cancelledAt: now,
+                    attemptStarted: booking.attemptStartedAt != nil
+                ),
                 on: connection
             )
         }
@@ -349,6 +356,27 @@ struct BookingWorkflow {
             try promoteWaitlist(of: freed)
         }
         return ended
+    }
+
+    /// Tells the payment system that a paid seat ended: stop waiting (before payment) or consider a
+    /// refund (after payment). Bookings made with an authorization were paid through their purchase.
+    private func settlePayment(of booking: Booking, in session: Session, reason: String) throws {
+        guard let price = session.price, booking.authorizationId == nil else { return }
+        let bookingId = booking.ref.bookingId
+        if booking.status == .awaitingPayment {
+            try outbox.publish(
+                PaymentCancelled(bookingId: bookingId, candidateExternalId: booking.candidateId, amount: price.amount, currency: price.currency, reason: reason, cancelledAt: now),
+                to: .outbound, on: connection
+            )
+        } else if booking.status == .confirmed, let paymentId = booking.paymentId {
+            try outbox.publish(
+                PaymentRefundRequested(
+                    bookingId: bookingId, paymentId: paymentId, candidateExternalId: booking.candidateId, amount: price.amount,
+                    currency: price.currency, reason: reason, requestedAt: now
+                ),
+                to: .outbound, on: connection
+            )
+        }
     }
 
     /// Fills free seats from the waitlist, first in line first, skipping (and removing) anyone no longer
@@ -393,7 +421,7 @@ struct BookingWorkflow {
                     try bookings.update(promoted)
                     try sessions.adjustSeats(session.id, by: 1)
                     session.seatsTaken += 1
-                    try requestPayment(for: promoted, price: price)
+                    try requestPayment(for: promoted, in: session, contact: try bookings.candidate(entry.candidateId), price: price)
                 }
             }
         }
@@ -410,7 +438,8 @@ struct BookingWorkflow {
         guard let booking = try bookings.lock(bookingId), let source = locked[booking.sessionId] else {
             throw NotFound(what: "booking \(Self.text(bookingId))")
         }
-        try BookingRules.transfer(booking, from: source, to: target, by: requester, targetHasActiveBooking: false, now: now)
+        let authorization = try booking.authorizationId.flatMap { try bookings.authorization($0) }
+        try BookingRules.transfer(booking, from: source, to: target, by: requester, authorization: authorization, targetHasActiveBooking: false, now: now)
         var moved = booking
         moved.sessionId = target.id
         moved.updatedAt = now
@@ -429,6 +458,53 @@ struct BookingWorkflow {
         freed.seatsTaken -= 1
         try promoteWaitlist(of: freed)
         return moved
+    }
+
+    // MARK: - The end of the lifecycle
+
+    /// The attempt started: from now on the booking's authorization is used. Returns false when the
+    /// booking is unknown here.
+    func recordAttemptStart(bookingId: UUID, at startedAt: Date) throws -> Bool {
+        guard try bookings.find(bookingId) != nil else { return false }
+        try bookings.recordAttemptStart(bookingId, at: startedAt)
+        return true
+    }
+
+    /// The attempt finished: a confirmed booking becomes `completed`, final, and the candidate may book
+    /// the exam again. Its seat stays counted (it was used) and its authorization stays Assigned.
+    func complete(bookingId: UUID, finishedAt: Date) throws -> Booking? {
+        guard try bookings.find(bookingId) != nil else { return nil }
+        let (_, booking) = try lockBooking(bookingId)
+        guard booking.status == .confirmed else { return booking }
+        let startedAt = booking.attemptStartedAt ?? finishedAt
+        var completed = booking
+        completed.status = .completed
+        completed.endReason = "attempt finished"
+        completed.attemptStartedAt = startedAt
+        completed.updatedAt = now
+        try bookings.update(completed)
+        try bookings.recordAttemptStart(bookingId, at: startedAt)
+        try outbox.publish(BookingCompleted(booking: completed.ref, finishedAt: finishedAt, completedAt: now), on: connection)
+        return completed
+    }
+
+    /// The attempt was never started: a confirmed booking becomes `no-show`, final. The exam's policy
+    /// says whether its authorization is forfeited (stays Assigned) or released.
+    func markNoShow(bookingId: UUID) throws -> Booking? {
+        guard try bookings.find(bookingId) != nil else { return nil }
+        let (_, booking) = try lockBooking(bookingId)
+        guard booking.status == .confirmed else { return booking }
+        let policy = try sessions.exam(booking.examCode)?.noShowPolicy ?? .forfeit
+        var ended = booking
+        ended.status = .noShow
+        ended.endReason = "no-show"
+        ended.updatedAt = now
+        try bookings.update(ended)
+        if policy == .release, let authorizationId = booking.authorizationId {
+            try bookings.release(authorizationId: authorizationId, from: booking.id, at: now)
+        }
+        try outbox.publish(BookingNoShow(booking: ended.ref, noShowPolicy: policy, markedAt: now), on: connection)
+        return ended
     }
 
     // MARK: - Payments

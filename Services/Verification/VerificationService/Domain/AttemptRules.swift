@@ -105,6 +105,12 @@ public enum AttemptRules {
         return verified
     }
 
+    /// The verdict the system gives a finished attempt at once: positive when its exam needs no
+    /// verification; nil when a CSR must decide.
+    public static func systemVerdict(verificationRequired: Bool) -> Verdict? {
+        verificationRequired ? nil : .positive
+    }
+
     /// A candidate sees their own result, and only once it is verified.
     public static func resultVisible(_ attempt: Attempt) throws(AttemptRefusal) {
         guard attempt.isVerified else { throw .notVerifiedYet }

@@ -180,19 +180,7 @@ struct AttemptsController {
         let actor = "\(principal.role.rawValue):\(principal.subject)"
         let verified = try await inTransaction { store in
             guard let attempt = try store.lock(id) else { throw Problem.notFound("attempt \(id.uuidString.lowercased())") }
-            let verified = try AttemptRules.verify(attempt, verdict: body.verdict, comment: body.comment, by: actor, at: now)
-            try store.update(verified, at: now)
-            try store.audit(id, action: "verdict", actor: actor, detail: "\(body.verdict.rawValue)" + (body.comment.map { ": \($0)" } ?? ""), at: now)
-            // The candidate's "result available" trigger for notifications.
-            try outbox.publish(
-                AttemptVerified(
-                    attemptId: id.uuidString.lowercased(), bookingId: id.uuidString.lowercased(), candidateId: verified.candidateId,
-                    examCode: verified.examCode, authorizationId: verified.authorizationId, verdict: body.verdict, verifiedAt: now,
-                    verifiedBy: actor, candidate: try store.contact(of: id)
-                ),
-                on: store.connection
-            )
-            return verified
+            return try AttemptProgress(store: store, outbox: outbox, now: now, actor: actor).verify(attempt, verdict: body.verdict, comment: body.comment)
         }
         return AttemptView(verified, for: principal)
     }

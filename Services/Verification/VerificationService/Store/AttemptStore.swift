@@ -52,6 +52,22 @@ struct AttemptStore {
         )
     }
 
+    /// Keeps the newest word on an exam: events about it may arrive out of order.
+    func saveExam(_ code: String, verificationRequired: Bool, updatedAt: Date) throws {
+        try connection.execute(
+            """
+            INSERT INTO exams (code, verification_required, updated_at) VALUES ($1, $2, $3)
+            ON CONFLICT (code) DO UPDATE SET verification_required = EXCLUDED.verification_required, updated_at = EXCLUDED.updated_at
+                WHERE exams.updated_at < EXCLUDED.updated_at
+            """, [code, verificationRequired, updatedAt]
+        )
+    }
+
+    /// An exam not heard of is verified by a CSR: the safe default.
+    func verificationRequired(examCode: String) throws -> Bool {
+        try connection.query("SELECT verification_required FROM exams WHERE code = $1", [examCode]).first?.decode("verification_required") ?? true
+    }
+
     func contact(of id: UUID) throws -> CandidateContact? {
         try connection.query(
             "SELECT candidate_name, candidate_email, candidate_language, candidate_time_zone FROM attempts WHERE id = $1 AND candidate_email IS NOT NULL", [id]
@@ -171,9 +187,9 @@ struct AttemptStore {
             id: try row.decode("id"), sessionId: try row.decode("session_id"), candidateId: try row.decode("candidate_id"),
             examCode: try row.decode("exam_code"), authorizationId: try row.decode("authorization_id"),
             sessionStart: try row.decode("session_start"), sessionEnd: try row.decode("session_end"),
-            status: AttemptStatus(rawValue: try row.decode("status")) ?? .booked, startedAt: try row.decode("started_at"),
+            status: try known(AttemptStatus.self, try row.decode("status"), column: "attempts.status"), startedAt: try row.decode("started_at"),
             finishedAt: try row.decode("finished_at"), score: try row.decode("score"), maxScore: try row.decode("max_score"),
-            passed: try row.decode("passed"), verdict: try row.decode("verdict", as: String?.self).flatMap(Verdict.init(rawValue:)),
+            passed: try row.decode("passed"), verdict: try row.decode("verdict", as: String?.self).map { try known(Verdict.self, $0, column: "attempts.verdict") },
             verdictComment: try row.decode("verdict_comment"), verifiedBy: try row.decode("verified_by"),
             verifiedAt: try row.decode("verified_at"), exportedAt: try row.decode("exported_at")
         )

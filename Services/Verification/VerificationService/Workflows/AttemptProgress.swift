@@ -23,7 +23,7 @@ struct AttemptProgress {
         try outbox.publish(
             AttemptStarted(
                 attemptId: id, bookingId: id, sessionId: started.sessionId, candidateId: started.candidateId,
-                examCode: started.examCode, startedAt: startedAt
+                examCode: started.examCode, authorizationId: started.authorizationId, startedAt: startedAt
             ),
             on: store.connection
         )
@@ -40,10 +40,31 @@ struct AttemptProgress {
         try outbox.publish(
             AttemptFinished(
                 attemptId: id, bookingId: id, sessionId: finished.sessionId, candidateId: finished.candidateId,
-                examCode: finished.examCode, finishedAt: finishedAt, score: score, maxScore: maxScore, passed: passed
+                examCode: finished.examCode, authorizationId: finished.authorizationId, finishedAt: finishedAt, score: score,
+                maxScore: maxScore, passed: passed
             ),
             on: store.connection
         )
-        return finished
+        let verificationRequired = try store.verificationRequired(examCode: finished.examCode)
+        guard let verdict = AttemptRules.systemVerdict(verificationRequired: verificationRequired) else { return finished }
+        return try AttemptProgress(store: store, outbox: outbox, now: now, actor: "system")
+            .verify(finished, verdict: verdict, comment: "the exam needs no verification")
+    }
+
+    /// Records a final verdict and tells the candidate their result is available.
+    func verify(_ attempt: Attempt, verdict: Verdict, comment: String?) throws -> Attempt {
+        let verified = try AttemptRules.verify(attempt, verdict: verdict, comment: comment, by: actor, at: now)
+        try store.update(verified, at: now)
+        try store.audit(verified.id, action: "verdict", actor: actor, detail: "\(verdict.rawValue)" + (comment.map { ": \($0)" } ?? ""), at: now)
+        let id = verified.id.uuidString.lowercased()
+        try outbox.publish(
+            AttemptVerified(
+                attemptId: id, bookingId: id, candidateId: verified.candidateId, examCode: verified.examCode,
+                authorizationId: verified.authorizationId, verdict: verdict, verifiedAt: now, verifiedBy: actor,
+                candidate: try store.contact(of: verified.id)
+            ),
+            on: store.connection
+        )
+        return verified
     }
 }
