@@ -31,7 +31,7 @@ public enum AMQPValue: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The properties of a message that ExamHall reads and writes (DESIGN §3).
+/// The properties of a message that ExamHall reads and writes.
 public struct MessageProperties: Sendable, Equatable {
     public var messageId: String?
     public var type: String?

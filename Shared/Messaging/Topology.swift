@@ -1,4 +1,4 @@
-/// The shared exchanges and one service's queues (DESIGN §3): `<service>.inbox`, a durable quorum queue
+/// The shared exchanges and one service's queues: `<service>.inbox`, a durable quorum queue
 /// with an explicit delivery limit, dead-lettering at-least-once to `<service>.dead`.
 public struct ServiceTopology: Sendable {
     public struct Binding: Sendable, Hashable {

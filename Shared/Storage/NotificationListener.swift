@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 
-/// LISTEN on its own connection (DESIGN §2): waits until PostgreSQL signals a channel or a timeout passes.
+/// LISTEN on its own connection: waits until PostgreSQL signals a channel or a timeout passes.
 public final class NotificationListener: Sendable {
     private let connection: DedicatedConnection
     private let channel: String

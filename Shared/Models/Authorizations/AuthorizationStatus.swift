@@ -1,5 +1,5 @@
 /// An exam authorization's lifecycle: Open → Assigned → Inactive, with Assigned → Open when its booking
-/// is cancelled and Open → Inactive on deletion, refund or expiry (DESIGN §5).
+/// is cancelled and Open → Inactive on deletion, refund or expiry.
 public enum AuthorizationStatus: String, Codable, Sendable, CaseIterable {
     case open, assigned, inactive
 }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A CloudEvents 1.0 JSON envelope around a typed payload (DESIGN §3).
+/// A CloudEvents 1.0 JSON envelope around a typed payload.
 public struct CloudEvent<Payload: EventPayload>: Codable, Sendable {
     public var specversion: String
     public var id: String

@@ -11,7 +11,7 @@ public struct EventType: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public var description: String { rawValue }
 }
 
-/// The exchanges of the messaging contract (DESIGN §3).
+/// The exchanges of the messaging contract.
 public enum Exchange: String, Sendable, CaseIterable {
     /// Internal domain events between ExamHall services.
     case events = "examhall.events"

@@ -1,6 +1,6 @@
 import Foundation
 
-// Events external systems publish on `examhall.inbound` (DESIGN §3).
+// Events external systems publish on `examhall.inbound`.
 
 /// A candidate paid for an exam: becomes one Open authorization per `purchaseId`.
 public struct PurchaseCompleted: EventPayload, Equatable {

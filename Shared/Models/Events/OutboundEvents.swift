@@ -1,6 +1,6 @@
 import Foundation
 
-// Events ExamHall publishes for external systems on `examhall.outbound` (DESIGN §3).
+// Events ExamHall publishes for external systems on `examhall.outbound`.
 
 /// A verified result for the system that sold the exam. Its envelope `id` is stable per attempt.
 public struct ResultVerified: EventPayload, Equatable {

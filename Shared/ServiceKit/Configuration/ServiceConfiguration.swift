@@ -4,7 +4,7 @@ import Foundation
 import ExamHallModels
 import Logging
 
-/// A setting that is missing or malformed; start-up stops with this one line (DESIGN §7).
+/// A setting that is missing or malformed; start-up stops with this one line.
 public struct ConfigurationError: Error, CustomStringConvertible {
     public let variable: String
     public let problem: String

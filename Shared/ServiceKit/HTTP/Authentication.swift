@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import JWTKit
 
-/// The roles of DESIGN §6.
+/// The roles a token may carry: admin, csr, proctor and candidate.
 public enum Role: String, Codable, Sendable, CaseIterable {
     case admin, csr, proctor, candidate
 }

@@ -4,7 +4,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Publishes outbox rows with publisher confirms and marks them sent (DESIGN §3). Rows are claimed with
+/// Publishes outbox rows with publisher confirms and marks them sent. Rows are claimed with
 /// `FOR UPDATE SKIP LOCKED` in a transaction held across the publish, so replicas never publish the same
 /// row at once and a crash simply releases the claim. Woken by NOTIFY; polls as a fallback.
 public final class OutboxRelay: Service, Sendable {

@@ -3,7 +3,7 @@ import ExamHallServiceKit
 import Foundation
 import Hummingbird
 
-/// `GET /authorizations`, `GET /authorizations/{id}`, `POST /authorizations/{id}/deactivate` (DESIGN §6).
+/// `GET /authorizations`, `GET /authorizations/{id}`, `POST /authorizations/{id}/deactivate`.
 /// CSRs and admins see all; a candidate sees only their own; proctors see none.
 struct AuthorizationsController {
     let environment: ServiceEnvironment

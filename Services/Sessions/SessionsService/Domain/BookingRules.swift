@@ -21,7 +21,7 @@ public enum Requester: Sendable, Equatable {
     }
 }
 
-/// Every booking decision of DESIGN §5, as pure functions: the facts in, a decision or refusal out.
+/// Every booking decision, as pure functions: the facts in, a decision or refusal out.
 public enum BookingRules {
     /// What a booking request asks for.
     public struct Request: Sendable, Equatable {

@@ -20,7 +20,7 @@ public struct Location: Sendable, Equatable, Codable {
     public var timeZone: String
 }
 
-/// How candidates get into a session (DESIGN §5).
+/// How candidates get into a session.
 public enum Enrollment: Sendable, Equatable {
     /// Self-enrollment on: a public session for one exam, with deadlines, capacity and optionally an authorization.
     case selfEnrollment(PublicSettings)

@@ -27,7 +27,7 @@ public struct SessionDraft: Codable, Sendable, Equatable {
     public var candidatesPerProctor: Int?
 }
 
-/// The session settings rules of DESIGN §5: the public/private option matrix and the time order.
+/// The session settings rules: the public/private option matrix and the time order.
 public enum SessionRules {
     public static let defaultCandidatesPerProctor = 16
     public static let defaultDeliveryPreference = "in-person"

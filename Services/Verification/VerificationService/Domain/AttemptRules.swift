@@ -39,7 +39,7 @@ public enum AttemptRefusal: Error, Sendable, Equatable, CustomStringConvertible 
     }
 }
 
-/// The attempt decisions of DESIGN §5, as pure functions.
+/// The attempt decisions, as pure functions.
 public enum AttemptRules {
     /// How long after its session's end an attempt never started becomes a no-show.
     public static let defaultNoShowGrace: TimeInterval = 3600
@@ -119,7 +119,7 @@ public enum AttemptRules {
 
 /// When a result goes back to the external system.
 public enum ExportRules {
-    /// Exactly when the attempt is connected to an authorization, finished and verified (DESIGN §5).
+    /// Exactly when the attempt is connected to an authorization, finished and verified.
     public static func shouldExport(connected: Bool, finished: Bool, verified: Bool) -> Bool {
         connected && finished && verified
     }
