@@ -19,7 +19,7 @@ public enum SessionsService {
         handlers.register(ProjectAuthorizationReleased())
         handlers.register(CancelBookingOnAuthorizationInactivated(paymentWindow: window))
         handlers.register(RejectBookingOnAssignmentRejected(paymentWindow: window))
-        handlers.register(RecordAttemptStartOnAttemptStarted(paymentWindow: window))
+        handlers.register(RecordAttemptStartOnAttemptStarted())
         handlers.register(CompleteBookingOnAttemptFinished(paymentWindow: window))
         handlers.register(MarkNoShowOnAttemptNoShow(paymentWindow: window))
         handlers.register(UpdateCandidateOnCandidateUpdated(), from: .inbound)

@@ -43,6 +43,14 @@ public struct HandlerRejection: Error, CustomStringConvertible {
     public var description: String { reason }
 }
 
+extension HandlerRejection {
+    /// The UUID an event's `field` holds; a message naming one that is not is rejected with the reason.
+    public static func uuid(_ text: String, field: String) throws(HandlerRejection) -> UUID {
+        guard let id = UUID(uuidString: text) else { throw HandlerRejection("\(field) '\(text)' is not a UUID") }
+        return id
+    }
+}
+
 /// The handlers of one service, by the exchange and routing key they consume.
 public struct HandlerRegistry: Sendable {
     struct Entry: Sendable {

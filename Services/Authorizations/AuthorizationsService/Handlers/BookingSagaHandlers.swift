@@ -11,7 +11,7 @@ struct AssignAuthorizationOnBookingConfirmed: EventHandler {
     func handle(_ event: CloudEvent<BookingConfirmed>, context: HandlerContext) throws {
         let booking = event.data.booking
         guard let authorizationId = booking.authorizationId else { return }
-        guard let id = UUID(uuidString: authorizationId) else { throw HandlerRejection("authorizationId '\(authorizationId)' is not a UUID") }
+        let id = try HandlerRejection.uuid(authorizationId, field: "authorizationId")
         let store = AuthorizationStore(connection: context.connection)
         // A cancellation that overtook its confirmation already ended this booking.
         if try store.hasEnded(bookingId: booking.bookingId) { return }
@@ -61,7 +61,7 @@ struct ReleaseAuthorizationOnBookingRejected: EventHandler {
 /// stays Assigned gets a history line saying why.
 func release(_ booking: BookingRef, _ end: AuthorizationRules.BookingEnd, reason: String, actor: String, _ messageId: String, _ context: HandlerContext) throws {
     guard let authorizationId = booking.authorizationId else { return }
-    guard let id = UUID(uuidString: authorizationId) else { throw HandlerRejection("authorizationId '\(authorizationId)' is not a UUID") }
+    let id = try HandlerRejection.uuid(authorizationId, field: "authorizationId")
     let store = AuthorizationStore(connection: context.connection)
     try store.recordEndedBooking(booking.bookingId, at: context.now)
     guard let authorization = try store.lock(id: id), authorization.status == .assigned, authorization.bookingId == booking.bookingId else { return }

@@ -8,7 +8,7 @@ import Foundation
 struct MarkUsedOnAttemptStarted: EventHandler {
     func handle(_ event: CloudEvent<AttemptStarted>, context: HandlerContext) throws {
         guard let authorizationId = event.data.authorizationId else { return }
-        guard let id = UUID(uuidString: authorizationId) else { throw HandlerRejection("authorizationId '\(authorizationId)' is not a UUID") }
+        let id = try HandlerRejection.uuid(authorizationId, field: "authorizationId")
         let store = AuthorizationStore(connection: context.connection)
         guard var authorization = try store.lock(id: id) else { return }
         let bookingId = event.data.bookingId

@@ -7,7 +7,7 @@ struct CompleteBookingOnAttemptFinished: EventHandler {
     let paymentWindow: Duration
 
     func handle(_ event: CloudEvent<AttemptFinished>, context: HandlerContext) throws {
-        let bookingId = try bookingUUID(event.data.bookingId)
+        let bookingId = try HandlerRejection.uuid(event.data.bookingId, field: "bookingId")
         let workflow = BookingWorkflow(connection: context.connection, outbox: context.outbox, now: context.now, paymentWindow: paymentWindow)
         _ = try workflow.complete(bookingId: bookingId, finishedAt: event.data.finishedAt)
     }

@@ -17,7 +17,7 @@ struct ConfirmBookingOnPaymentCompleted: EventHandler {
 
     func handle(_ event: CloudEvent<PaymentCompleted>, context: HandlerContext) throws {
         let payment = event.data
-        let bookingId = try bookingUUID(payment.bookingId)
+        let bookingId = try HandlerRejection.uuid(payment.bookingId, field: "bookingId")
         let workflow = BookingWorkflow(connection: context.connection, outbox: context.outbox, now: context.now, paymentWindow: paymentWindow)
         do {
             _ = try workflow.confirmPayment(bookingId: bookingId, paymentId: payment.paymentId, amount: payment.amount, currency: payment.currency)

@@ -8,7 +8,7 @@ struct MarkNoShowOnAttemptNoShow: EventHandler {
     let paymentWindow: Duration
 
     func handle(_ event: CloudEvent<AttemptNoShow>, context: HandlerContext) throws {
-        let bookingId = try bookingUUID(event.data.bookingId)
+        let bookingId = try HandlerRejection.uuid(event.data.bookingId, field: "bookingId")
         let workflow = BookingWorkflow(connection: context.connection, outbox: context.outbox, now: context.now, paymentWindow: paymentWindow)
         _ = try workflow.markNoShow(bookingId: bookingId)
     }

@@ -4,16 +4,10 @@ import Foundation
 
 // The local projection of the authorizations service's events, which bookings are decided from.
 
-/// An authorization event's id, which must be a UUID to be projected.
-func authorizationUUID(_ text: String) throws -> UUID {
-    guard let id = UUID(uuidString: text) else { throw HandlerRejection("authorizationId '\(text)' is not a UUID") }
-    return id
-}
-
 /// `authorization.opened` → an Open authorization candidates can book with, and the candidate's contact.
 struct ProjectAuthorizationOpened: EventHandler {
     func handle(_ event: CloudEvent<AuthorizationOpened>, context: HandlerContext) throws {
-        _ = try authorizationUUID(event.data.authorizationId)
+        _ = try HandlerRejection.uuid(event.data.authorizationId, field: "authorizationId")
         let store = BookingStore(connection: context.connection)
         try store.recordAuthorization(event.data.ref, status: .open, validUntil: event.data.validUntil, at: context.now)
         try store.saveCandidate(event.data.candidateId, CandidateContact(event.data.candidate), replace: false, at: context.now)
@@ -24,7 +18,7 @@ struct ProjectAuthorizationOpened: EventHandler {
 /// locally, so only an authorization never seen before is added.
 struct ProjectAuthorizationAssigned: EventHandler {
     func handle(_ event: CloudEvent<AuthorizationAssigned>, context: HandlerContext) throws {
-        _ = try authorizationUUID(event.data.authorizationId)
+        _ = try HandlerRejection.uuid(event.data.authorizationId, field: "authorizationId")
         try BookingStore(connection: context.connection).recordAuthorization(event.data.ref, status: .assigned, at: context.now)
     }
 }
@@ -32,7 +26,7 @@ struct ProjectAuthorizationAssigned: EventHandler {
 /// `authorization.released` → Open again, unless a newer booking of ours holds it already.
 struct ProjectAuthorizationReleased: EventHandler {
     func handle(_ event: CloudEvent<AuthorizationReleased>, context: HandlerContext) throws {
-        let id = try authorizationUUID(event.data.authorizationId)
+        let id = try HandlerRejection.uuid(event.data.authorizationId, field: "authorizationId")
         let store = BookingStore(connection: context.connection)
         try store.recordAuthorization(event.data.ref, status: .open, at: context.now)
         if let bookingId = UUID(uuidString: event.data.bookingId), try store.activeBooking(authorizationId: id) == nil {
@@ -47,7 +41,7 @@ struct CancelBookingOnAuthorizationInactivated: EventHandler {
     let paymentWindow: Duration
 
     func handle(_ event: CloudEvent<AuthorizationInactivated>, context: HandlerContext) throws {
-        let id = try authorizationUUID(event.data.authorizationId)
+        let id = try HandlerRejection.uuid(event.data.authorizationId, field: "authorizationId")
         let workflow = BookingWorkflow(connection: context.connection, outbox: context.outbox, now: context.now, paymentWindow: paymentWindow)
         try workflow.bookings.recordAuthorization(event.data.ref, status: .inactive, at: context.now)
         guard let active = try workflow.bookings.activeBooking(authorizationId: id) else {
@@ -68,8 +62,8 @@ struct RejectBookingOnAssignmentRejected: EventHandler {
     let paymentWindow: Duration
 
     func handle(_ event: CloudEvent<AuthorizationAssignmentRejected>, context: HandlerContext) throws {
-        let authorizationId = try authorizationUUID(event.data.authorizationId)
-        guard let bookingId = UUID(uuidString: event.data.bookingId) else { throw HandlerRejection("bookingId '\(event.data.bookingId)' is not a UUID") }
+        let authorizationId = try HandlerRejection.uuid(event.data.authorizationId, field: "authorizationId")
+        let bookingId = try HandlerRejection.uuid(event.data.bookingId, field: "bookingId")
         let workflow = BookingWorkflow(connection: context.connection, outbox: context.outbox, now: context.now, paymentWindow: paymentWindow)
         guard try workflow.bookings.find(bookingId) != nil else { return }
         let (session, booking) = try workflow.lockBooking(bookingId)

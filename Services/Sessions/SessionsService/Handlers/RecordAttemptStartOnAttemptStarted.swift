@@ -3,13 +3,9 @@ import ExamHallServiceKit
 import Foundation
 
 /// `attempt.started` → the booking's authorization is used from now on: a later cancellation of the
-/// booking no longer gives it back.
+/// booking no longer gives it back. A booking unknown here changes nothing.
 struct RecordAttemptStartOnAttemptStarted: EventHandler {
-    let paymentWindow: Duration
-
     func handle(_ event: CloudEvent<AttemptStarted>, context: HandlerContext) throws {
-        let bookingId = try bookingUUID(event.data.bookingId)
-        let workflow = BookingWorkflow(connection: context.connection, outbox: context.outbox, now: context.now, paymentWindow: paymentWindow)
-        _ = try workflow.recordAttemptStart(bookingId: bookingId, at: event.data.startedAt)
+        try BookingStore(connection: context.connection).recordAttemptStart(try HandlerRejection.uuid(event.data.bookingId, field: "bookingId"), at: event.data.startedAt)
     }
 }

@@ -462,14 +462,6 @@ struct BookingWorkflow {
 
     // MARK: - The end of the lifecycle
 
-    /// The attempt started: from now on the booking's authorization is used. Returns false when the
-    /// booking is unknown here.
-    func recordAttemptStart(bookingId: UUID, at startedAt: Date) throws -> Bool {
-        guard try bookings.find(bookingId) != nil else { return false }
-        try bookings.recordAttemptStart(bookingId, at: startedAt)
-        return true
-    }
-
     /// The attempt finished: a confirmed booking becomes `completed`, final, and the candidate may book
     /// the exam again. Its seat stays counted (it was used) and its authorization stays Assigned.
     func complete(bookingId: UUID, finishedAt: Date) throws -> Booking? {

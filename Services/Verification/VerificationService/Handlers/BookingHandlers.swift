@@ -4,17 +4,12 @@ import Foundation
 
 // Attempts follow bookings: one per confirmed booking, moved with transfers, cancelled with the booking.
 
-func bookingUUID(_ text: String) throws -> UUID {
-    guard let id = UUID(uuidString: text) else { throw HandlerRejection("bookingId '\(text)' is not a UUID") }
-    return id
-}
-
 /// `booking.confirmed` → the attempt, connected to the authorization the booking was made with (if any).
 struct CreateAttemptOnBookingConfirmed: EventHandler {
     func handle(_ event: CloudEvent<BookingConfirmed>, context: HandlerContext) throws {
         let booking = event.data.booking
         let attempt = Attempt(
-            id: try bookingUUID(booking.bookingId), sessionId: booking.sessionId, candidateId: booking.candidateId, examCode: booking.examCode,
+            id: try HandlerRejection.uuid(booking.bookingId, field: "bookingId"), sessionId: booking.sessionId, candidateId: booking.candidateId, examCode: booking.examCode,
             authorizationId: booking.authorizationId, sessionStart: event.data.session.start, sessionEnd: event.data.session.end
         )
         if try AttemptStore(connection: context.connection).insert(attempt, contact: event.data.candidate, at: context.now) {
@@ -26,7 +21,7 @@ struct CreateAttemptOnBookingConfirmed: EventHandler {
 /// The booking ended before the attempt started: the attempt is cancelled. One that started stays as it is.
 func cancelAttempt(bookingId: String, reason: String, context: HandlerContext) throws {
     let store = AttemptStore(connection: context.connection)
-    guard var attempt = try store.lock(try bookingUUID(bookingId)), attempt.status == .booked else { return }
+    guard var attempt = try store.lock(try HandlerRejection.uuid(bookingId, field: "bookingId")), attempt.status == .booked else { return }
     attempt.status = .cancelled
     try store.update(attempt, at: context.now)
     try store.audit(attempt.id, action: "cancelled", actor: "system", detail: reason, at: context.now)
@@ -48,7 +43,7 @@ struct CancelAttemptOnBookingRejected: EventHandler {
 struct MoveAttemptOnBookingTransferred: EventHandler {
     func handle(_ event: CloudEvent<BookingTransferred>, context: HandlerContext) throws {
         let store = AttemptStore(connection: context.connection)
-        guard var attempt = try store.lock(try bookingUUID(event.data.booking.bookingId)), attempt.status == .booked else { return }
+        guard var attempt = try store.lock(try HandlerRejection.uuid(event.data.booking.bookingId, field: "bookingId")), attempt.status == .booked else { return }
         attempt.sessionId = event.data.session.sessionId
         attempt.sessionStart = event.data.session.start
         attempt.sessionEnd = event.data.session.end

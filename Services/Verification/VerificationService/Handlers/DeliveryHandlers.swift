@@ -14,7 +14,7 @@ struct AttemptNotKnownYet: Error, CustomStringConvertible {
 struct StartAttemptOnDeliveryStarted: EventHandler {
     func handle(_ event: CloudEvent<DeliveryAttemptStarted>, context: HandlerContext) throws {
         let store = AttemptStore(connection: context.connection)
-        guard let attempt = try store.lock(try bookingUUID(event.data.bookingId)) else { throw AttemptNotKnownYet(bookingId: event.data.bookingId) }
+        guard let attempt = try store.lock(try HandlerRejection.uuid(event.data.bookingId, field: "bookingId")) else { throw AttemptNotKnownYet(bookingId: event.data.bookingId) }
         do {
             _ = try AttemptProgress(context, store).start(attempt, at: event.data.startedAt)
         } catch let refusal as AttemptRefusal {
@@ -28,7 +28,7 @@ struct FinishAttemptOnDeliveryFinished: EventHandler {
     func handle(_ event: CloudEvent<DeliveryAttemptFinished>, context: HandlerContext) throws {
         let result = event.data
         let store = AttemptStore(connection: context.connection)
-        guard let attempt = try store.lock(try bookingUUID(result.bookingId)) else { throw AttemptNotKnownYet(bookingId: result.bookingId) }
+        guard let attempt = try store.lock(try HandlerRejection.uuid(result.bookingId, field: "bookingId")) else { throw AttemptNotKnownYet(bookingId: result.bookingId) }
         do {
             _ = try AttemptProgress(context, store).finish(
                 attempt, at: result.finishedAt, score: result.score, maxScore: result.maxScore, passed: result.passed
