@@ -1,4 +1,4 @@
-# One image for all of ExamHall: the four services and the admin CLI. Pick the program with the
+# One image for all of ExamHall: the four services, the console and the admin CLI. Pick the program with the
 # container's command, e.g. `/app/examhall-authorizations` (see docker-compose.yml).
 
 # --- build: the official Swift image, release mode, Swift runtime linked statically ---
@@ -17,8 +17,8 @@ RUN swift build -c release --static-swift-stdlib
 RUN mkdir -p /staging \
  && bin="$(swift build -c release --show-bin-path)" \
  && cp "$bin"/examhall "$bin"/examhall-sessions "$bin"/examhall-authorizations \
-       "$bin"/examhall-verification "$bin"/examhall-notifications /staging/ \
- # Each service reads its SQL migrations from its resource bundle, next to the executable.
+       "$bin"/examhall-verification "$bin"/examhall-notifications "$bin"/examhall-console /staging/ \
+ # Each service reads its SQL migrations (the console also its templates) from its resource bundle.
  && cp -R "$bin"/*.resources /staging/
 
 # --- run: slim Debian with only the runtime libraries ---
@@ -32,6 +32,6 @@ COPY --from=build --chown=root:root /staging/ /app/
 USER examhall
 # Containers listen on all interfaces; secrets and URLs come from the environment at run time.
 ENV EXAMHALL_HTTP_HOST=0.0.0.0
-EXPOSE 8081 8082 8083 8084
+EXPOSE 8080 8081 8082 8083 8084
 STOPSIGNAL SIGTERM
 CMD ["/app/examhall", "--help"]

@@ -30,9 +30,33 @@ let serviceTargets: [Target] = services.flatMap { name -> [Target] in
     ]
 }
 
+// The console: the web front end for people. Built like a service (it owns the `console` schema and
+// an inbox), with templates and static files shipped as resources.
+let consoleTargets: [Target] = [
+    .target(
+        name: "ConsoleService",
+        dependencies: [
+            "ExamHallModels", "ExamHallServiceKit",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        path: "Services/Console/ConsoleService",
+        resources: [.copy("Migrations"), .copy("Templates"), .copy("Static")]
+    ),
+    .executableTarget(
+        name: "ConsoleMain",
+        dependencies: ["ConsoleService"],
+        path: "Services/Console/Main"
+    ),
+]
+
 let serviceProducts: [Product] = services.map { name in
     .executable(name: "examhall-\(name.lowercased())", targets: ["\(name)Main"])
-}
+} + [.executable(name: "examhall-console", targets: ["ConsoleMain"])]
 
 let package = Package(
     name: "ExamHall",
@@ -52,8 +76,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
-    targets: serviceTargets + [
+    targets: serviceTargets + consoleTargets + [
         // C libraries named by the design: rabbitmq-c and libpq; and libcurl for SMTP.
         .systemLibrary(
             name: "CRabbitMQ", path: "Shared/CRabbitMQ", pkgConfig: "librabbitmq",
@@ -112,6 +138,8 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                // Fetches the key set that access tokens are verified against (EXAMHALL_JWKS_URL).
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Shared/ServiceKit",
             resources: [.copy("Migrations")]
@@ -188,8 +216,14 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["ExamHallTestSupport", "ExamHallModels", "ExamHallMessaging", "ExamHallStorage"]
+            dependencies: [
+                "ExamHallTestSupport", "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit",
+                // Tokens as an attacker would make them, and staff accounts as the console stores them.
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ]
         ),
+        .testTarget(name: "ConsoleTests", dependencies: ["ConsoleService", "ExamHallServiceKit"]),
         // The chaos suite: the real executables under crashes, restarts and network faults. `scripts/test`
         // runs it short; `scripts/chaos` runs it at full size.
         .testTarget(

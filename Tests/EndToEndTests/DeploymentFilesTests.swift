@@ -6,7 +6,8 @@ import Testing
 /// docker-compose.yml, the broker definitions and the database init script agree with what the services
 /// use: names of users, queues, exchanges, schemas, variables and ports.
 @Suite struct DeploymentFilesTests {
-    static let services = ["sessions": 8081, "authorizations": 8082, "verification": 8083, "notifications": 8084]
+    /// Everything that runs as a service with its own schema, queues and credentials: the console too.
+    static let services = ["sessions": 8081, "authorizations": 8082, "verification": 8083, "notifications": 8084, "console": 8080]
 
     /// The compose file as docker-compose itself resolves it (validation included), as JSON.
     func composeConfig() throws -> [String: Any] {
@@ -36,6 +37,9 @@ import Testing
             #expect(database.user == name && database.host == "postgres" && database.path == "/examhall")
             let healthcheck = try #require((service["healthcheck"] as? [String: Any])?["test"] as? [String])
             #expect(healthcheck.last == "http://localhost:\(port)/health/ready")
+            if name != "console" {
+                #expect(environment["EXAMHALL_JWKS_URL"] == "http://console:8080/.well-known/jwks.json", "\(name) verifies the console's tokens")
+            }
             let dependencies = try #require(service["depends_on"] as? [String: [String: String]])
             #expect(dependencies["rabbitmq"]?["condition"] == "service_healthy")
             #expect(dependencies["postgres"]?["condition"] == "service_healthy")
@@ -81,7 +85,7 @@ import Testing
 
     @Test func databaseInitCreatesEverySchemaAndRole() throws {
         let script = try String(contentsOf: TestStack.root.appendingPathComponent("deploy/postgres/init.sh"), encoding: .utf8)
-        #expect(script.contains("for service in \(["sessions", "authorizations", "verification", "notifications"].joined(separator: " ")); do"))
+        #expect(script.contains("for service in \(["sessions", "authorizations", "verification", "notifications", "console"].joined(separator: " ")); do"))
         #expect(script.contains("CREATE SCHEMA :\"role\" AUTHORIZATION :\"role\""))
         #expect(script.contains("REVOKE ALL ON SCHEMA public FROM PUBLIC"))
     }

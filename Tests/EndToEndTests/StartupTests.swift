@@ -6,7 +6,7 @@ import Testing
 @Suite(.serialized) struct StartupTests {
     init() throws { try TestStack.require() }
 
-    @Test(arguments: ["sessions", "authorizations", "verification", "notifications"])
+    @Test(arguments: ["sessions", "authorizations", "verification", "notifications", "console"])
     func malformedSettingStopsStartupWithOneLine(_ service: String) throws {
         let run = try Program.run(
             ServiceProcess.binaryDirectory.appendingPathComponent("examhall-\(service)"),
@@ -16,7 +16,7 @@ import Testing
         #expect(run.text == "examhall-\(service): configuration error: EXAMHALL_HTTP_PORT must be a whole number from 1 to 65535; got 'not-a-port'\n")
     }
 
-    @Test(arguments: [("sessions", 18081), ("authorizations", 18082), ("verification", 18083), ("notifications", 18084)])
+    @Test(arguments: [("sessions", 18081), ("authorizations", 18082), ("verification", 18083), ("notifications", 18084), ("console", 18180)])
     func everyServiceBecomesReadyServesMetricsAndStopsOnSIGTERM(_ service: String, _ port: Int) async throws {
         let process = ServiceProcess(service, port: port)
         try await process.start()

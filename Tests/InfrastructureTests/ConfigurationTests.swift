@@ -13,6 +13,17 @@ import Testing
         #expect(configuration.defaultLanguage == "en")
     }
 
+    @Test func publishedKeysNeedAPinnedIssuer() {
+        #expect(throws: ConfigurationError.self) {
+            try ServiceConfiguration.load(service: "sessions", defaultHTTPPort: 8081, environment: ["EXAMHALL_JWKS_URL": "http://127.0.0.1:8080/.well-known/jwks.json"])
+        }
+        let configuration = try? ServiceConfiguration.load(service: "sessions", defaultHTTPPort: 8081, environment: [
+            "EXAMHALL_JWKS_URL": "https://id.example.org/jwks", "EXAMHALL_JWT_ISSUER": "https://id.example.org",
+            "EXAMHALL_JWT_ROLE_CLAIM": "realm_access.roles",
+        ])
+        #expect(configuration?.tokenPolicy == TokenPolicy(issuer: "https://id.example.org", audience: "examhall", roleClaim: "realm_access.roles", maxLifetime: 3600))
+    }
+
     @Test(arguments: [
         ("EXAMHALL_HTTP_PORT", "http", "EXAMHALL_HTTP_PORT must be a whole number from 1 to 65535; got 'http'"),
         ("EXAMHALL_HTTP_PORT", "70000", "EXAMHALL_HTTP_PORT must be a whole number from 1 to 65535; got '70000'"),
@@ -24,6 +35,8 @@ import Testing
         ("EXAMHALL_SMTP_URL", "mail.example.org", "EXAMHALL_SMTP_URL must be an smtp:// or smtps:// URL"),
         ("EXAMHALL_CRASH_AT", "somewhere", "EXAMHALL_CRASH_AT must be one of after-inbox-insert, after-outbox-insert, after-commit-before-ack, after-confirm-before-mark; got 'somewhere'"),
         ("EXAMHALL_CRASH_AFTER", "-1", "EXAMHALL_CRASH_AFTER must be a whole number"),
+        ("EXAMHALL_JWKS_URL", "ftp://keys", "EXAMHALL_JWKS_URL must be an http:// or https:// URL"),
+        ("EXAMHALL_JWT_MAX_LIFETIME_SECONDS", "10", "EXAMHALL_JWT_MAX_LIFETIME_SECONDS must be a whole number from 60 to 86400; got '10'"),
         ("EXAMHALL_FAIL_MESSAGE_DELIVERIES", "once", "EXAMHALL_FAIL_MESSAGE_DELIVERIES must be a whole number from 0 to 1000; got 'once'"),
     ])
     func malformedSettingIsNamed(_ variable: String, _ value: String, _ message: String) {

@@ -8,7 +8,7 @@ import Testing
 @Suite(.serialized) struct IsolationTests {
     init() throws { try TestStack.require() }
 
-    static let services = ["sessions", "authorizations", "verification", "notifications"]
+    static let services = ["sessions", "authorizations", "verification", "notifications", "console"]
 
     @Test(arguments: services)
     func aServiceRoleCannotTouchAnotherSchema(_ service: String) throws {

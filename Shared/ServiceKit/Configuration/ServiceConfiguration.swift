@@ -41,6 +41,10 @@ public struct ServiceConfiguration: Sendable {
     public var exportInterval: Duration
     /// How often attempts never started are looked for and marked no-shows (verification).
     public var noShowInterval: Duration = .seconds(60)
+    /// Where the identity provider publishes its signing keys; nil: only development HS256 tokens.
+    public var jwksURL: String?
+    /// What tokens verified against `jwksURL` must say (issuer, audience, role claim, lifetime).
+    public var tokenPolicy: TokenPolicy = .development
 
     /// The service's own schema on its own role: every connection it opens.
     public var databaseSettings: DatabaseSettings {
@@ -85,6 +89,20 @@ public struct ServiceConfiguration: Sendable {
         }
         _ = try reader.int("EXAMHALL_CRASH_AFTER", default: 0, in: 0...1_000_000)
         _ = try reader.int("EXAMHALL_FAIL_MESSAGE_DELIVERIES", default: 0, in: 0...1_000)
+        let jwksURL = environment["EXAMHALL_JWKS_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let jwksURL, !(jwksURL.hasPrefix("http://") || jwksURL.hasPrefix("https://")) {
+            throw ConfigurationError(variable: "EXAMHALL_JWKS_URL", problem: "must be an http:// or https:// URL")
+        }
+        let issuer = environment["EXAMHALL_JWT_ISSUER"].flatMap { $0.isEmpty ? nil : $0 }
+        if jwksURL != nil, issuer == nil {
+            throw ConfigurationError(variable: "EXAMHALL_JWT_ISSUER", problem: "must be set with EXAMHALL_JWKS_URL: tokens are only believed from a pinned issuer")
+        }
+        let tokenPolicy = TokenPolicy(
+            issuer: issuer,
+            audience: reader.string("EXAMHALL_JWT_AUDIENCE", default: "examhall"),
+            roleClaim: reader.string("EXAMHALL_JWT_ROLE_CLAIM", default: "role"),
+            maxLifetime: TimeInterval(try reader.int("EXAMHALL_JWT_MAX_LIFETIME_SECONDS", default: 3600, in: 60...86_400))
+        )
         return ServiceConfiguration(
             service: service,
             amqp: amqp,
@@ -103,7 +121,9 @@ public struct ServiceConfiguration: Sendable {
             deliveryLimit: try reader.int("EXAMHALL_DELIVERY_LIMIT", default: 10, in: 1...1000),
             paymentWindow: .seconds(try reader.int("EXAMHALL_PAYMENT_WINDOW_SECONDS", default: 1800, in: 10...604_800)),
             exportInterval: .seconds(try reader.int("EXAMHALL_EXPORT_INTERVAL_SECONDS", default: 30, in: 1...86_400)),
-            noShowInterval: .seconds(try reader.int("EXAMHALL_NO_SHOW_INTERVAL_SECONDS", default: 60, in: 1...86_400))
+            noShowInterval: .seconds(try reader.int("EXAMHALL_NO_SHOW_INTERVAL_SECONDS", default: 60, in: 1...86_400)),
+            jwksURL: jwksURL,
+            tokenPolicy: tokenPolicy
         )
     }
 }

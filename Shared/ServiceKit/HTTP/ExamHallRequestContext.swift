@@ -1,6 +1,7 @@
 import ExamHallModels
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// The request context of every ExamHall service: who is calling, and JSON with RFC 3339 dates.
 public struct ExamHallRequestContext: RequestContext {
@@ -8,9 +9,12 @@ public struct ExamHallRequestContext: RequestContext {
     /// Set by `AuthenticationMiddleware` when a valid bearer token came with the request.
     public var principal: Principal?
     public var correlationId: String?
+    /// The connection's peer (the last proxy's address when one is in front).
+    public let remoteAddress: SocketAddress?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
     }
 
     public var requestDecoder: ExamHallRequestDecoder { ExamHallRequestDecoder() }

@@ -49,13 +49,17 @@ public struct ServiceComponents: Sendable {
     public var handlers: HandlerRegistry
     public var jobs: [PeriodicJob]
     public var routes: @Sendable (Router<ExamHallRequestContext>) -> Void
+    /// Run once after the migrations, before anything is served (e.g. the console's first admin).
+    public var onStart: @Sendable () async throws -> Void
 
     public init(
         handlers: HandlerRegistry = HandlerRegistry(), jobs: [PeriodicJob] = [],
-        routes: @escaping @Sendable (Router<ExamHallRequestContext>) -> Void = { _ in }
+        routes: @escaping @Sendable (Router<ExamHallRequestContext>) -> Void = { _ in },
+        onStart: @escaping @Sendable () async throws -> Void = {}
     ) {
         self.handlers = handlers
         self.jobs = jobs
         self.routes = routes
+        self.onStart = onStart
     }
 }

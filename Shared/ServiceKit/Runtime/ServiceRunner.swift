@@ -34,6 +34,11 @@ public enum ServiceRunner {
         components build: @Sendable (ServiceEnvironment) -> ServiceComponents
     ) async throws {
         let registry = MetricsBootstrap.bootstrap()
+        if let jwks = configuration.jwksURL {
+            logger.info("bearer tokens are verified against published keys", metadata: [
+                "jwks": "\(jwks)", "issuer": "\(configuration.tokenPolicy.issuer ?? "")", "audience": "\(configuration.tokenPolicy.audience ?? "")",
+            ])
+        }
         if configuration.usesDefaultJWTSecret {
             logger.warning("EXAMHALL_JWT_SECRET is the local development secret; set your own in production")
         }
@@ -55,8 +60,11 @@ public enum ServiceRunner {
         registry: PrometheusCollectorRegistry, logger: Logger, components build: @Sendable (ServiceEnvironment) -> ServiceComponents
     ) async throws {
 
-        let environment = ServiceEnvironment(configuration: configuration, database: database, tokens: await TokenAuthority(secret: configuration.jwtSecret), logger: logger)
+        let publishedKeys = configuration.jwksURL.map { PublishedKeys(url: $0, logger: logger) }
+        let tokens = await TokenAuthority(secret: configuration.jwtSecret, publishedKeys: publishedKeys, policy: configuration.tokenPolicy)
+        let environment = ServiceEnvironment(configuration: configuration, database: database, tokens: tokens, logger: logger)
         let components = build(environment)
+        try await components.onStart()
         let publisher = AMQPPublisher(endpoint: configuration.amqp, logger: logger)
         let relay = OutboxRelay(settings: settings, publisher: publisher, logger: logger)
         var consumers: [AMQPConsumer] = []

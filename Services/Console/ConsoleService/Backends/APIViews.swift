@@ -1,0 +1,86 @@
+import Foundation
+
+// What the console reads from the services' responses: only the fields its pages show. Unknown fields
+// are ignored, so a service may add fields without breaking the console.
+
+struct APILocation: Decodable, Sendable {
+    var id: String
+    var name: String
+    var address: String
+    var timeZone: String
+}
+
+struct APIExam: Decodable, Sendable {
+    var code: String
+    var title: String
+    var durationMinutes: Int
+}
+
+struct APITimeWindow: Decodable, Sendable {
+    var start: Date
+    var end: Date
+    var timeZone: String
+}
+
+struct APIOccupancy: Decodable, Sendable {
+    var capacity: Int?
+    var seatsBooked: Int
+    var seatsHeldForPayment: Int
+    var seatsLeft: Int?
+    var waitlistLength: Int
+    var proctorsRequired: Int
+    var proctorsAssigned: Int
+    var understaffed: Bool
+}
+
+struct APICalendar: Decodable, Sendable {
+    struct Entry: Decodable, Sendable {
+        var sessionId: String
+        var name: String
+        var examCodes: [String]
+        var locationId: String
+        var locationName: String
+        var time: APITimeWindow
+        var selfEnrollment: Bool
+        var privateKind: String?
+        var status: String
+        var occupancy: APIOccupancy
+    }
+    var sessions: [Entry]
+    var understaffed: Int
+}
+
+struct APISession: Decodable, Sendable {
+    var id: String
+    var name: String
+}
+
+/// A list answer: `{"items": [...]}`.
+struct APIList<Item: Decodable & Sendable>: Decodable, Sendable {
+    var items: [Item]
+}
+
+struct APISessionDetail: Decodable, Sendable {
+    struct Proctor: Decodable, Sendable {
+        var id: String
+        var name: String
+    }
+    var id: String
+    var name: String
+    var location: APILocation
+    var examCodes: [String]
+    var room: String?
+    var instructions: String?
+    var deliveryPreference: String
+    var availability: APITimeWindow
+    var selfEnrollment: Bool
+    var privateKind: String?
+    var bookingDeadline: Date?
+    var cancellationDeadline: Date?
+    var capacity: Int?
+    var authorizationRequired: Bool?
+    var candidatesPerProctor: Int
+    var status: String
+    var occupancy: APIOccupancy?
+    var proctors: [Proctor]?
+}

@@ -1,0 +1,65 @@
+import ExamHallModels
+import ExamHallServiceKit
+import Foundation
+import Hummingbird
+
+/// The console: the web front end for staff (and, later, candidates). It signs people in, signs
+/// short-lived tokens for them, and acts through the services' HTTP APIs.
+public enum ConsoleService {
+    public static let description = ServiceDescription(
+        name: "console", defaultHTTPPort: 8080,
+        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!
+    )
+
+    static func components(_ environment: ServiceEnvironment, configuration: ConsoleConfiguration, renderer: PageRenderer) -> ServiceComponents {
+        let keys = SigningKeys(database: environment.database, configuration: configuration, clock: environment.clock, logger: environment.logger)
+        let gate = SignInGate(database: environment.database, configuration: configuration, clock: environment.clock)
+        let client = ServiceClient(urls: configuration.services, keys: keys, logger: environment.logger)
+        let clock = environment.clock
+        let database = environment.database
+        let logger = environment.logger
+        return ServiceComponents(
+            jobs: [
+                PeriodicJob(name: "signing-keys", interval: .seconds(60)) { try await keys.refresh() },
+                PeriodicJob(name: "sign-in-housekeeping", interval: .seconds(300)) {
+                    let now = clock()
+                    try await database.withConnection {
+                        try SignInSessionStore(connection: $0).deleteExpired(
+                            createdBefore: now.addingTimeInterval(-configuration.absoluteTimeout),
+                            idleSince: now.addingTimeInterval(-configuration.idleTimeout),
+                            failuresBefore: now.addingTimeInterval(-SignInThrottle.window)
+                        )
+                    }
+                },
+            ],
+            routes: { router in
+                IdentityRoutes(keys: keys, configuration: configuration).add(to: router)
+                StaticFiles.add(to: router)
+                router.add(middleware: PageMiddleware(renderer: renderer))
+                SignInController(gate: gate, renderer: renderer, clock: clock).add(to: router)
+                AccountController(gate: gate, renderer: renderer, keys: keys).add(to: router)
+                CalendarController(gate: gate, renderer: renderer, client: client, clock: clock).add(to: router)
+                LocationsController(gate: gate, renderer: renderer, client: client).add(to: router)
+                SessionFormController(gate: gate, renderer: renderer, client: client).add(to: router)
+                SessionPageController(gate: gate, renderer: renderer, client: client).add(to: router)
+            },
+            onStart: {
+                try await keys.refresh()
+                try await FirstAdmin.ensure(configuration.firstAdmin, database: database, now: clock(), logger: logger)
+            }
+        )
+    }
+
+    public static func main() async {
+        let configuration: ConsoleConfiguration
+        let renderer: PageRenderer
+        do {
+            configuration = try ConsoleConfiguration.load()
+            renderer = try await PageRenderer.load()
+        } catch {
+            FileHandle.standardError.write(Data("examhall-console: \(error)\n".utf8))
+            exit(78)
+        }
+        await ServiceRunner.run(description) { components($0, configuration: configuration, renderer: renderer) }
+    }
+}

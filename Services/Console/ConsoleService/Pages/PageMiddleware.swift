@@ -1,0 +1,67 @@
+import ExamHallServiceKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The console's pages speak HTML: refusals become a redirect to sign in or a page that says what
+/// happened, and every response carries the headers that keep a browser strict.
+struct PageMiddleware: RouterMiddleware {
+    typealias Context = ExamHallRequestContext
+    let renderer: PageRenderer
+
+    struct Message: Sendable {
+        var heading: String
+        var text: String
+        var link: String?
+        var linkLabel: String?
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch PageRefusal.signInRequired(let returnTo) {
+            response = redirect(to: "/login?next=" + (returnTo.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
+        } catch PageRefusal.forbidden {
+            response = page(.forbidden, "You cannot open this page", "Your role does not allow it. Ask an administrator if you need it.")
+        } catch PageRefusal.formExpired {
+            response = page(.forbidden, "This form has expired", "Go back, reload the page and send the form again.")
+        } catch PageRefusal.notFound(let what) {
+            response = page(.notFound, "Page not found", "There is no \(what) here. Check the address, or start again from the calendar.")
+        } catch let error as BackendUnavailable {
+            response = page(.serviceUnavailable, "Try again in a moment", "The console could not finish this because \(error). Nothing was changed by this page.")
+        } catch let problem as ServiceProblem {
+            // A refusal no page expected: the services re-check every rule, so say what they said.
+            context.logger.warning("a service refused a page's request", metadata: ["status": "\(problem.status)", "type": "\(problem.type)"])
+            switch problem.status {
+            case 401: response = page(.serviceUnavailable, "Try again in a moment", "A service did not accept the console's credentials. Nothing was changed by this page.")
+            case 403: response = page(.forbidden, "You cannot do this", "Your role does not allow it. Ask an administrator if you need it.")
+            case 404: response = page(.notFound, "Page not found", Messages.sentence(problem.detail) + ".")
+            default: response = page(.unprocessableContent, "This could not be done", Messages.sentence(problem.detail) + ".")
+            }
+        } catch let error as HTTPError where error.status == .notFound {
+            response = page(.notFound, "Page not found", "Check the address, or start again from the calendar.")
+        } catch let error as HTTPResponseError {
+            response = page(error.status, "Something went wrong", "The request could not be read (\(error.status.code)).")
+        } catch {
+            context.logger.error("page failed", metadata: ["error": "\(String(reflecting: error))"])
+            response = page(.internalServerError, "Something went wrong", "The problem has been logged. Try again, or contact your administrator.")
+        }
+        Self.secure(&response.headers)
+        return response
+    }
+
+    private func page(_ status: HTTPResponse.Status, _ heading: String, _ text: String) -> Response {
+        renderer.render("message", title: heading, content: Message(heading: heading, text: text, link: "/calendar", linkLabel: "Go to the calendar"), signedIn: nil, status: status)
+    }
+
+    /// Content-Security-Policy allows only the console's own styles and scripts; pages cannot be framed.
+    static func secure(_ headers: inout HTTPFields) {
+        headers[HTTPField.Name("Content-Security-Policy")!] =
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        if headers[.cacheControl] == nil { headers[.cacheControl] = "no-store" }
+    }
+}

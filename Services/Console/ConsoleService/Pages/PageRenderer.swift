@@ -1,0 +1,69 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+
+/// The link bar every staff page shows, by role.
+struct NavigationItem: Sendable {
+    var href: String
+    var label: String
+    var current: Bool
+}
+
+/// What every page's layout reads: who is signed in, the CSRF token for its forms, the links.
+struct Page<Content: Sendable>: Sendable {
+    var title: String
+    var user: User?
+    var csrf: String?
+    var navigation: [NavigationItem]
+    var content: Content
+
+    struct User: Sendable {
+        var name: String
+        var role: String
+    }
+}
+
+/// Mustache templates shipped with the console; each page extends `layout`.
+struct PageRenderer: Sendable {
+    let library: MustacheLibrary
+
+    static func load() async throws -> PageRenderer {
+        let directory = Bundle.module.url(forResource: "Templates", withExtension: nil)!
+        return PageRenderer(library: try await MustacheLibrary(directory: directory.path))
+    }
+
+    func render<Content: Sendable>(
+        _ template: String, title: String, content: Content, signedIn: SignedIn?, section: String? = nil,
+        status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
+    ) -> Response {
+        let page = Page(
+            title: title,
+            user: signedIn.map { Page<Content>.User(name: $0.account.name, role: $0.account.role.rawValue) },
+            csrf: signedIn?.csrfToken,
+            navigation: signedIn.map { Self.navigation(for: $0.account.role, current: section) } ?? [],
+            content: content
+        )
+        guard let html = library.render(page, withTemplate: template) else {
+            preconditionFailure("the console template \(template) is missing from the bundle")
+        }
+        var fields = headers
+        fields[.contentType] = "text/html; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func navigation(for role: StaffRole, current: String?) -> [NavigationItem] {
+        let items: [(String, String)] = switch role {
+        case .admin, .csr: [("/calendar", "Calendar"), ("/locations", "Locations"), ("/sessions/new", "New session")]
+        case .proctor: [("/account", "My account")]
+        }
+        return items.map { NavigationItem(href: $0.0, label: $0.1, current: $0.0 == current) }
+    }
+}
+
+/// A redirect after a form (303, so the browser follows with GET).
+func redirect(to location: String, headers: HTTPFields = [:]) -> Response {
+    var fields = headers
+    fields[.location] = location
+    return Response(status: .seeOther, headers: fields)
+}

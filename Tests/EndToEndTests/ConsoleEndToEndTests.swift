@@ -1,0 +1,133 @@
+import ExamHallServiceKit
+import ExamHallStorage
+import ExamHallTestSupport
+import Foundation
+import HummingbirdBcrypt
+import JWTKit
+import Testing
+
+/// The console through the real executables: a CSR's work in headless Chromium (every page checked
+/// with axe-core), the sign-in defences over HTTP, and the services' verification of the tokens the
+/// console signs, against its published keys.
+@Suite(.serialized) struct ConsoleEndToEndTests {
+    let admin = AdminDatabase()
+    let tag = String(UUID().uuidString.prefix(8)).lowercased()
+
+    init() throws {
+        try TestStack.require()
+        // Failures from earlier runs would throttle this run's sign-ins from the same address.
+        _ = try admin.query("DELETE FROM console.sign_in_failures")
+    }
+
+    static var screenshots: String { TestStack.root.appendingPathComponent(".stack/screenshots").path }
+
+    @Test func aCSRBuildsTheCalendarInABrowser() async throws {
+        let stack = try ConsoleStack(services: ["sessions"])
+        try await stack.start()
+        defer { stack.stop() }
+        let api = try await SessionsDriver([stack.services["sessions"]!])
+        let exams = [try await api.exam(), try await api.exam()]
+        let day = ISO8601DateFormatter.string(from: Date().addingTimeInterval(14 * 86_400), timeZone: .gmt, formatOptions: [.withFullDate])
+        let run = try stack.runScript("console_browser.py", environment: [
+            "CONSOLE_EMAIL": stack.adminEmail, "CONSOLE_PASSWORD": stack.adminPassword, "CONSOLE_EXAMS": exams.joined(separator: ","),
+            "CONSOLE_DAY": day, "CONSOLE_TAG": tag, "CONSOLE_SCREENSHOTS": Self.screenshots,
+        ])
+        #expect(run.status == 0, "\(run.text)\nconsole log:\n\(stack.console.logTail(40))")
+    }
+
+    /// A staff account made directly in the console's schema, as an admin's invitation would.
+    func account(role: String, password: String) throws -> String {
+        let email = "\(role)-\(tag)@examhall.test"
+        _ = try admin.query(
+            """
+            INSERT INTO console.accounts (id, email, name, role, password_hash, proctor_id, active, created_at, updated_at)
+            VALUES (gen_random_uuid(), $1, $2, $3, $4, CASE WHEN $3 = 'proctor' THEN gen_random_uuid() END, true, now(), now())
+            """,
+            [email, "Test \(role)", role, Bcrypt.hash(password, cost: 4)]
+        )
+        return email
+    }
+
+    @Test func signInDefencesHoldAndRotationKeepsSessionsAlive() async throws {
+        let stack = try ConsoleStack(services: ["sessions"])
+        try await stack.start()
+        defer { stack.stop() }
+        let before = try signingKey()
+        let password = "a-long-enough-password"
+        let run = try stack.runScript("console_security.py", environment: [
+            "CONSOLE_EMAIL": stack.adminEmail, "CONSOLE_PASSWORD": stack.adminPassword,
+            "CONSOLE_THROTTLE_EMAIL": try account(role: "csr", password: password), "CONSOLE_THROTTLE_PASSWORD": password,
+            "CONSOLE_PROCTOR_EMAIL": try account(role: "proctor", password: password), "CONSOLE_PROCTOR_PASSWORD": password,
+        ])
+        #expect(run.status == 0, "\(run.text)\nconsole log:\n\(stack.console.logTail(40))")
+        // The script rotated the key: a token the previous key signed is still good until it expires.
+        #expect(try signingKey().kid != before.kid, "a new key signs after rotation")
+        let sessions = stack.services["sessions"]!
+        let old = try await sign(claims(stack), with: before)
+        #expect(try await sessions.get("/exams", token: old).status == 200, "a token signed before rotation is still accepted")
+    }
+
+    @Test func everyServiceRefusesTokensItCannotTrust() async throws {
+        let stack = try ConsoleStack()
+        try await stack.start()
+        defer { stack.stop() }
+        let key = try signingKey()
+        let stranger = (kid: "stranger-\(tag)", pem: ES256PrivateKey().pemRepresentation)
+        let impostor = (kid: key.kid, pem: ES256PrivateKey().pemRepresentation)
+        let now = Date()
+        let refused: [(String, String)] = [
+            ("signed with an unknown key", try await sign(claims(stack), with: stranger)),
+            ("signed by another key under the console's kid", try await sign(claims(stack), with: impostor)),
+            ("from another issuer", try await sign(claims(stack, issuer: "https://attacker.example"), with: key)),
+            ("for another audience", try await sign(claims(stack, audience: "another-system"), with: key)),
+            ("expired", try await sign(claims(stack, issuedAt: now.addingTimeInterval(-900), expiresAt: now.addingTimeInterval(-300)), with: key)),
+            ("living longer than allowed", try await sign(claims(stack, expiresAt: now.addingTimeInterval(7200)), with: key)),
+            ("unsigned (alg none)", try Self.unsigned(claims(stack))),
+        ]
+        let good = try await sign(claims(stack), with: key)
+        let readable = ["sessions": "/exams", "authorizations": "/authorizations", "verification": "/attempts", "notifications": "/templates"]
+        for (name, process) in stack.services {
+            let path = readable[name]!
+            #expect(try await process.get(path, token: good).status == 200, "\(name) accepts the console's token")
+            for (what, token) in refused {
+                #expect(try await process.get(path, token: token).status == 401, "\(name) refuses a token \(what)")
+            }
+        }
+        // The role is checked too: a proctor's token cannot do a CSR's work.
+        let proctor = try await sign(claims(stack, role: .proctor), with: key)
+        let reply = try await stack.services["sessions"]!.send(
+            "POST", "/locations", token: proctor, json: #"{"name":"Proctor's","address":"x","timeZone":"UTC"}"#
+        )
+        #expect(reply.status == 403, "a proctor's token cannot add a location")
+    }
+
+    // MARK: - Tokens made the way an attacker (or the console) would
+
+    func signingKey() throws -> (kid: String, pem: String) {
+        let row = try admin.query("SELECT kid, private_key_pem FROM console.signing_keys WHERE retired_at IS NULL ORDER BY created_at DESC LIMIT 1")[0]
+        return (try row.decode("kid"), try row.decode("private_key_pem"))
+    }
+
+    func claims(
+        _ stack: ConsoleStack, role: Role = .csr, issuer: String? = nil, audience: String = "examhall",
+        issuedAt: Date = Date(), expiresAt: Date = Date().addingTimeInterval(300)
+    ) -> ExamHallClaims {
+        ExamHallClaims(
+            principal: Principal(subject: "console-e2e-\(tag)", role: role, name: "Console test"),
+            issuedAt: issuedAt, expiresAt: expiresAt, issuer: issuer ?? stack.issuer, audience: audience
+        )
+    }
+
+    func sign(_ claims: ExamHallClaims, with key: (kid: String, pem: String)) async throws -> String {
+        let keys = JWTKeyCollection()
+        await keys.add(ecdsa: try ES256PrivateKey(pem: key.pem), kid: JWKIdentifier(string: key.kid))
+        return try await keys.sign(claims, kid: JWKIdentifier(string: key.kid))
+    }
+
+    static func unsigned(_ claims: ExamHallClaims) throws -> String {
+        func encode(_ data: Data) -> String {
+            data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        return encode(Data(#"{"alg":"none","typ":"JWT"}"#.utf8)) + "." + encode(try JSONEncoder().encode(claims)) + "."
+    }
+}

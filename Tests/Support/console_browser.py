@@ -1,0 +1,216 @@
+"""The console in a real browser: headless Chromium driven by Selenium, every page checked with axe-core.
+
+Run by Tests/EndToEndTests/ConsoleBrowserTests.swift, which starts the real executables and prepares
+exams through the APIs. Settings come from the environment (see `setting`). Exits non-zero, saying
+why, at the first thing that is not as a CSR would expect.
+"""
+import os
+import sys
+import time
+
+os.environ.setdefault("SE_AVOID_STATS", "true")  # never phone home
+
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+DRIVER = "/usr/bin/chromedriver"
+
+
+def setting(name):
+    value = os.environ.get(name)
+    if not value:
+        sys.exit(f"console_browser: {name} is not set")
+    return value
+
+
+BASE = setting("CONSOLE_URL")
+EMAIL = setting("CONSOLE_EMAIL")
+PASSWORD = setting("CONSOLE_PASSWORD")
+EXAMS = setting("CONSOLE_EXAMS").split(",")
+DAY = setting("CONSOLE_DAY")  # yyyy-mm-dd, in the future
+TAG = setting("CONSOLE_TAG")  # makes names unique per run
+SHOTS = setting("CONSOLE_SCREENSHOTS")
+
+
+class Failure(Exception):
+    pass
+
+
+def expect(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def browser():
+    if not os.path.exists(DRIVER):
+        sys.exit(f"console_browser: {DRIVER} is missing; install Debian's chromium and chromium-driver (scripts/stack start does)")
+    options = Options()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
+                     "--disable-gpu", "--no-first-run", "--disable-extensions", "--disable-background-networking"):
+        options.add_argument(argument)
+    return webdriver.Chrome(service=Service(DRIVER), options=options)
+
+
+class Visit:
+    def __init__(self, driver):
+        self.driver = driver
+        self.pages = 0
+        os.makedirs(SHOTS, exist_ok=True)
+
+    def check(self, name):
+        """Screenshots at desktop and phone width, and axe-core: no serious or critical violation."""
+        d = self.driver
+        self.pages += 1
+        d.set_window_size(1280, 1000)
+        d.save_screenshot(os.path.join(SHOTS, f"{self.pages:02d}-{name}-desktop.png"))
+        d.set_window_size(375, 812)
+        d.save_screenshot(os.path.join(SHOTS, f"{self.pages:02d}-{name}-375.png"))
+        overflow = d.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
+        d.set_window_size(1280, 1000)
+        expect(not overflow, f"{name}: the page scrolls sideways at 375 px")
+        axe = Axe(d)
+        axe.inject()
+        results = axe.run()
+        bad = [v for v in results["violations"] if v.get("impact") in ("serious", "critical")]
+        expect(not bad, f"{name}: accessibility violations: " + "; ".join(
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad))
+        expect(len(d.find_elements(By.TAG_NAME, "h1")) == 1, f"{name}: a page has exactly one h1")
+
+    def h1(self):
+        return self.driver.find_element(By.TAG_NAME, "h1").text
+
+
+def submit(driver, selector):
+    """Clicks a form's button and waits for the page it leads to (the old page must go stale)."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+    WebDriverWait(driver, 15).until(lambda d: is_stale(page))
+
+
+def is_stale(element):
+    try:
+        element.tag_name
+        return False
+    except WebDriverException:
+        return True
+
+
+def set_value(driver, element_id, value):
+    """datetime-local fields take keys by locale; the value is set as a browser would after typing."""
+    driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, element_id), value)
+
+
+def main():
+    driver = browser()
+    visit = Visit(driver)
+    wait = WebDriverWait(driver, 15)
+    try:
+        # Sign in: a wrong password first, then the right one.
+        driver.get(BASE + "/login")
+        visit.check("login")
+        driver.find_element(By.NAME, "email").send_keys(EMAIL)
+        driver.find_element(By.NAME, "password").send_keys("not-the-password")
+        submit(driver, "form[action='/login'] button")
+        expect("Enter a correct email address and password" in driver.page_source, "a wrong password is explained")
+        visit.check("login-error")
+        driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+        submit(driver, "form[action='/login'] button")
+        wait.until(lambda d: d.current_url.startswith(BASE + "/calendar"))
+        expect(visit.h1() == "Calendar", "after sign-in the calendar shows")
+        visit.check("calendar")
+
+        # A location: an empty form is explained beside each field, then the filled one is saved.
+        driver.get(BASE + "/locations/new")
+        visit.check("location-form")
+        submit(driver, "form[action='/locations/new'] button")
+        expect(driver.find_elements(By.CSS_SELECTOR, ".error-summary"), "an empty location form shows an error summary")
+        expect(driver.find_element(By.ID, "name-error").text.endswith("Enter the location's name"), "the name's message is beside it")
+        visit.check("location-form-errors")
+        location = f"Test Centre {TAG}"
+        driver.find_element(By.ID, "name").send_keys(location)
+        driver.find_element(By.ID, "address").send_keys("12 Rue de la Paix, Paris")
+        Select(driver.find_element(By.ID, "timeZone")).select_by_value("Europe/Paris")
+        submit(driver, "form[action='/locations/new'] button")
+        wait.until(lambda d: "/locations?created" in d.current_url)
+        expect(location in driver.page_source, "the new location is listed")
+        visit.check("locations")
+
+        # A public session, then on the calendar that day.
+        driver.get(BASE + "/sessions/new")
+        visit.check("session-form")
+        expect(driver.find_element(By.ID, "capacity").is_displayed(), "a public session asks for its capacity")
+        public_name = f"Morning sitting {TAG}"
+        driver.find_element(By.ID, "name").send_keys(public_name)
+        Select(driver.find_element(By.ID, "locationId")).select_by_visible_text(f"{location} (Europe/Paris)")
+        driver.find_element(By.ID, f"exam-{EXAMS[0]}").click()
+        set_value(driver, "start", f"{DAY}T09:00")
+        set_value(driver, "end", f"{DAY}T12:00")
+        capacity = driver.find_element(By.ID, "capacity")
+        capacity.clear()
+        capacity.send_keys("0")
+        submit(driver, "form.session-form button[type=submit]")
+        # The service's refusal comes back beside the field, with what was typed kept.
+        expect(driver.find_elements(By.ID, "capacity-error"), "a capacity of 0 is refused beside the field")
+        expect(driver.find_element(By.ID, "name").get_attribute("value") == public_name, "what was typed is kept")
+        visit.check("session-form-errors")
+        capacity = driver.find_element(By.ID, "capacity")
+        capacity.clear()
+        capacity.send_keys("20")
+        submit(driver, "form.session-form button[type=submit]")
+        wait.until(lambda d: "created=1" in d.current_url)
+        expect(visit.h1() == public_name, "the new session's page shows")
+        expect("Saturday" in driver.page_source or "day" in driver.page_source, "the time is written out")
+        expect("(Europe/Paris, UTC+1)" in driver.page_source, "times show the location's zone and offset")
+        visit.check("session")
+
+        driver.get(f"{BASE}/calendar?scope=day&day={DAY}")
+        expect(driver.find_elements(By.LINK_TEXT, public_name), "the public session is on the calendar that day")
+        card = driver.find_element(By.LINK_TEXT, public_name).find_element(By.XPATH, "./ancestor::li")
+        expect("0 of 20 booked, 20 left" in card.text, f"the calendar shows the seats: {card.text}")
+        expect("09:00–12:00 (Europe/Paris, UTC+1)" in card.text, f"the calendar shows local time: {card.text}")
+        visit.check("calendar-day")
+
+        # A private common session: the public-only settings are hidden, not refused after the fact.
+        driver.get(BASE + "/sessions/new")
+        driver.find_element(By.ID, "kind-common").click()
+        expect(not driver.find_element(By.ID, "capacity").is_displayed(), "a private session hides the capacity")
+        private_name = f"Private sitting {TAG}"
+        driver.find_element(By.ID, "name").send_keys(private_name)
+        Select(driver.find_element(By.ID, "locationId")).select_by_visible_text(f"{location} (Europe/Paris)")
+        for exam in EXAMS:
+            driver.find_element(By.ID, f"exam-{exam}").click()
+        set_value(driver, "start", f"{DAY}T14:00")
+        set_value(driver, "end", f"{DAY}T17:00")
+        submit(driver, "form.session-form button[type=submit]")
+        wait.until(lambda d: "created=1" in d.current_url)
+        expect("Private, common" in driver.page_source, "the private common session is created as such")
+        visit.check("private-session")
+
+        driver.get(f"{BASE}/calendar?scope=week&day={DAY}")
+        expect(driver.find_elements(By.LINK_TEXT, private_name), "the private session is on the week's calendar")
+        visit.check("calendar-week")
+
+        # Signing out ends the session: the calendar asks to sign in again.
+        submit(driver, "form.sign-out button")
+        wait.until(lambda d: "/login" in d.current_url)
+        driver.get(BASE + "/calendar")
+        expect("/login" in driver.current_url, "after sign-out the calendar needs sign-in")
+        print(f"console_browser: ok, {visit.pages} pages checked, screenshots in {SHOTS}")
+    except (Failure, WebDriverException) as error:
+        try:
+            driver.save_screenshot(os.path.join(SHOTS, "failure.png"))
+        except WebDriverException:
+            pass
+        print(f"console_browser: FAILED at {driver.current_url}: {error}")
+        sys.exit(1)
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    main()

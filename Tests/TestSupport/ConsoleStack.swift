@@ -1,0 +1,56 @@
+import Foundation
+
+/// The console and the services it acts through, started as real executables, with the services
+/// verifying tokens against the console's published keys (not the development secret).
+public final class ConsoleStack: @unchecked Sendable {
+    public static let consolePort = 18180
+    public static let servicePorts = ["sessions": 18081, "authorizations": 18082, "verification": 18083, "notifications": 18084]
+
+    public let console: ServiceProcess
+    public let services: [String: ServiceProcess]
+    public let adminEmail: String
+    public let adminPassword: String
+
+    public var consoleURL: String { "http://127.0.0.1:\(Self.consolePort)" }
+    public var issuer: String { consoleURL }
+
+    public init(services names: [String] = ["sessions", "authorizations", "verification", "notifications"]) throws {
+        let consoleEnvironment = try TestStack.environment(for: "console")
+        adminEmail = consoleEnvironment["EXAMHALL_CONSOLE_ADMIN_EMAIL"] ?? "admin@examhall.test"
+        adminPassword = consoleEnvironment["EXAMHALL_CONSOLE_ADMIN_PASSWORD"] ?? ""
+        let url = "http://127.0.0.1:\(Self.consolePort)"
+        var environment = [
+            "EXAMHALL_PUBLIC_URL": url,
+            "EXAMHALL_LOG_LEVEL": "info",
+        ]
+        for (name, port) in Self.servicePorts { environment["EXAMHALL_\(name.uppercased())_URL"] = "http://127.0.0.1:\(port)" }
+        console = ServiceProcess("console", port: Self.consolePort, environment: environment)
+        services = Dictionary(uniqueKeysWithValues: names.map { name in
+            (name, ServiceProcess(name, port: Self.servicePorts[name]!, environment: [
+                "EXAMHALL_JWKS_URL": url + "/.well-known/jwks.json", "EXAMHALL_JWT_ISSUER": url,
+            ]))
+        })
+    }
+
+    /// Services first: they must start (and answer) before the console's keys can be fetched.
+    public func start() async throws {
+        for service in services.values { try service.launch() }
+        try console.launch()
+        for service in services.values { try await service.waitUntilReady() }
+        try await console.waitUntilReady()
+    }
+
+    public func stop() {
+        console.stop()
+        for service in services.values { service.stop() }
+    }
+
+    /// Runs one of the Python browser or HTTP scripts in `Tests/Support` with `environment`.
+    public func runScript(_ name: String, environment: [String: String]) throws -> ProgramRun {
+        let script = TestStack.root.appendingPathComponent("Tests/Support/\(name)").path
+        var variables = environment
+        variables["CONSOLE_URL"] = consoleURL
+        variables["SE_AVOID_STATS"] = "true"
+        return try Program.run(SMTPSink.python, [script], environment: variables, capture: .both)
+    }
+}
