@@ -1,3 +1,4 @@
+import ExamHallModels
 import ExamHallServiceKit
 import ExamHallStorage
 import ExamHallTestSupport
@@ -21,18 +22,84 @@ import Testing
 
     static var screenshots: String { TestStack.root.appendingPathComponent(".stack/screenshots").path }
 
-    @Test func aCSRBuildsTheCalendarInABrowser() async throws {
-        let stack = try ConsoleStack(services: ["sessions"])
+    @Test func aCSRDoesTheirWorkInABrowser() async throws {
+        let stack = try ConsoleStack(services: ["sessions", "authorizations", "verification"])
         try await stack.start()
         defer { stack.stop() }
         let api = try await SessionsDriver([stack.services["sessions"]!])
         let exams = [try await api.exam(), try await api.exam()]
+
+        // Through the APIs, as purchases and earlier work would leave them: four candidates with Open
+        // authorizations, a proctor, a booking to transfer and a finished attempt to verify.
+        let marie = try await purchase("marie", first: "Marie", last: "Curie-\(tag)", exam: exams[0])
+        let alan = try await purchase("alan", first: "Alan", last: "Turing-\(tag)", exam: exams[1])
+        let ada = try await purchase("ada", first: "Ada", last: "Lovelace-\(tag)", exam: exams[0])
+        let grace = try await purchase("grace", first: "Grace", last: "Hopper-\(tag)", exam: exams[0])
+        _ = (marie, alan)
+        let proctor = "Paula Proctor \(tag)"
+        let registered = try await api.asCSR("POST", "/proctors", json: #"{"name":"\#(proctor)","email":"paula-\#(tag)@example.org"}"#)
+        #expect(registered.status == 201, "\(registered.text)")
+        let transferFrom = try await session(api, named: "Transfer source \(tag)", exam: exams[0], daysAhead: 5)
+        let transferTo = "Transfer target \(tag)"
+        _ = try await session(api, named: transferTo, exam: exams[0], daysAhead: 6)
+        let transferred = try await api.book(transferFrom, candidate: ada)
+        #expect(transferred.status == 201, "\(transferred.text)")
+        let verifyIn = try await session(api, named: "Verification \(tag)", exam: exams[0], daysAhead: 4)
+        let attempt = try #require(try await api.book(verifyIn, candidate: grace).id)
+        let attempts = try await eventually(timeout: .seconds(60), {
+            try admin.query("SELECT count(*) AS n FROM verification.attempts WHERE id = $1", [UUID(uuidString: attempt)!])[0].decode("n", as: Int.self)
+        }, until: { $0 == 1 })
+        #expect(attempts == 1)
+        let engine = try TestPublisher()
+        try engine.publish(DeliveryAttemptStarted(bookingId: attempt, startedAt: Date()))
+        try engine.publish(DeliveryAttemptFinished(bookingId: attempt, finishedAt: Date(), score: 81, maxScore: 100, passed: true))
+        try engine.confirm()
+        let finished = try await eventually(timeout: .seconds(60), {
+            try admin.query("SELECT status FROM verification.attempts WHERE id = $1", [UUID(uuidString: attempt)!])[0].decode("status", as: String.self)
+        }, until: { $0 == "finished" })
+        #expect(finished == "finished")
+
         let day = ISO8601DateFormatter.string(from: Date().addingTimeInterval(14 * 86_400), timeZone: .gmt, formatOptions: [.withFullDate])
         let run = try stack.runScript("console_browser.py", environment: [
             "CONSOLE_EMAIL": stack.adminEmail, "CONSOLE_PASSWORD": stack.adminPassword, "CONSOLE_EXAMS": exams.joined(separator: ","),
             "CONSOLE_DAY": day, "CONSOLE_TAG": tag, "CONSOLE_SCREENSHOTS": Self.screenshots,
+            "CONSOLE_PROCTOR": proctor, "CONSOLE_TRANSFER_FROM": transferFrom, "CONSOLE_TRANSFER_TO": transferTo,
+            "CONSOLE_ATTEMPT": attempt, "CONSOLE_ATTEMPT_CANDIDATE": grace,
         ])
         #expect(run.status == 0, "\(run.text)\nconsole log:\n\(stack.console.logTail(40))")
+
+        // What the browser did is what the services hold.
+        let assigned = try admin.query(
+            "SELECT count(*) AS n FROM authorizations.authorizations WHERE candidate_id = ANY($1::text[]) AND status = 'assigned'",
+            [["\(tag)-marie", "\(tag)-alan"]]
+        )[0].decode("n", as: Int.self)
+        #expect(assigned == 2, "both authorizations are Assigned")
+        let verdict = try admin.query("SELECT verdict FROM verification.attempts WHERE id = $1", [UUID(uuidString: attempt)!])[0].decode("verdict", as: String?.self)
+        #expect(verdict == "positive")
+    }
+
+    /// A candidate whose purchase has reached the sessions service; returns their external id.
+    func purchase(_ name: String, first: String, last: String, exam: String) async throws -> String {
+        let candidate = "\(tag)-\(name)"
+        let publisher = try TestPublisher()
+        let profile = CandidateProfile(externalId: candidate, firstName: first, lastName: last, email: "\(candidate)@example.org", language: "en", timeZone: "Europe/Paris")
+        try publisher.publish(Fixtures.purchase("P-\(candidate)", candidate: profile, examCode: exam))
+        try publisher.confirm()
+        let known = try await eventually(timeout: .seconds(60), {
+            try admin.query("SELECT count(*) AS n FROM sessions.authorizations WHERE candidate_id = $1 AND status = 'open'", [candidate])[0].decode("n", as: Int.self)
+        }, until: { $0 == 1 })
+        #expect(known == 1, "\(candidate)'s authorization reached the sessions service")
+        return candidate
+    }
+
+    func session(_ api: SessionsDriver, named name: String, exam: String, daysAhead: Double) async throws -> String {
+        let start = Date().addingTimeInterval(daysAhead * 86_400)
+        let location = try await api.location()
+        let reply = try await api.asCSR("POST", "/sessions", json: """
+            {"locationId":"\(location)","name":"\(name)","examCodes":["\(exam)"],"availability":{"start":"\(Timestamp.format(start))","end":"\(Timestamp.format(start + 7200))"},
+             "selfEnrollment":true,"capacity":10,"authorizationRequired":false}
+            """)
+        return try #require(reply.id, "\(reply.text)")
     }
 
     /// A staff account made directly in the console's schema, as an admin's invitation would.

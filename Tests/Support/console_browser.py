@@ -35,6 +35,11 @@ EXAMS = setting("CONSOLE_EXAMS").split(",")
 DAY = setting("CONSOLE_DAY")  # yyyy-mm-dd, in the future
 TAG = setting("CONSOLE_TAG")  # makes names unique per run
 SHOTS = setting("CONSOLE_SCREENSHOTS")
+PROCTOR = setting("CONSOLE_PROCTOR")  # a proctor in the registry
+TRANSFER_FROM = setting("CONSOLE_TRANSFER_FROM")  # a session with one confirmed booking
+TRANSFER_TO = setting("CONSOLE_TRANSFER_TO")  # the name of another session of the same exam
+ATTEMPT = setting("CONSOLE_ATTEMPT")  # a finished attempt waiting for a verdict
+ATTEMPT_CANDIDATE = setting("CONSOLE_ATTEMPT_CANDIDATE")  # how the queue names its candidate
 
 
 class Failure(Exception):
@@ -61,18 +66,30 @@ class Visit:
         self.driver = driver
         self.pages = 0
         os.makedirs(SHOTS, exist_ok=True)
+        for old in os.listdir(SHOTS):
+            if old.endswith(".png"):
+                os.remove(os.path.join(SHOTS, old))
 
     def check(self, name):
         """Screenshots at desktop and phone width, and axe-core: no serious or critical violation."""
         d = self.driver
         self.pages += 1
-        d.set_window_size(1280, 1000)
-        d.save_screenshot(os.path.join(SHOTS, f"{self.pages:02d}-{name}-desktop.png"))
+        for width, label in ((1280, "desktop"), (375, "375")):
+            # The whole page, not just the first screen: the window grows to the page's height.
+            d.set_window_size(width, 900)
+            height = d.execute_script("return document.documentElement.scrollHeight")
+            d.set_window_size(width, min(max(height, 900), 6000))
+            d.save_screenshot(os.path.join(SHOTS, f"{self.pages:02d}-{name}-{label}.png"))
         d.set_window_size(375, 812)
-        d.save_screenshot(os.path.join(SHOTS, f"{self.pages:02d}-{name}-375.png"))
-        overflow = d.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
+        # Elements sticking out to the right, outside any box that scrolls on its own (wide tables do).
+        overflow = d.execute_script("""
+            if (document.documentElement.scrollWidth <= window.innerWidth + 1) return [];
+            const scrolls = (e) => { for (; e; e = e.parentElement) { if (getComputedStyle(e).overflowX === 'auto') return true; } return false; };
+            return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !scrolls(e.parentElement))
+                .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
+        """)
         d.set_window_size(1280, 1000)
-        expect(not overflow, f"{name}: the page scrolls sideways at 375 px")
+        expect(not overflow, f"{name}: the page scrolls sideways at 375 px because of {overflow}")
         axe = Axe(d)
         axe.inject()
         results = axe.run()
@@ -190,9 +207,83 @@ def main():
         wait.until(lambda d: "created=1" in d.current_url)
         expect("Private, common" in driver.page_source, "the private common session is created as such")
         visit.check("private-session")
+        private_url = driver.current_url.split("?")[0]
+
+        # Two candidates' Open authorizations, for two exams, assigned to it after a search by name.
+        for surname in (f"Curie-{TAG}", f"Turing-{TAG}"):
+            search = driver.find_element(By.ID, "query")
+            search.clear()
+            search.send_keys(surname)
+            submit(driver, "form.inline-form button[type=submit]")
+            buttons = driver.find_elements(By.XPATH, f"//ul[@class='results']//li[contains(., '{surname}')]//button")
+            expect(len(buttons) == 1, f"the search finds {surname}'s Open authorization, assignable here")
+            visit.check(f"assign-search-{surname.split('-')[0].lower()}")
+            page = driver.find_element(By.TAG_NAME, "html")
+            buttons[0].click()
+            WebDriverWait(driver, 15).until(lambda d: is_stale(page))
+            expect("Authorization assigned" in driver.page_source, f"{surname}'s authorization is assigned")
+            roster = driver.find_element(By.ID, "roster").find_element(By.XPATH, "following-sibling::div[1]").text
+            expect(surname in roster and "Confirmed" in roster, f"{surname} is on the roster, confirmed: {roster}")
+
+        # Two candidates need a proctor: understaffed until one is assigned.
+        expect(driver.find_elements(By.XPATH, "//h2[@id='proctors']/following-sibling::p[1]/span[contains(., 'Understaffed')]"),
+               "the session is marked understaffed")
+        Select(driver.find_element(By.ID, "proctorId")).select_by_visible_text(f"{PROCTOR} (paula-{TAG}@example.org)")
+        submit(driver, "form[action$='/proctors'] button[type=submit]")
+        expect("Proctor assigned" in driver.page_source, "the proctor is assigned")
+        expect(PROCTOR in driver.find_element(By.CSS_SELECTOR, ".proctor-list").text, "the proctor is listed")
+        expect(not driver.find_elements(By.XPATH, "//h2[@id='proctors']/following-sibling::p[1]/span[contains(., 'Understaffed')]"),
+               "the understaffed mark is gone")
+        visit.check("private-session-staffed")
+
+        # Both show as Assigned on the authorizations page.
+        driver.get(f"{BASE}/authorizations?query={TAG}&status=assigned")
+        rows = driver.find_elements(By.CSS_SELECTOR, "table tbody tr")
+        texts = " ".join(row.text for row in rows)
+        expect(f"Curie-{TAG}" in texts and f"Turing-{TAG}" in texts and texts.count("Assigned") >= 2,
+               f"both authorizations are Assigned: {texts}")
+        visit.check("authorizations")
+        driver.find_element(By.PARTIAL_LINK_TEXT, f"Curie-{TAG}").click()
+        WebDriverWait(driver, 15).until(lambda d: "/authorizations/" in d.current_url)
+        expect("Open → Assigned" in driver.page_source, "the authorization's history shows it was assigned")
+        visit.check("authorization")
+
+        # A booking transferred to another session of its exam.
+        driver.get(f"{BASE}/sessions/{TRANSFER_FROM}")
+        driver.find_element(By.PARTIAL_LINK_TEXT, "Transfer").click()
+        WebDriverWait(driver, 15).until(lambda d: d.current_url.endswith("/transfer"))
+        visit.check("transfer")
+        select = Select(driver.find_element(By.ID, "sessionId"))
+        target = [option.text for option in select.options if option.text.startswith(TRANSFER_TO)]
+        expect(target, f"the other session is offered: {[o.text for o in select.options]}")
+        select.select_by_visible_text(target[0])
+        submit(driver, "form[action$='/transfer'] button[type=submit]")
+        expect("Booking transferred" in driver.page_source and visit.h1() == TRANSFER_TO, "the booking now sits in the other session")
+        expect(f"{TAG}-ada" in driver.find_element(By.ID, "roster").find_element(By.XPATH, "following-sibling::div[1]").text,
+               "the candidate is on the other session's roster")
+        visit.check("transferred")
+
+        # An attempt verified: chosen, confirmed on a page of its own, then gone from the queue.
+        driver.get(f"{BASE}/verification")
+        visit.check("verification")
+        expect(driver.find_elements(By.PARTIAL_LINK_TEXT, ATTEMPT_CANDIDATE), "the finished attempt waits in the queue")
+        driver.get(f"{BASE}/verification/{ATTEMPT}")
+        expect("81 of 100, passed" in driver.page_source, "the attempt shows its score")
+        visit.check("attempt")
+        driver.find_element(By.ID, "verdict-positive").click()
+        driver.find_element(By.ID, "comment").send_keys("Report reviewed, nothing to add")
+        submit(driver, "form[action$='/confirm'] button[type=submit]")
+        expect(visit.h1() == "Give a positive verdict?", "a verdict asks for confirmation")
+        visit.check("verdict-confirm")
+        submit(driver, "form[action$='/verdict'] button[type=submit]")
+        expect("Verdict recorded" in driver.page_source, "the verdict is recorded")
+        expect(not driver.find_elements(By.PARTIAL_LINK_TEXT, ATTEMPT_CANDIDATE), "the attempt has left the queue")
 
         driver.get(f"{BASE}/calendar?scope=week&day={DAY}")
         expect(driver.find_elements(By.LINK_TEXT, private_name), "the private session is on the week's calendar")
+        card = driver.find_element(By.LINK_TEXT, private_name).find_element(By.XPATH, "./ancestor::li")
+        expect("2 assigned" in card.text and "1 of 1 proctors" in card.text and "Understaffed" not in card.text,
+               f"the calendar shows the private session staffed: {card.text}")
         visit.check("calendar-week")
 
         # Signing out ends the session: the calendar asks to sign in again.

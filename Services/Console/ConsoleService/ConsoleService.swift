@@ -41,7 +41,12 @@ public enum ConsoleService {
                 CalendarController(gate: gate, renderer: renderer, client: client, clock: clock).add(to: router)
                 LocationsController(gate: gate, renderer: renderer, client: client).add(to: router)
                 SessionFormController(gate: gate, renderer: renderer, client: client).add(to: router)
-                SessionPageController(gate: gate, renderer: renderer, client: client).add(to: router)
+                let sessionPage = SessionPageController(gate: gate, renderer: renderer, client: client)
+                sessionPage.add(to: router)
+                SessionActionsController(gate: gate, renderer: renderer, client: client, sessionPage: sessionPage).add(to: router)
+                BookingActionsController(gate: gate, renderer: renderer, client: client).add(to: router)
+                AuthorizationsController(gate: gate, renderer: renderer, client: client).add(to: router)
+                VerificationController(gate: gate, renderer: renderer, client: client).add(to: router)
             },
             onStart: {
                 try await keys.refresh()

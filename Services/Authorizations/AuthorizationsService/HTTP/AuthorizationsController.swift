@@ -22,6 +22,7 @@ struct AuthorizationsController {
             examCode: query.get("examCode"),
             candidateId: query.get("candidateId"),
             purchaseId: query.get("purchaseId"),
+            query: try Self.search(query.get("query")),
             limit: try QueryValue.boundedInt(query.get("limit"), name: "limit", default: 100, range: 1...1000),
             offset: try QueryValue.boundedInt(query.get("offset"), name: "offset", default: 0, range: 0...1_000_000)
         )
@@ -29,25 +30,40 @@ struct AuthorizationsController {
             if let asked = filter.candidateId, asked != principal.subject {
                 throw Problem(.forbidden, type: "forbidden", detail: "candidates may list only their own authorizations")
             }
+            if filter.query != nil {
+                throw Problem(.forbidden, type: "forbidden", detail: "candidates may not search other candidates")
+            }
             filter.candidateId = principal.subject
         }
-        let found = try await environment.database.withConnection { [filter] in try AuthorizationStore(connection: $0).list(filter) }
-        return AuthorizationList(items: found.map { AuthorizationView($0, history: nil) }, limit: filter.limit, offset: filter.offset)
+        let (found, total) = try await environment.database.withConnection { [filter] in try AuthorizationStore(connection: $0).list(filter) }
+        return AuthorizationList(
+            items: found.map { AuthorizationView($0.0, history: nil, candidate: principal.isStaff ? $0.1 : nil) },
+            limit: filter.limit, offset: filter.offset, total: total
+        )
+    }
+
+    /// A search needs two characters or more (one would match nearly everyone) and at most 100.
+    static func search(_ text: String?) throws -> String? {
+        guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard (2...100).contains(text.count) else {
+            throw Problem(.badRequest, type: "invalid-query", detail: "query must be 2 to 100 characters long")
+        }
+        return text
     }
 
     @Sendable func show(_ request: Request, context: ExamHallRequestContext) async throws -> AuthorizationView {
         let principal = try context.require(.admin, .csr, .candidate)
         let id = try context.uuidParameter(what: "authorization")
-        let result = try await environment.database.withConnection { connection -> (Authorization, [StatusChange])? in
+        let result = try await environment.database.withConnection { connection -> (Authorization, [StatusChange], CandidateContact?)? in
             let store = AuthorizationStore(connection: connection)
             guard let authorization = try store.find(id: id) else { return nil }
-            return (authorization, try store.history(of: id))
+            return (authorization, try store.history(of: id), try store.contact(of: authorization.candidateId))
         }
         // Someone else's authorization is reported as missing, so ids cannot be probed.
-        guard let (authorization, history) = result, principal.isStaff || authorization.candidateId == principal.subject else {
+        guard let (authorization, history, contact) = result, principal.isStaff || authorization.candidateId == principal.subject else {
             throw Problem.notFound("authorization \(id.uuidString.lowercased())")
         }
-        return AuthorizationView(authorization, history: history)
+        return AuthorizationView(authorization, history: history, candidate: principal.isStaff ? contact : nil)
     }
 
     struct DeactivateRequest: Decodable {
@@ -98,8 +114,16 @@ struct AuthorizationView: ResponseEncodable, Decodable, Equatable {
     var createdAt: Date
     var updatedAt: Date
     var history: [StatusChange]?
+    /// The candidate's name and email, for staff only.
+    var candidate: CandidateView?
 
-    init(_ authorization: Authorization, history: [StatusChange]?) {
+    struct CandidateView: Codable, Equatable {
+        var name: String
+        var email: String
+    }
+
+    init(_ authorization: Authorization, history: [StatusChange]?, candidate: CandidateContact? = nil) {
+        self.candidate = candidate.map { CandidateView(name: $0.name, email: $0.email) }
         id = authorization.id.uuidString.lowercased()
         purchaseId = authorization.purchaseId
         candidateId = authorization.candidateId
@@ -119,4 +143,6 @@ struct AuthorizationList: ResponseEncodable, Decodable {
     var items: [AuthorizationView]
     var limit: Int
     var offset: Int
+    /// How many authorizations match in all, across pages.
+    var total: Int
 }

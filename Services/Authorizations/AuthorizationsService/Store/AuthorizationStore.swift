@@ -113,19 +113,44 @@ struct AuthorizationStore {
         var examCode: String?
         var candidateId: String?
         var purchaseId: String?
+        /// Part of the candidate's name, email address or external id, in any case.
+        var query: String?
         var limit: Int
         var offset: Int
     }
 
-    func list(_ filter: Filter) throws -> [Authorization] {
-        try connection.query(
+    /// A page of authorizations with their candidates' contact data, and how many match in all.
+    func list(_ filter: Filter) throws -> (items: [(Authorization, CandidateContact?)], total: Int) {
+        let pattern = filter.query.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%" }
+        let rows = try connection.query(
             """
-            SELECT \(Self.columns) FROM authorizations
-            WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR exam_code = $2)
-              AND ($3::text IS NULL OR candidate_id = $3) AND ($4::text IS NULL OR purchase_id = $4)
-            ORDER BY created_at, id LIMIT $5 OFFSET $6
-            """, [filter.status?.rawValue, filter.examCode, filter.candidateId, filter.purchaseId, filter.limit, filter.offset]
-        ).map(Self.decode)
+            SELECT \(Self.qualifiedColumns), c.first_name, c.last_name, c.email, c.language, c.time_zone, count(*) OVER () AS total
+            FROM authorizations a LEFT JOIN candidates c ON c.external_id = a.candidate_id
+            WHERE ($1::text IS NULL OR a.status = $1) AND ($2::text IS NULL OR a.exam_code = $2)
+              AND ($3::text IS NULL OR a.candidate_id = $3) AND ($4::text IS NULL OR a.purchase_id = $4)
+              AND ($7::text IS NULL OR a.candidate_id ILIKE $7 OR c.email ILIKE $7 OR (c.first_name || ' ' || c.last_name) ILIKE $7)
+            ORDER BY a.created_at, a.id LIMIT $5 OFFSET $6
+            """, [filter.status?.rawValue, filter.examCode, filter.candidateId, filter.purchaseId, filter.limit, filter.offset, pattern]
+        )
+        let total = try rows.first?.decode("total", as: Int.self) ?? 0
+        return (try rows.map { (try Self.decode($0), try Self.contact($0)) }, total)
+    }
+
+    /// The contact data of one authorization's candidate, for staff.
+    func contact(of candidateId: String) throws -> CandidateContact? {
+        try connection.query("SELECT first_name, last_name, email, language, time_zone FROM candidates WHERE external_id = $1", [candidateId])
+            .first.flatMap(Self.contact)
+    }
+
+    private static let qualifiedColumns = columns.split(separator: ",").map { "a." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")
+
+    private static func contact(_ row: PGRow) throws -> CandidateContact? {
+        guard let email: String = try row.decode("email") else { return nil }
+        return CandidateContact(
+            name: "\(try row.decode("first_name", as: String.self)) \(try row.decode("last_name", as: String.self))", email: email,
+            language: try row.decode("language"), timeZone: try row.decode("time_zone")
+        )
     }
 
     /// Saves a status change and its history line together.

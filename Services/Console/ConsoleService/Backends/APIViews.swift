@@ -84,3 +84,93 @@ struct APISessionDetail: Decodable, Sendable {
     var occupancy: APIOccupancy?
     var proctors: [Proctor]?
 }
+
+struct APIBooking: Decodable, Sendable {
+    struct Candidate: Decodable, Sendable {
+        var name: String
+        var email: String
+    }
+    var id: String
+    var status: String
+    var sessionId: String
+    var candidateId: String
+    var examCode: String
+    var authorizationId: String?
+    var paymentExpiresAt: Date?
+    var waitlistPosition: Int?
+    var candidate: Candidate?
+}
+
+struct APIProctor: Decodable, Sendable {
+    var id: String
+    var name: String
+    var email: String
+}
+
+struct APIAuthorization: Decodable, Sendable {
+    struct Candidate: Decodable, Sendable {
+        var name: String
+        var email: String
+    }
+    struct Change: Decodable, Sendable {
+        var from: String?
+        var to: String
+        var reason: String
+        var actor: String
+        var at: Date
+    }
+    var id: String
+    var purchaseId: String
+    var candidateId: String
+    var examCode: String
+    var status: String
+    var validUntil: Date?
+    var bookingId: String?
+    var sessionId: String?
+    var inactivationReason: String?
+    var createdAt: Date
+    var candidate: Candidate?
+    var history: [Change]?
+}
+
+struct APIAuthorizationList: Decodable, Sendable {
+    var items: [APIAuthorization]
+    var total: Int
+}
+
+struct APIAttempt: Decodable, Sendable {
+    struct Report: Decodable, Sendable {
+        struct Incident: Decodable, Sendable {
+            var at: Date
+            var category: String
+            var description: String
+        }
+        var incidents: [Incident]
+        var notes: String?
+        var rating: Int
+    }
+    struct AuditLine: Decodable, Sendable {
+        var action: String
+        var actor: String
+        var detail: String?
+        var at: Date
+    }
+    var id: String
+    var bookingId: String
+    var sessionId: String
+    var candidateId: String
+    var examCode: String
+    var authorizationId: String?
+    var status: String
+    var startedAt: Date?
+    var finishedAt: Date?
+    var score: Double?
+    var maxScore: Double?
+    var passed: Bool?
+    var verdict: String?
+    var verdictComment: String?
+    var verifiedBy: String?
+    var verifiedAt: Date?
+    var report: Report?
+    var audit: [AuditLine]?
+}

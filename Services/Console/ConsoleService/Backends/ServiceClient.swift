@@ -41,6 +41,11 @@ struct ServiceClient: Sendable {
         try await send(.POST, backend, path, body: body, for: principal)
     }
 
+    /// A change whose answer the page does not need (PUT, DELETE, or a POST it only needs to succeed).
+    func perform(_ method: HTTPMethod, _ backend: Backend, _ path: String, body: (some Encodable & Sendable)? = Optional<Empty>.none, for principal: Principal) async throws {
+        let _: Empty = try await send(method, backend, path, body: body, for: principal)
+    }
+
     func send<T: Decodable>(
         _ method: HTTPMethod, _ backend: Backend, _ path: String, query: [String: String?] = [:], body: (some Encodable & Sendable)?,
         for principal: Principal

@@ -54,7 +54,10 @@ struct PageRenderer: Sendable {
 
     static func navigation(for role: StaffRole, current: String?) -> [NavigationItem] {
         let items: [(String, String)] = switch role {
-        case .admin, .csr: [("/calendar", "Calendar"), ("/locations", "Locations"), ("/sessions/new", "New session")]
+        case .admin, .csr: [
+            ("/calendar", "Calendar"), ("/sessions/new", "New session"), ("/authorizations", "Authorizations"), ("/verification", "Verification"),
+            ("/locations", "Locations"),
+        ]
         case .proctor: [("/account", "My account")]
         }
         return items.map { NavigationItem(href: $0.0, label: $0.1, current: $0.0 == current) }

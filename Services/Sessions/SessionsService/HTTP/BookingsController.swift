@@ -115,19 +115,32 @@ struct BookingsController {
             }
             filter.candidateId = principal.subject
         }
-        let found = try await environment.database.withConnection { [filter] in try BookingStore(connection: $0).bookings(filter) }
-        return Page(items: found.map(BookingView.init), limit: filter.limit, offset: filter.offset)
+        let staff = principal.isStaff
+        let (found, contacts, positions) = try await environment.database.withConnection { [filter] connection in
+            let store = BookingStore(connection: connection)
+            let found = try store.bookings(filter)
+            return (found, staff ? try store.candidates(Array(Set(found.map(\.candidateId)))) : [:], try store.waitlistPositions(of: found.map(\.id)))
+        }
+        return Page(
+            items: found.map { BookingView($0, candidate: contacts[$0.candidateId], waitlistPosition: positions[$0.id]) },
+            limit: filter.limit, offset: filter.offset
+        )
     }
 
     @Sendable func show(_ request: Request, context: ExamHallRequestContext) async throws -> BookingView {
         let principal = try context.require(.admin, .csr, .candidate)
         let id = try context.uuidParameter(what: "booking")
-        let booking = try await environment.database.withConnection { try BookingStore(connection: $0).find(id) }
+        let staff = principal.isStaff
+        let found = try await environment.database.withConnection { connection -> (Booking, CandidateContact?, Int?)? in
+            let store = BookingStore(connection: connection)
+            guard let booking = try store.find(id) else { return nil }
+            return (booking, staff ? try store.candidate(booking.candidateId) : nil, try store.waitlistPositions(of: [id])[id])
+        }
         // Someone else's booking is reported as missing, so ids cannot be probed.
-        guard let booking, BookingWorkflow.canSee(booking, Self.requester(principal)) else {
+        guard let (booking, contact, position) = found, BookingWorkflow.canSee(booking, Self.requester(principal)) else {
             throw Problem.notFound("booking \(id.uuidString.lowercased())")
         }
-        return BookingView(booking)
+        return BookingView(booking, candidate: contact, waitlistPosition: position)
     }
 
     struct CancelRequest: Decodable {

@@ -183,10 +183,21 @@ struct BookingView: ResponseEncodable, Codable, Equatable {
     var authorizationId: String?
     var paymentExpiresAt: Date?
     var endReason: String?
+    /// 1 for the next to be promoted; only while waitlisted.
+    var waitlistPosition: Int?
+    /// The candidate's name and email, for staff listing a session's bookings.
+    var candidate: CandidateView?
     var createdAt: Date
     var updatedAt: Date
 
-    init(_ booking: Booking) {
+    struct CandidateView: Codable, Equatable {
+        var name: String
+        var email: String
+    }
+
+    init(_ booking: Booking, candidate: CandidateContact? = nil, waitlistPosition: Int? = nil) {
+        self.candidate = candidate.map { CandidateView(name: $0.name, email: $0.email) }
+        self.waitlistPosition = waitlistPosition
         id = booking.id.uuidString.lowercased()
         status = booking.status
         sessionId = booking.sessionId.uuidString.lowercased()

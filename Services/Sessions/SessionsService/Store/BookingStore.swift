@@ -341,6 +341,29 @@ struct BookingStore {
         )
     }
 
+    /// Each waitlisted booking's place in its session's waitlist, 1 being the next to be promoted.
+    func waitlistPositions(of ids: [UUID]) throws -> [UUID: Int] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try connection.query(
+            """
+            SELECT b.id, (SELECT count(*) FROM bookings w WHERE w.session_id = b.session_id AND w.status = 'waitlisted'
+                          AND w.waitlist_position <= b.waitlist_position) AS position
+            FROM bookings b WHERE b.id = ANY($1::uuid[]) AND b.status = 'waitlisted'
+            """, [ids]
+        )
+        return Dictionary(uniqueKeysWithValues: try rows.map { (try $0.decode("id", as: UUID.self), try $0.decode("position", as: Int.self)) })
+    }
+
+    /// Contact data of many candidates at once, by external id (those not known are missing).
+    func candidates(_ ids: [String]) throws -> [String: CandidateContact] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try connection.query("SELECT external_id, name, email, language, time_zone FROM candidates WHERE external_id = ANY($1::text[])", [ids])
+        return Dictionary(uniqueKeysWithValues: try rows.map { row in
+            (try row.decode("external_id", as: String.self),
+             CandidateContact(name: try row.decode("name"), email: try row.decode("email"), language: try row.decode("language"), timeZone: try row.decode("time_zone")))
+        })
+    }
+
     func candidate(_ id: String) throws -> CandidateContact? {
         try connection.query("SELECT name, email, language, time_zone FROM candidates WHERE external_id = $1", [id]).first.map { row in
             CandidateContact(name: try row.decode("name"), email: try row.decode("email"), language: try row.decode("language"), timeZone: try row.decode("time_zone"))
