@@ -36,7 +36,7 @@ let consoleTargets: [Target] = [
     .target(
         name: "ConsoleService",
         dependencies: [
-            "ExamHallModels", "ExamHallServiceKit",
+            "ExamHallModels", "ExamHallServiceKit", "ExamHallMail",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -120,10 +120,10 @@ let package = Package(
             path: "Shared/Storage"
         ),
 
-        // SMTP on libcurl: the only module that imports CCurl.
+        // Email: MIME messages, and SMTP on libcurl (the only module that imports CCurl) or .eml files.
         .target(
             name: "ExamHallMail",
-            dependencies: ["CCurl"],
+            dependencies: ["CCurl", "ExamHallModels"],
             path: "Shared/Mail"
         ),
 
@@ -131,7 +131,7 @@ let package = Package(
         .target(
             name: "ExamHallServiceKit",
             dependencies: [
-                "ExamHallModels", "ExamHallMessaging", "ExamHallStorage",
+                "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallMail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

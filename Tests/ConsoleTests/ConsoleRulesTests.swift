@@ -120,3 +120,31 @@ import Testing
         #expect(PasswordRules.problem(with: String(repeating: "é", count: 40)) != nil, "bcrypt reads at most 72 bytes")
     }
 }
+
+@Suite struct AccountRulesTests {
+    func account(_ role: StaffRole, active: Bool = true) -> Account {
+        Account(id: UUID(), email: "\(role.rawValue)@example.org", name: role.rawValue, role: role, passwordHash: nil, proctorId: nil, active: active)
+    }
+
+    @Test func anAdminChangesOthersButNotThemself() throws {
+        let admin = account(.admin)
+        #expect(throws: Never.self) { try AccountRules.checkChange(of: account(.csr), by: admin, to: .proctor, active: true, activeAdmins: 1) }
+        #expect(throws: AccountRules.Refusal.ownAccount) { try AccountRules.checkChange(of: admin, by: admin, to: .csr, active: true, activeAdmins: 2) }
+    }
+
+    @Test func theLastActiveAdminStays() throws {
+        let other = account(.admin)
+        let actor = account(.admin)
+        #expect(throws: AccountRules.Refusal.lastAdmin) { try AccountRules.checkChange(of: other, by: actor, to: .csr, active: true, activeAdmins: 1) }
+        #expect(throws: AccountRules.Refusal.lastAdmin) { try AccountRules.checkChange(of: other, by: actor, to: .admin, active: false, activeAdmins: 1) }
+        #expect(throws: Never.self) { try AccountRules.checkChange(of: other, by: actor, to: .csr, active: true, activeAdmins: 2) }
+        #expect(throws: Never.self) { try AccountRules.checkChange(of: account(.admin, active: false), by: actor, to: .admin, active: true, activeAdmins: 1) }
+    }
+
+    @Test func aLinkWorksOnceBeforeItExpires() {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(AccountRules.linkUsable(expiresAt: now.addingTimeInterval(1), usedAt: nil, now: now))
+        #expect(!AccountRules.linkUsable(expiresAt: now, usedAt: nil, now: now))
+        #expect(!AccountRules.linkUsable(expiresAt: now.addingTimeInterval(60), usedAt: now.addingTimeInterval(-1), now: now))
+    }
+}

@@ -76,6 +76,12 @@ import Testing
         #expect(assigned == 2, "both authorizations are Assigned")
         let verdict = try admin.query("SELECT verdict FROM verification.attempts WHERE id = $1", [UUID(uuidString: attempt)!])[0].decode("verdict", as: String?.self)
         #expect(verdict == "positive")
+        // The invited proctor's account acts as their entry in the proctor registry.
+        let linked = try admin.query(
+            "SELECT count(*) AS n FROM console.accounts a JOIN sessions.proctors p ON p.id = a.proctor_id WHERE a.email = $1 AND p.email = $1",
+            ["pete-\(tag)@example.org"]
+        )[0].decode("n", as: Int.self)
+        #expect(linked == 1, "the proctor account is linked to the registry")
     }
 
     /// A candidate whose purchase has reached the sessions service; returns their external id.

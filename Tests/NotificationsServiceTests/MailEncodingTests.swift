@@ -1,3 +1,4 @@
+import ExamHallMail
 import Foundation
 @testable import NotificationsService
 import Testing

@@ -4,9 +4,10 @@ Run by Tests/EndToEndTests/ConsoleBrowserTests.swift, which starts the real exec
 exams through the APIs. Settings come from the environment (see `setting`). Exits non-zero, saying
 why, at the first thing that is not as a CSR would expect.
 """
+import email
 import os
+import re
 import sys
-import time
 
 os.environ.setdefault("SE_AVOID_STATS", "true")  # never phone home
 
@@ -39,7 +40,8 @@ PROCTOR = setting("CONSOLE_PROCTOR")  # a proctor in the registry
 TRANSFER_FROM = setting("CONSOLE_TRANSFER_FROM")  # a session with one confirmed booking
 TRANSFER_TO = setting("CONSOLE_TRANSFER_TO")  # the name of another session of the same exam
 ATTEMPT = setting("CONSOLE_ATTEMPT")  # a finished attempt waiting for a verdict
-ATTEMPT_CANDIDATE = setting("CONSOLE_ATTEMPT_CANDIDATE")  # how the queue names its candidate
+ATTEMPT_CANDIDATE = setting("CONSOLE_ATTEMPT_CANDIDATE")
+MAIL_DIR = setting("CONSOLE_MAIL_DIR")  # where the console writes the emails it sends  # how the queue names its candidate
 
 
 class Failure(Exception):
@@ -115,6 +117,54 @@ def is_stale(element):
         return False
     except WebDriverException:
         return True
+
+
+def invitation_link(address):
+    """The one-time link in the newest invitation emailed to `address`, read as a mail client would."""
+    for name in sorted(os.listdir(MAIL_DIR), reverse=True):
+        with open(os.path.join(MAIL_DIR, name), "rb") as file:
+            message = email.message_from_binary_file(file)
+        if address not in message["To"]:
+            continue
+        for part in message.walk():
+            if part.get_content_type() == "text/plain":
+                match = re.search(r"https?://\S+/password/\S+", part.get_payload(decode=True).decode("utf-8"))
+                if match:
+                    return match.group(0)
+    raise Failure(f"no invitation was emailed to {address}")
+
+
+def invite(driver, visit, name, address, role, shot):
+    driver.get(BASE + "/admin/accounts/new")
+    driver.find_element(By.ID, "name").send_keys(name)
+    driver.find_element(By.ID, "email").send_keys(address)
+    driver.find_element(By.ID, f"role-{role}").click()
+    if shot:
+        visit.check("invite")
+    submit(driver, "form[action='/admin/accounts/new'] button[type=submit]")
+    expect("Invitation sent." in driver.page_source, f"{name} is invited")
+    expect(address in driver.page_source and "Invited, no password yet" in driver.page_source, f"{name} is listed as invited")
+
+
+def accept(driver, visit, address, password, shot):
+    """Opens the emailed link, chooses a password (a mistyped confirmation first), then signs in."""
+    driver.get(invitation_link(address))
+    expect(visit.h1() == "Choose your password", "the emailed link opens the password page")
+    if shot:
+        visit.check("password")
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "confirmation").send_keys(password + "x")
+    submit(driver, "form[action^='/password/'] button[type=submit]")
+    expect(driver.find_element(By.ID, "confirmation-error").text.endswith("Enter the same password twice"), "a mistyped confirmation is explained")
+    if shot:
+        visit.check("password-error")
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "confirmation").send_keys(password)
+    submit(driver, "form[action^='/password/'] button[type=submit]")
+    expect("Your password is saved" in driver.page_source, "the password is saved")
+    driver.find_element(By.NAME, "email").send_keys(address)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    submit(driver, "form[action='/login'] button")
 
 
 def set_value(driver, element_id, value):
@@ -286,11 +336,33 @@ def main():
                f"the calendar shows the private session staffed: {card.text}")
         visit.check("calendar-week")
 
+        # The admin invites a CSR and a proctor by email.
+        driver.get(BASE + "/admin/accounts")
+        visit.check("accounts")
+        csr_address, proctor_address = f"carla-{TAG}@example.org", f"pete-{TAG}@example.org"
+        invite(driver, visit, f"Carla CSR {TAG}", csr_address, "csr", True)
+        invite(driver, visit, f"Pete Proctor {TAG}", proctor_address, "proctor", False)
+        visit.check("accounts-invited")
+
         # Signing out ends the session: the calendar asks to sign in again.
         submit(driver, "form.sign-out button")
         wait.until(lambda d: "/login" in d.current_url)
         driver.get(BASE + "/calendar")
         expect("/login" in driver.current_url, "after sign-out the calendar needs sign-in")
+
+        # Each chooses a password with their link and signs in to what their role allows.
+        accept(driver, visit, csr_address, "carla chooses a long password", True)
+        expect(driver.current_url.startswith(BASE + "/calendar"), "the CSR lands on the calendar")
+        expect(not driver.find_elements(By.LINK_TEXT, "Accounts"), "a CSR has no Accounts link")
+        driver.get(BASE + "/admin/accounts")
+        expect(visit.h1() == "You cannot open this page", "a CSR cannot manage accounts")
+        submit(driver, "form.sign-out button")
+        accept(driver, visit, proctor_address, "pete chooses a long password", False)
+        expect(driver.current_url.startswith(BASE + "/account") and "Proctor" in driver.page_source, "the proctor lands on their account")
+        visit.check("proctor-account")
+        driver.get(BASE + "/calendar")
+        expect(visit.h1() == "You cannot open this page", "a proctor cannot open the calendar")
+        submit(driver, "form.sign-out button")
         print(f"console_browser: ok, {visit.pages} pages checked, screenshots in {SHOTS}")
     except (Failure, WebDriverException) as error:
         try:

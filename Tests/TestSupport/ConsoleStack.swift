@@ -11,6 +11,9 @@ public final class ConsoleStack: @unchecked Sendable {
     public let adminEmail: String
     public let adminPassword: String
 
+    /// Where the console writes the emails it sends (invitations), as `.eml` files.
+    public let mailFolder = FileManager.default.temporaryDirectory.appendingPathComponent("examhall-console-mail-\(UUID().uuidString.prefix(8))").path
+
     public var consoleURL: String { "http://127.0.0.1:\(Self.consolePort)" }
     public var issuer: String { consoleURL }
 
@@ -22,6 +25,7 @@ public final class ConsoleStack: @unchecked Sendable {
         var environment = [
             "EXAMHALL_PUBLIC_URL": url,
             "EXAMHALL_LOG_LEVEL": "info",
+            "EXAMHALL_MAIL_DIR": mailFolder,
         ]
         for (name, port) in Self.servicePorts { environment["EXAMHALL_\(name.uppercased())_URL"] = "http://127.0.0.1:\(port)" }
         console = ServiceProcess("console", port: Self.consolePort, environment: environment)
@@ -50,6 +54,7 @@ public final class ConsoleStack: @unchecked Sendable {
         let script = TestStack.root.appendingPathComponent("Tests/Support/\(name)").path
         var variables = environment
         variables["CONSOLE_URL"] = consoleURL
+        variables["CONSOLE_MAIL_DIR"] = mailFolder
         variables["SE_AVOID_STATS"] = "true"
         return try Program.run(SMTPSink.python, [script], environment: variables, capture: .both)
     }

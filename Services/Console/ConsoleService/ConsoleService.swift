@@ -11,7 +11,7 @@ public enum ConsoleService {
         migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!
     )
 
-    static func components(_ environment: ServiceEnvironment, configuration: ConsoleConfiguration, renderer: PageRenderer) -> ServiceComponents {
+    static func components(_ environment: ServiceEnvironment, configuration: ConsoleConfiguration, mail: MailSettings, renderer: PageRenderer) -> ServiceComponents {
         let keys = SigningKeys(database: environment.database, configuration: configuration, clock: environment.clock, logger: environment.logger)
         let gate = SignInGate(database: environment.database, configuration: configuration, clock: environment.clock)
         let client = ServiceClient(urls: configuration.services, keys: keys, logger: environment.logger)
@@ -47,6 +47,8 @@ public enum ConsoleService {
                 BookingActionsController(gate: gate, renderer: renderer, client: client).add(to: router)
                 AuthorizationsController(gate: gate, renderer: renderer, client: client).add(to: router)
                 VerificationController(gate: gate, renderer: renderer, client: client).add(to: router)
+                AccountsController(gate: gate, renderer: renderer, client: client, mailer: ConsoleMailer(settings: mail), clock: clock).add(to: router)
+                PasswordController(gate: gate, renderer: renderer, clock: clock).add(to: router)
             },
             onStart: {
                 try await keys.refresh()
@@ -57,14 +59,16 @@ public enum ConsoleService {
 
     public static func main() async {
         let configuration: ConsoleConfiguration
+        let mail: MailSettings
         let renderer: PageRenderer
         do {
             configuration = try ConsoleConfiguration.load()
+            mail = try MailSettings.load(try ServiceConfiguration.load(service: description.name, defaultHTTPPort: description.defaultHTTPPort))
             renderer = try await PageRenderer.load()
         } catch {
             FileHandle.standardError.write(Data("examhall-console: \(error)\n".utf8))
             exit(78)
         }
-        await ServiceRunner.run(description) { components($0, configuration: configuration, renderer: renderer) }
+        await ServiceRunner.run(description) { components($0, configuration: configuration, mail: mail, renderer: renderer) }
     }
 }

@@ -22,30 +22,18 @@ public struct NotificationSettings: Sendable {
 
     public static func load(_ configuration: ServiceConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> NotificationSettings {
         let reader = EnvironmentReader(environment)
-        var smtp: SMTPEndpoint?
-        if let url = environment["EXAMHALL_SMTP_URL"].flatMap({ $0.isEmpty ? nil : $0 }) ?? configuration.smtpURL {
-            do { smtp = try SMTPEndpoint(url: url) } catch {
-                throw ConfigurationError(variable: "EXAMHALL_SMTP_URL", problem: "is not usable: \(error.message)")
-            }
-            if let authorities = smtp?.certificateAuthorities, !FileManager.default.isReadableFile(atPath: authorities) {
-                throw ConfigurationError(variable: "EXAMHALL_SMTP_URL", problem: "names cafile=\(authorities), which cannot be read")
-            }
-        }
+        let mail = try MailSettings.load(configuration, environment: environment)
         let offsetsText = reader.string("EXAMHALL_REMINDER_OFFSETS_HOURS", default: "72,24")
         let offsets = offsetsText.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard !offsets.isEmpty, offsets.allSatisfy({ $0 != nil && $0! > 0 && $0! <= 24 * 60 }) else {
             throw ConfigurationError(variable: "EXAMHALL_REMINDER_OFFSETS_HOURS", problem: "must be hours before the session, comma-separated (e.g. 72,24); got '\(offsetsText)'")
         }
-        let from = reader.string("EXAMHALL_MAIL_FROM", default: "no-reply@examhall.local")
-        guard from.contains("@"), !from.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" }) else {
-            throw ConfigurationError(variable: "EXAMHALL_MAIL_FROM", problem: "must be a plain email address; got '\(from)'")
-        }
         return NotificationSettings(
             defaultLanguage: configuration.defaultLanguage,
-            smtp: smtp,
-            mailFolder: reader.string("EXAMHALL_MAIL_DIR", default: "mail"),
-            fromAddress: from,
-            fromName: reader.string("EXAMHALL_MAIL_FROM_NAME", default: "ExamHall"),
+            smtp: mail.smtp,
+            mailFolder: mail.mailFolder,
+            fromAddress: mail.fromAddress,
+            fromName: mail.fromName,
             reminderOffsets: offsets.map { $0! * 3600 },
             ratePerSecond: try reader.int("EXAMHALL_MAIL_RATE_PER_SECOND", default: 50, in: 1...100_000),
             senders: try reader.int("EXAMHALL_MAIL_SENDERS", default: 2, in: 1...32),

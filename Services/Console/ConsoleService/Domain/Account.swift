@@ -24,6 +24,16 @@ public struct Account: Sendable, Equatable {
     public var proctorId: UUID?
     public var active: Bool
 
+    public init(id: UUID, email: String, name: String, role: StaffRole, passwordHash: String?, proctorId: UUID?, active: Bool) {
+        self.id = id
+        self.email = email
+        self.name = name
+        self.role = role
+        self.passwordHash = passwordHash
+        self.proctorId = proctorId
+        self.active = active
+    }
+
     /// Who the services see: a proctor acts as their registry entry, other staff as their account.
     public var principal: Principal {
         let subject = role == .proctor ? (proctorId ?? id) : id

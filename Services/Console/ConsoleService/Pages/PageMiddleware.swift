@@ -22,8 +22,13 @@ struct PageMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch PageRefusal.signInRequired(let returnTo) {
             response = redirect(to: "/login?next=" + (returnTo.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "/"))
-        } catch PageRefusal.forbidden {
-            response = page(.forbidden, "You cannot open this page", "Your role does not allow it. Ask an administrator if you need it.")
+        } catch PageRefusal.forbidden(let signedIn) {
+            let home = SignInController.landing(signedIn.account.role)
+            response = renderer.render(
+                "message", title: "You cannot open this page",
+                content: Message(heading: "You cannot open this page", text: "Your role does not allow it. Ask an administrator if you need it.", link: home, linkLabel: "Go to your start page"),
+                signedIn: signedIn, status: .forbidden
+            )
         } catch PageRefusal.formExpired {
             response = page(.forbidden, "This form has expired", "Go back, reload the page and send the form again.")
         } catch PageRefusal.notFound(let what) {

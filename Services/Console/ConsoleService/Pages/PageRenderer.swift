@@ -54,7 +54,11 @@ struct PageRenderer: Sendable {
 
     static func navigation(for role: StaffRole, current: String?) -> [NavigationItem] {
         let items: [(String, String)] = switch role {
-        case .admin, .csr: [
+        case .admin: [
+            ("/calendar", "Calendar"), ("/sessions/new", "New session"), ("/authorizations", "Authorizations"), ("/verification", "Verification"),
+            ("/locations", "Locations"), ("/admin/accounts", "Accounts"),
+        ]
+        case .csr: [
             ("/calendar", "Calendar"), ("/sessions/new", "New session"), ("/authorizations", "Authorizations"), ("/verification", "Verification"),
             ("/locations", "Locations"),
         ]

@@ -17,6 +17,7 @@ struct SignInController: Sendable {
         var next: String
         var loginToken: String
         var error: String?
+        var notice: String?
     }
 
     func add(to router: Router<ExamHallRequestContext>) {
@@ -30,7 +31,8 @@ struct SignInController: Sendable {
 
     @Sendable func show(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
         if let signedIn = try await gate.current(request) { return redirect(to: Self.landing(signedIn.account.role)) }
-        return form(email: "", next: request.uri.queryParameters.get("next") ?? "", error: nil, status: .ok)
+        let notice = request.uri.queryParameters.get("done") == "password" ? "Your password is saved. Sign in with it now." : nil
+        return form(email: "", next: request.uri.queryParameters.get("next") ?? "", error: nil, status: .ok, notice: notice)
     }
 
     @Sendable func signIn(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
@@ -80,12 +82,12 @@ struct SignInController: Sendable {
         return redirect(to: "/login", headers: [.setCookie: cleared.description])
     }
 
-    private func form(email: String, next: String, error: String?, status: HTTPResponse.Status) -> Response {
+    private func form(email: String, next: String, error: String?, status: HTTPResponse.Status, notice: String? = nil) -> Response {
         let token = SignInGate.randomToken()
         let cookie = Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: "/login", secure: gate.configuration.secureCookies, httpOnly: true, sameSite: .strict)
         return renderer.render(
             "login", title: error == nil ? "Sign in" : "Error: Sign in",
-            content: Content(email: email, next: next, loginToken: token, error: error), signedIn: nil, status: status,
+            content: Content(email: email, next: next, loginToken: token, error: error, notice: notice), signedIn: nil, status: status,
             headers: [.setCookie: cookie.description]
         )
     }

@@ -16,8 +16,8 @@ struct SignedIn: Sendable {
 enum PageRefusal: Error {
     /// Not signed in (or signed out by a timeout): go to /login, then come back to `returnTo`.
     case signInRequired(returnTo: String)
-    /// Signed in, but the role may not do this.
-    case forbidden
+    /// Signed in, but the role may not do this; the page still shows their own links.
+    case forbidden(SignedIn)
     /// A form without the browser's CSRF token, or with another's.
     case formExpired
     case notFound(String)
@@ -59,7 +59,7 @@ struct SignInGate: Sendable {
         guard let signedIn = try await current(request) else {
             throw PageRefusal.signInRequired(returnTo: request.method == .get ? request.uri.description : "/")
         }
-        guard roles.contains(signedIn.account.role) else { throw PageRefusal.forbidden }
+        guard roles.contains(signedIn.account.role) else { throw PageRefusal.forbidden(signedIn) }
         return signedIn
     }
 

@@ -15,6 +15,27 @@ struct AccountStore {
         try connection.query("SELECT \(Self.columns) FROM accounts WHERE id = $1", [id]).first.map(Self.decode)
     }
 
+    func all() throws -> [Account] {
+        try connection.query("SELECT \(Self.columns) FROM accounts ORDER BY active DESC, lower(name), lower(email)").map(Self.decode)
+    }
+
+    /// Locks the account for a change (role, active flag, password).
+    func lock(id: UUID) throws -> Account? {
+        try connection.query("SELECT \(Self.columns) FROM accounts WHERE id = $1 FOR UPDATE", [id]).first.map(Self.decode)
+    }
+
+    /// Active admins, counted under a lock on them so two admins cannot demote each other at once.
+    func activeAdminCount() throws -> Int {
+        try connection.query("SELECT id FROM accounts WHERE role = 'admin' AND active FOR UPDATE").count
+    }
+
+    func update(_ account: Account, at now: Date) throws {
+        try connection.execute(
+            "UPDATE accounts SET name = $2, role = $3, proctor_id = $4, active = $5, password_hash = $6, updated_at = $7 WHERE id = $1",
+            [account.id, account.name, account.role.rawValue, account.proctorId, account.active, account.passwordHash, now]
+        )
+    }
+
     func hasActiveAdmin() throws -> Bool {
         !(try connection.query("SELECT 1 FROM accounts WHERE role = 'admin' AND active LIMIT 1")).isEmpty
     }

@@ -1,3 +1,5 @@
+import ExamHallMail
+
 /// What an email is about. Each kind has its own template per language and its own set of variables;
 /// a template may use only those (checked when a CSR saves it).
 public enum NotificationKind: String, Sendable, Codable, CaseIterable {
@@ -57,12 +59,6 @@ public enum NotificationKind: String, Sendable, Codable, CaseIterable {
         sample = sample.filter { variables.contains($0.key) }
         return sample
     }
-}
-
-/// How a booking email changes the candidate's calendar (RFC 5546 methods).
-public enum InviteMethod: String, Sendable, Codable {
-    case request = "REQUEST"
-    case cancel = "CANCEL"
 }
 
 /// A value a template can show: text, or a flag for `{{#name}}…{{/name}}` sections.

@@ -1,3 +1,4 @@
+import ExamHallMail
 import ExamHallModels
 import ExamHallServiceKit
 import ExamHallStorage

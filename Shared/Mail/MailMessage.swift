@@ -91,15 +91,15 @@ public struct MailMessage: Sendable, Equatable {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    static func rfc5322(_ date: Date) -> String { UTCFields(date).rfc5322 }
+    public static func rfc5322(_ date: Date) -> String { UTCFields(date).rfc5322 }
 
-    static func mailbox(_ name: String, _ address: String) -> String {
+    public static func mailbox(_ name: String, _ address: String) -> String {
         name.isEmpty ? "<\(address)>" : "\(encodedWord(name, phrase: true)) <\(address)>"
     }
 
     /// RFC 2047: ASCII stays as it is (quoted in a phrase when it has specials); anything else is a
     /// base64 UTF-8 encoded word, split so no encoded word is longer than 75 characters.
-    static func encodedWord(_ text: String, phrase: Bool = false) -> String {
+    public static func encodedWord(_ text: String, phrase: Bool = false) -> String {
         let plain = text.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 32 && $0 != "=" && $0 != "?" }
         if plain {
             guard phrase, text.contains(where: { "()<>[]:;@\\,.\"".contains($0) }) else { return text }
@@ -125,7 +125,7 @@ public struct MailMessage: Sendable, Equatable {
     /// RFC 2045 quoted-printable with CRLF line ends and soft breaks before 76 characters. Works on
     /// bytes: it runs over every email body, and per-character String work was a fifth of a booking
     /// email's cost.
-    static func quotedPrintable(_ text: String) -> String {
+    public static func quotedPrintable(_ text: String) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         let (cr, lf, space, tab, equals) = (UInt8(ascii: "\r"), UInt8(ascii: "\n"), UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "="))
         let input = Array(text.utf8)
@@ -161,7 +161,7 @@ public struct MailMessage: Sendable, Equatable {
         return String(decoding: output, as: UTF8.self)
     }
 
-    static func base64Lines(_ data: Data) -> String {
+    public static func base64Lines(_ data: Data) -> String {
         let text = Array(data.base64EncodedString().utf8)
         var output: [UInt8] = []
         output.reserveCapacity(text.count + text.count / 38)
@@ -171,4 +171,10 @@ public struct MailMessage: Sendable, Equatable {
         }
         return String(decoding: output, as: UTF8.self)
     }
+}
+
+/// The iCalendar METHOD a message's calendar part carries: an invitation or its cancellation.
+public enum InviteMethod: String, Sendable, Codable {
+    case request = "REQUEST"
+    case cancel = "CANCEL"
 }

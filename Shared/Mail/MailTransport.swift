@@ -1,21 +1,20 @@
-import ExamHallMail
 import Foundation
 
 /// Where emails go: an SMTP server, or a folder of `.eml` files when no server is configured. A
 /// transport is used from one thread at a time.
-protocol MailTransport: AnyObject {
+public protocol MailTransport: AnyObject {
     /// Returns when the message is accepted; `name` is a stable file name for the message.
     func send(from sender: String, to recipient: String, message: [UInt8], name: String) throws(SMTPError)
 }
 
 /// SMTP through libcurl; one connection, reused while it stays open.
-final class SMTPTransport: MailTransport {
+public final class SMTPTransport: MailTransport {
     private let endpoint: SMTPEndpoint
     private var client: SMTPClient?
 
-    init(_ endpoint: SMTPEndpoint) { self.endpoint = endpoint }
+    public init(_ endpoint: SMTPEndpoint) { self.endpoint = endpoint }
 
-    func send(from sender: String, to recipient: String, message: [UInt8], name: String) throws(SMTPError) {
+    public func send(from sender: String, to recipient: String, message: [UInt8], name: String) throws(SMTPError) {
         let client: SMTPClient
         if let open = self.client {
             client = open
@@ -36,12 +35,12 @@ final class SMTPTransport: MailTransport {
 /// Local development without a mail server: each email becomes `<folder>/<name>.eml`. The name is
 /// the delivery's, and the file appears only once complete (written aside, then renamed), so a
 /// re-send after a crash replaces the same file rather than adding a second email.
-final class MailFolderTransport: MailTransport {
+public final class MailFolderTransport: MailTransport {
     private let folder: URL
 
-    init(folder: String) { self.folder = URL(fileURLWithPath: folder, isDirectory: true) }
+    public init(folder: String) { self.folder = URL(fileURLWithPath: folder, isDirectory: true) }
 
-    func send(from sender: String, to recipient: String, message: [UInt8], name: String) throws(SMTPError) {
+    public func send(from sender: String, to recipient: String, message: [UInt8], name: String) throws(SMTPError) {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let target = folder.appendingPathComponent("\(name).eml")
@@ -55,20 +54,3 @@ final class MailFolderTransport: MailTransport {
     }
 }
 
-/// At most `perSecond` emails leave this process per second, whichever sender sends them.
-final class RateLimiter: @unchecked Sendable {
-    private let interval: TimeInterval
-    private var next = Date.distantPast
-    private let lock = NSLock()
-
-    init(perSecond: Int) { interval = 1 / Double(perSecond) }
-
-    /// How long the caller must wait before its send; the slot is taken either way.
-    func reserve(now: Date = Date()) -> TimeInterval {
-        lock.withLock {
-            let slot = max(next, now)
-            next = slot.addingTimeInterval(interval)
-            return slot.timeIntervalSince(now)
-        }
-    }
-}

@@ -1,0 +1,56 @@
+import ExamHallMail
+import ExamHallServiceKit
+import Foundation
+import NIOPosix
+
+/// Emails the console sends itself (invitations to set a password), through the same SMTP settings as
+/// the notifications service, or as `.eml` files when no server is configured.
+struct ConsoleMailer: Sendable {
+    let settings: MailSettings
+
+    struct Email: Sendable {
+        var to: String
+        var toName: String
+        var subject: String
+        var text: String
+        var html: String
+    }
+
+    /// Returns once the server accepted the message (libcurl blocks, so it runs on NIO's thread pool).
+    func send(_ email: Email, name: String) async throws {
+        let message = MailMessage(
+            messageId: "\(UUID().uuidString.lowercased())@examhall.console", from: settings.fromAddress, fromName: settings.fromName,
+            to: email.to, toName: email.toName, subject: email.subject, date: Date(), text: email.text, html: email.html, calendar: nil
+        )
+        let settings = settings
+        try await NIOThreadPool.singleton.runIfActive {
+            try settings.transport().send(from: settings.fromAddress, to: email.to, message: Array(message.render().utf8), name: name)
+        }
+    }
+
+    /// The invitation to set a password, with the one-time link.
+    static func invitation(to account: Account, link: String, invitedBy: String, role: String) -> Email {
+        let text = """
+            Hello \(account.name),
+
+            \(invitedBy) has invited you to ExamHall as \(role).
+
+            Choose your password here (the link works once, within 3 days):
+            \(link)
+
+            If you did not expect this email, you can ignore it.
+            """
+        let html = """
+            <p>Hello \(escape(account.name)),</p>
+            <p>\(escape(invitedBy)) has invited you to ExamHall as \(escape(role)).</p>
+            <p><a href="\(escape(link))">Choose your password</a> (the link works once, within 3 days).</p>
+            <p>If you did not expect this email, you can ignore it.</p>
+            """
+        return Email(to: account.email, toName: account.name, subject: "Your ExamHall account", text: text, html: html)
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
