@@ -23,7 +23,7 @@ import Testing
     static var screenshots: String { TestStack.root.appendingPathComponent(".stack/screenshots").path }
 
     @Test func aCSRDoesTheirWorkInABrowser() async throws {
-        let stack = try ConsoleStack(services: ["sessions", "authorizations", "verification"])
+        let stack = try ConsoleStack()
         try await stack.start()
         defer { stack.stop() }
         let api = try await SessionsDriver([stack.services["sessions"]!])

@@ -336,6 +336,50 @@ def main():
                f"the calendar shows the private session staffed: {card.text}")
         visit.check("calendar-week")
 
+        # The catalog: an exam added (a missing duration explained first), and the proctor registry.
+        driver.get(BASE + "/exams")
+        visit.check("exams")
+        code = f"BRW-{TAG}".upper()
+        driver.find_element(By.ID, "code").send_keys(code)
+        driver.find_element(By.ID, "title").send_keys("Browser-made exam")
+        submit(driver, "form[action='/exams'] button[type=submit]")
+        expect(driver.find_element(By.ID, "durationMinutes-error").text.endswith("Enter the duration in minutes, for example 90"),
+               "a missing duration is explained beside it")
+        driver.find_element(By.ID, "durationMinutes").send_keys("90")
+        submit(driver, "form[action='/exams'] button[type=submit]")
+        expect(f"Exam {code} added" in driver.page_source and code in driver.find_element(By.TAG_NAME, "table").text, "the exam is in the catalog")
+        driver.get(BASE + "/proctors")
+        expect(PROCTOR in driver.page_source, "the registry lists the proctor")
+        visit.check("proctors")
+
+        # A template: a preview before saving, an error with its line and column, then a saved version.
+        driver.get(BASE + "/templates")
+        expect(driver.find_elements(By.CSS_SELECTOR, "a[href='/templates/booking-confirmed/en']"), "the templates are listed by kind and language")
+        visit.check("templates")
+        driver.get(BASE + "/templates/booking-confirmed/en")
+        visit.check("template")
+        submit(driver, "button[value=preview]")
+        expect(driver.find_elements(By.CSS_SELECTOR, "iframe.preview-html") and "Preview with example values" in driver.page_source,
+               "the preview shows the rendered email")
+        visit.check("template-preview")
+        # Saved unchanged, so every email of this kind reads as before (other tests rely on its words).
+        original = driver.find_element(By.ID, "text").get_attribute("value")
+        driver.find_element(By.ID, "text").send_keys("\n{{#unclosed}}")
+        submit(driver, "button[value=save]")
+        error = driver.find_element(By.ID, "text-error").text
+        expect("line" in error and "column" in error, f"a template error says where: {error}")
+        visit.check("template-error")
+        driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, "text"), original)
+        submit(driver, "button[value=save]")
+        expect("Template saved" in driver.page_source, "the template is saved")
+        expect(driver.find_elements(By.XPATH, "//h2[.='History']/following-sibling::div[1]//tbody/tr"), "the history lists the saved version")
+
+        # Exports: what went back to the payment system, and a run on demand.
+        driver.get(BASE + "/exports")
+        visit.check("exports")
+        submit(driver, "form[action='/exports/run'] button")
+        expect("Export run:" in driver.page_source, "an admin can run the export now")
+
         # The admin invites a CSR and a proctor by email.
         driver.get(BASE + "/admin/accounts")
         visit.check("accounts")

@@ -49,6 +49,9 @@ public enum ConsoleService {
                 VerificationController(gate: gate, renderer: renderer, client: client).add(to: router)
                 AccountsController(gate: gate, renderer: renderer, client: client, mailer: ConsoleMailer(settings: mail), clock: clock).add(to: router)
                 PasswordController(gate: gate, renderer: renderer, clock: clock).add(to: router)
+                TemplatesController(gate: gate, renderer: renderer, client: client).add(to: router)
+                ExportsController(gate: gate, renderer: renderer, client: client).add(to: router)
+                CatalogController(gate: gate, renderer: renderer, client: client).add(to: router)
             },
             onStart: {
                 try await keys.refresh()

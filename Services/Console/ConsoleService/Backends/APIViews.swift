@@ -14,6 +14,9 @@ struct APIExam: Decodable, Sendable {
     var code: String
     var title: String
     var durationMinutes: Int
+    var languages: [String]?
+    var verificationRequired: Bool?
+    var noShowPolicy: String?
 }
 
 struct APITimeWindow: Decodable, Sendable {
@@ -173,4 +176,55 @@ struct APIAttempt: Decodable, Sendable {
     var verifiedAt: Date?
     var report: Report?
     var audit: [AuditLine]?
+}
+
+struct APITemplateSummary: Decodable, Sendable {
+    var kind: String
+    var language: String
+    var source: String
+    var version: Int?
+    var updatedAt: Date?
+    var updatedBy: String?
+}
+
+struct APITemplateList: Decodable, Sendable {
+    var items: [APITemplateSummary]
+    var defaultLanguage: String
+}
+
+struct APITemplate: Decodable, Sendable {
+    struct Version: Decodable, Sendable {
+        var version: Int
+        var subject: String
+        var editedAt: Date
+        var editedBy: String
+    }
+    var kind: String
+    var language: String
+    var source: String
+    var version: Int?
+    var subject: String
+    var text: String
+    var html: String
+    var variables: [String]
+    var history: [Version]
+}
+
+struct APITemplatePreview: Decodable, Sendable {
+    var subject: String
+    var text: String
+    var html: String
+}
+
+struct APIExports: Decodable, Sendable {
+    struct Line: Decodable, Sendable {
+        var attemptId: String
+        var messageId: String
+        var state: String
+        var verifiedAt: Date?
+        var exportedAt: Date?
+        var confirmedAt: Date?
+    }
+    var items: [Line]
+    var counts: [String: Int]
 }

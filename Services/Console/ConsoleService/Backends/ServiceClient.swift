@@ -88,14 +88,18 @@ struct ServiceClient: Sendable {
 
     private static func problem(status: Int, body: Data) -> ServiceProblem {
         struct Body: Decodable {
-            struct FieldError: Decodable { var field: String; var message: String }
+            struct FieldError: Decodable { var field: String; var message: String; var line: Int?; var column: Int? }
             var type: String?
             var detail: String?
             var errors: [FieldError]?
         }
         let decoded = try? JSONDecoder().decode(Body.self, from: body)
         var fields: [String: String] = [:]
-        for error in decoded?.errors ?? [] where fields[error.field] == nil { fields[error.field] = error.message }
+        for error in decoded?.errors ?? [] where fields[error.field] == nil {
+            // Template errors say where: "line 3, column 7: …".
+            let place = error.line.map { line in "line \(line)\(error.column.map { ", column \($0)" } ?? ""): " } ?? ""
+            fields[error.field] = place + error.message
+        }
         return ServiceProblem(
             status: status, type: decoded?.type.map { String($0.split(separator: "/").last ?? "") } ?? "http-\(status)",
             detail: decoded?.detail ?? "the service answered \(status)", fieldErrors: fields

@@ -53,15 +53,13 @@ struct PageRenderer: Sendable {
     }
 
     static func navigation(for role: StaffRole, current: String?) -> [NavigationItem] {
+        let staff: [(String, String)] = [
+            ("/calendar", "Calendar"), ("/sessions/new", "New session"), ("/authorizations", "Authorizations"), ("/verification", "Verification"),
+            ("/exports", "Exports"), ("/templates", "Templates"), ("/exams", "Exams"), ("/locations", "Locations"), ("/proctors", "Proctors"),
+        ]
         let items: [(String, String)] = switch role {
-        case .admin: [
-            ("/calendar", "Calendar"), ("/sessions/new", "New session"), ("/authorizations", "Authorizations"), ("/verification", "Verification"),
-            ("/locations", "Locations"), ("/admin/accounts", "Accounts"),
-        ]
-        case .csr: [
-            ("/calendar", "Calendar"), ("/sessions/new", "New session"), ("/authorizations", "Authorizations"), ("/verification", "Verification"),
-            ("/locations", "Locations"),
-        ]
+        case .admin: staff + [("/admin/accounts", "Accounts")]
+        case .csr: staff
         case .proctor: [("/account", "My account")]
         }
         return items.map { NavigationItem(href: $0.0, label: $0.1, current: $0.0 == current) }

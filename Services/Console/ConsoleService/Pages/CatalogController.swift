@@ -1,0 +1,158 @@
+import ExamHallServiceKit
+import Foundation
+import Hummingbird
+
+/// The catalog CSRs and admins keep: exams (`/exams`) and the proctor registry (`/proctors`), each a
+/// list with a form to add one.
+struct CatalogController: Sendable {
+    let gate: SignInGate
+    let renderer: PageRenderer
+    let client: ServiceClient
+
+    struct ExamsContent: Sendable {
+        var notice: String?
+        var rows: [ExamRow]
+        var form: FormView
+        var verificationRequired: Bool
+        var policies: [Choice]
+    }
+
+    struct ExamRow: Sendable {
+        var code: String
+        var title: String
+        var duration: String
+        var languages: String
+        var verification: String
+        var noShow: String
+    }
+
+    struct ProctorsContent: Sendable {
+        var notice: String?
+        var rows: [APIProctor]
+        var hasRows: Bool
+        var form: FormView
+    }
+
+    struct Choice: Sendable {
+        var value: String
+        var label: String
+        var selected: Bool
+        var id: String
+    }
+
+    struct ExamRequest: Encodable, Sendable {
+        var code: String
+        var title: String
+        var durationMinutes: Int
+        var languages: [String]?
+        var verificationRequired: Bool
+        var noShowPolicy: String
+    }
+
+    struct ProctorRequest: Encodable, Sendable {
+        var name: String
+        var email: String
+    }
+
+    static let examFields = ["code", "title", "durationMinutes", "languages", "verificationRequired", "noShowPolicy"]
+    static let proctorFields = ["name", "email"]
+    static let policies = [("forfeit", "Forfeit: a no-show uses up the authorization"), ("release", "Release: a no-show's authorization returns to Open")]
+
+    func add(to router: Router<ExamHallRequestContext>) {
+        router.get("/exams", use: exams)
+        router.post("/exams", use: addExam)
+        router.get("/proctors", use: proctors)
+        router.post("/proctors", use: addProctor)
+    }
+
+    @Sendable func exams(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
+        let signedIn = try await gate.require(request, .admin, .csr)
+        let added = request.uri.queryParameters.get("added").map { "Exam \($0) added to the catalog." }
+        return try await examsPage(FormState(values: ["noShowPolicy": "forfeit", "verificationRequired": "yes"]), notice: added, signedIn: signedIn)
+    }
+
+    @Sendable func addExam(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
+        let signedIn = try await gate.require(request, .admin, .csr)
+        let form = try await Form.read(request, context: context)
+        try gate.checkForm(form, of: signedIn)
+        var state = FormState(values: Dictionary(uniqueKeysWithValues: Self.examFields.map { ($0, form[$0] ?? "") }))
+        let code = form.text("code")?.uppercased()
+        let title = form.text("title")
+        let duration = form.text("durationMinutes").flatMap(Int.init)
+        if code == nil { state.fail("code", "Enter the exam's code, as the payment system names it") }
+        if title == nil { state.fail("title", "Enter the exam's title") }
+        if duration == nil { state.fail("durationMinutes", "Enter the duration in minutes, for example 90") }
+        guard !state.hasErrors, let code, let title, let duration else { return try await examsPage(state, notice: nil, signedIn: signedIn) }
+        let languages = form.text("languages").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty } }
+        let body = ExamRequest(
+            code: code, title: title, durationMinutes: duration, languages: languages, verificationRequired: form["verificationRequired"] == "yes",
+            noShowPolicy: form["noShowPolicy"] == "release" ? "release" : "forfeit"
+        )
+        do {
+            let _: APIExam = try await client.post(.sessions, "/exams", body: body, as: APIExam.self, for: signedIn.account.principal)
+            return redirect(to: "/exams?added=\(code.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+        } catch let problem as ServiceProblem where problem.status == 409 || problem.status == 422 {
+            for (field, message) in problem.fieldErrors {
+                let name = Self.examFields.contains(field) ? field : (field.hasPrefix("languages") ? "languages" : "code")
+                state.fail(name, Messages.sentence(message))
+            }
+            if problem.fieldErrors.isEmpty { state.fail("code", RefusalMessages.text(for: problem)) }
+            return try await examsPage(state, notice: nil, signedIn: signedIn)
+        }
+    }
+
+    @Sendable func proctors(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
+        let signedIn = try await gate.require(request, .admin, .csr)
+        let added = request.uri.queryParameters.get("added").map { "\($0) added to the proctor registry. Invite them from Accounts to let them sign in." }
+        return try await proctorsPage(FormState(), notice: added, signedIn: signedIn)
+    }
+
+    @Sendable func addProctor(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
+        let signedIn = try await gate.require(request, .admin, .csr)
+        let form = try await Form.read(request, context: context)
+        try gate.checkForm(form, of: signedIn)
+        var state = FormState(values: Dictionary(uniqueKeysWithValues: Self.proctorFields.map { ($0, form[$0] ?? "") }))
+        let name = form.text("name")
+        if name == nil { state.fail("name", "Enter the proctor's name") }
+        if let problem = AccountsController.emailProblem(form.text("email")) { state.fail("email", problem) }
+        guard !state.hasErrors, let name, let email = form.text("email") else { return try await proctorsPage(state, notice: nil, signedIn: signedIn) }
+        do {
+            let _: APIProctor = try await client.post(.sessions, "/proctors", body: ProctorRequest(name: name, email: email), as: APIProctor.self, for: signedIn.account.principal)
+            return redirect(to: "/proctors?added=\(name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+        } catch let problem as ServiceProblem where problem.status == 409 || problem.status == 422 {
+            for (field, message) in problem.fieldErrors { state.fail(Self.proctorFields.contains(field) ? field : "name", Messages.sentence(message)) }
+            if problem.fieldErrors.isEmpty { state.fail("email", RefusalMessages.text(for: problem)) }
+            return try await proctorsPage(state, notice: nil, signedIn: signedIn)
+        }
+    }
+
+    private func examsPage(_ state: FormState, notice: String?, signedIn: SignedIn) async throws -> Response {
+        let exams = try await client.get(.sessions, "/exams", as: APIList<APIExam>.self, for: signedIn.account.principal).items
+        let chosen = state.value("noShowPolicy")
+        let content = ExamsContent(
+            notice: notice,
+            rows: exams.map { exam in
+                ExamRow(
+                    code: exam.code, title: exam.title, duration: "\(exam.durationMinutes) minutes", languages: (exam.languages ?? []).joined(separator: ", "),
+                    verification: exam.verificationRequired == false ? "By the system" : "By a CSR",
+                    noShow: exam.noShowPolicy == "release" ? "Release" : "Forfeit"
+                )
+            },
+            form: state.view(order: Self.examFields), verificationRequired: state.value("verificationRequired") == "yes",
+            policies: Self.policies.map { Choice(value: $0.0, label: $0.1, selected: $0.0 == chosen, id: "noShowPolicy-\($0.0)") }
+        )
+        return renderer.render(
+            "exams", title: state.hasErrors ? "Error: Exams" : "Exams", content: content, signedIn: signedIn, section: "/exams",
+            status: state.hasErrors ? .unprocessableContent : .ok
+        )
+    }
+
+    private func proctorsPage(_ state: FormState, notice: String?, signedIn: SignedIn) async throws -> Response {
+        let proctors = try await client.get(.sessions, "/proctors", as: APIList<APIProctor>.self, for: signedIn.account.principal).items
+        let content = ProctorsContent(notice: notice, rows: proctors, hasRows: !proctors.isEmpty, form: state.view(order: Self.proctorFields))
+        return renderer.render(
+            "proctors", title: state.hasErrors ? "Error: Proctors" : "Proctors", content: content, signedIn: signedIn, section: "/proctors",
+            status: state.hasErrors ? .unprocessableContent : .ok
+        )
+    }
+}
