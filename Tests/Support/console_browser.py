@@ -229,16 +229,27 @@ def main():
         capacity.clear()
         capacity.send_keys("20")
         submit(driver, "form.session-form button[type=submit]")
-        wait.until(lambda d: "created=1" in d.current_url)
+        wait.until(lambda d: "done=created" in d.current_url)
         expect(visit.h1() == public_name, "the new session's page shows")
         expect("Saturday" in driver.page_source or "day" in driver.page_source, "the time is written out")
         expect("(Europe/Paris, UTC+1)" in driver.page_source, "times show the location's zone and offset")
         visit.check("session")
 
+        # Changed later: every setting comes back filled in, and the new capacity is saved.
+        driver.find_element(By.LINK_TEXT, "Change the session").click()
+        wait.until(lambda d: d.current_url.endswith("/edit"))
+        expect(driver.find_element(By.ID, "start").get_attribute("value") == f"{DAY}T09:00", "the start is shown on the location's clock")
+        visit.check("session-edit")
+        capacity = driver.find_element(By.ID, "capacity")
+        capacity.clear()
+        capacity.send_keys("25")
+        submit(driver, "form.session-form button[type=submit]")
+        expect("Changes saved" in driver.page_source and "0 of 25 booked, 25 left" in driver.page_source, "the change is saved")
+
         driver.get(f"{BASE}/calendar?scope=day&day={DAY}")
         expect(driver.find_elements(By.LINK_TEXT, public_name), "the public session is on the calendar that day")
         card = driver.find_element(By.LINK_TEXT, public_name).find_element(By.XPATH, "./ancestor::li")
-        expect("0 of 20 booked, 20 left" in card.text, f"the calendar shows the seats: {card.text}")
+        expect("0 of 25 booked, 25 left" in card.text, f"the calendar shows the seats: {card.text}")
         expect("09:00–12:00 (Europe/Paris, UTC+1)" in card.text, f"the calendar shows local time: {card.text}")
         visit.check("calendar-day")
 
@@ -254,7 +265,7 @@ def main():
         set_value(driver, "start", f"{DAY}T14:00")
         set_value(driver, "end", f"{DAY}T17:00")
         submit(driver, "form.session-form button[type=submit]")
-        wait.until(lambda d: "created=1" in d.current_url)
+        wait.until(lambda d: "done=created" in d.current_url)
         expect("Private, common" in driver.page_source, "the private common session is created as such")
         visit.check("private-session")
         private_url = driver.current_url.split("?")[0]

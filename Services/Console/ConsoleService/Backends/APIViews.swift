@@ -74,6 +74,7 @@ struct APISessionDetail: Decodable, Sendable {
     var examCodes: [String]
     var room: String?
     var instructions: String?
+    var additionalInstructions: String?
     var deliveryPreference: String
     var availability: APITimeWindow
     var selfEnrollment: Bool
@@ -82,6 +83,7 @@ struct APISessionDetail: Decodable, Sendable {
     var cancellationDeadline: Date?
     var capacity: Int?
     var authorizationRequired: Bool?
+    var price: APIMoney?
     var candidatesPerProctor: Int
     var status: String
     var occupancy: APIOccupancy?
@@ -227,4 +229,9 @@ struct APIExports: Decodable, Sendable {
     }
     var items: [Line]
     var counts: [String: Int]
+}
+
+struct APIMoney: Decodable, Sendable {
+    var amount: Decimal
+    var currency: String
 }

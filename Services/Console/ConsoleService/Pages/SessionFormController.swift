@@ -45,6 +45,7 @@ struct SessionFormController: Sendable {
         var kinds: [Choice]
         var deliveries: [Choice]
         var authorizationRequired: Bool
+        var mode: Mode
     }
 
     struct Choice: Sendable {
@@ -73,21 +74,97 @@ struct SessionFormController: Sendable {
         var authorizationRequired: Bool?
         var price: Price?
         var candidatesPerProctor: Int?
+
+        /// Every key, with null for what is not set: as a merge patch, null clears a setting.
+        func encode(to encoder: any Encoder) throws {
+            enum Key: String, CodingKey {
+                case locationId, name, examCodes, room, instructions, additionalInstructions, deliveryPreference, availability, selfEnrollment
+                case privateKind, bookingDeadline, cancellationDeadline, capacity, authorizationRequired, price, candidatesPerProctor
+            }
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(locationId, forKey: .locationId)
+            try container.encode(name, forKey: .name)
+            try container.encode(examCodes, forKey: .examCodes)
+            try container.encode(room, forKey: .room)
+            try container.encode(instructions, forKey: .instructions)
+            try container.encode(additionalInstructions, forKey: .additionalInstructions)
+            try container.encode(deliveryPreference, forKey: .deliveryPreference)
+            try container.encode(availability, forKey: .availability)
+            try container.encode(selfEnrollment, forKey: .selfEnrollment)
+            try container.encode(privateKind, forKey: .privateKind)
+            try container.encode(bookingDeadline, forKey: .bookingDeadline)
+            try container.encode(cancellationDeadline, forKey: .cancellationDeadline)
+            try container.encode(capacity, forKey: .capacity)
+            try container.encode(authorizationRequired, forKey: .authorizationRequired)
+            try container.encode(price, forKey: .price)
+            try container.encode(candidatesPerProctor, forKey: .candidatesPerProctor)
+        }
     }
 
     func add(to router: Router<ExamHallRequestContext>) {
         router.get("/sessions/new", use: new)
         router.post("/sessions/new", use: create)
+        router.get("/sessions/:id/edit", use: edit)
+        router.post("/sessions/:id/edit", use: update)
+    }
+
+    /// Where the form posts and what it is called: a new session, or changes to one.
+    struct Mode: Sendable {
+        var action: String
+        var title: String
+        var button: String
+        var sessionId: String?
+
+        static let create = Mode(action: "/sessions/new", title: "New session", button: "Create the session", sessionId: nil)
+        static func edit(_ id: String) -> Mode {
+            Mode(action: "/sessions/\(id)/edit", title: "Change the session", button: "Save the changes", sessionId: id)
+        }
+    }
+
+    @Sendable func edit(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
+        let signedIn = try await gate.require(request, .admin, .csr)
+        let id = try SessionPageController.sessionId(context)
+        let session: APISessionDetail
+        do {
+            session = try await client.get(.sessions, "/sessions/\(id)", as: APISessionDetail.self, for: signedIn.account.principal)
+        } catch let problem as ServiceProblem where problem.status == 404 {
+            throw PageRefusal.notFound("session")
+        }
+        let zone = session.availability.timeZone
+        var values = [
+            "name": session.name, "locationId": session.location.id, "start": DisplayTime.localField(session.availability.start, timeZone: zone),
+            "end": DisplayTime.localField(session.availability.end, timeZone: zone), "kind": session.selfEnrollment ? "public" : (session.privateKind ?? "individual"),
+            "candidatesPerProctor": String(session.candidatesPerProctor), "deliveryPreference": session.deliveryPreference,
+            "room": session.room ?? "", "instructions": session.instructions ?? "", "additionalInstructions": session.additionalInstructions ?? "",
+            "capacity": session.capacity.map(String.init) ?? "", "priceCurrency": session.price?.currency ?? "CAD",
+            "priceAmount": session.price.map { "\($0.amount)" } ?? "",
+        ]
+        values["bookingDeadline"] = session.bookingDeadline.map { DisplayTime.localField($0, timeZone: zone) } ?? ""
+        values["cancellationDeadline"] = session.cancellationDeadline.map { DisplayTime.localField($0, timeZone: zone) } ?? ""
+        return try await page(
+            FormState(values: values), examCodes: session.examCodes, authorizationRequired: session.authorizationRequired ?? false, signedIn: signedIn,
+            mode: .edit(id)
+        )
+    }
+
+    @Sendable func update(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
+        let signedIn = try await gate.require(request, .admin, .csr)
+        let id = try SessionPageController.sessionId(context)
+        return try await submit(request, context: context, signedIn: signedIn, mode: .edit(id))
     }
 
     @Sendable func new(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
         let signedIn = try await gate.require(request, .admin, .csr)
         let state = FormState(values: ["kind": "public", "deliveryPreference": "in-person", "candidatesPerProctor": "16", "priceCurrency": "CAD"])
-        return try await page(state, examCodes: [], authorizationRequired: false, signedIn: signedIn)
+        return try await page(state, examCodes: [], authorizationRequired: false, signedIn: signedIn, mode: .create)
     }
 
     @Sendable func create(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
         let signedIn = try await gate.require(request, .admin, .csr)
+        return try await submit(request, context: context, signedIn: signedIn, mode: .create)
+    }
+
+    private func submit(_ request: Request, context: ExamHallRequestContext, signedIn: SignedIn, mode: Mode) async throws -> Response {
         let principal = signedIn.account.principal
         let form = try await Form.read(request, context: context)
         try gate.checkForm(form, of: signedIn)
@@ -96,18 +173,22 @@ struct SessionFormController: Sendable {
         let authorizationRequired = form["authorizationRequired"] == "yes"
         let locations = try await client.get(.sessions, "/locations", as: APIList<APILocation>.self, for: principal).items
         guard let body = Self.request(form, examCodes: examCodes, locations: locations, state: &state) else {
-            return try await page(state, examCodes: examCodes, authorizationRequired: authorizationRequired, signedIn: signedIn)
+            return try await page(state, examCodes: examCodes, authorizationRequired: authorizationRequired, signedIn: signedIn, mode: mode)
         }
         do {
+            if let id = mode.sessionId {
+                let _: APISession = try await client.send(.PATCH, .sessions, "/sessions/\(id)", body: body, for: principal)
+                return redirect(to: "/sessions/\(id)?done=changed")
+            }
             let created = try await client.post(.sessions, "/sessions", body: body, as: APISession.self, for: principal)
-            return redirect(to: "/sessions/\(created.id)?created=1")
-        } catch let problem as ServiceProblem where problem.status < 500 {
+            return redirect(to: "/sessions/\(created.id)?done=created")
+        } catch let problem as ServiceProblem where (400..<500).contains(problem.status) && problem.status != 401 && problem.status != 403 && problem.status != 404 {
             for (field, message) in problem.fieldErrors {
                 let name = Self.formField(field)
                 state.fail(name, Messages.about(Self.labels[name] ?? "", message))
             }
-            if problem.fieldErrors.isEmpty { state.general.append(Messages.sentence(problem.detail)) }
-            return try await page(state, examCodes: examCodes, authorizationRequired: authorizationRequired, signedIn: signedIn)
+            if problem.fieldErrors.isEmpty { state.general.append(RefusalMessages.text(for: problem)) }
+            return try await page(state, examCodes: examCodes, authorizationRequired: authorizationRequired, signedIn: signedIn, mode: mode)
         }
     }
 
@@ -174,7 +255,7 @@ struct SessionFormController: Sendable {
         )
     }
 
-    private func page(_ state: FormState, examCodes: [String], authorizationRequired: Bool, signedIn: SignedIn) async throws -> Response {
+    private func page(_ state: FormState, examCodes: [String], authorizationRequired: Bool, signedIn: SignedIn, mode: Mode) async throws -> Response {
         let principal = signedIn.account.principal
         async let locations = client.get(.sessions, "/locations", as: APIList<APILocation>.self, for: principal)
         async let exams = client.get(.sessions, "/exams", as: APIList<APIExam>.self, for: principal)
@@ -196,11 +277,11 @@ struct SessionFormController: Sendable {
             deliveries: [("in-person", "In person"), ("online-live-proctored", "Online, proctored live")].map {
                 Choice(value: $0.0, label: $0.1, selected: $0.0 == delivery, id: "delivery-\($0.0)")
             },
-            authorizationRequired: authorizationRequired
+            authorizationRequired: authorizationRequired, mode: mode
         )
         return renderer.render(
-            "session-form", title: state.hasErrors ? "Error: New session" : "New session", content: content, signedIn: signedIn,
-            section: "/sessions/new", status: state.hasErrors ? .unprocessableContent : .ok
+            "session-form", title: state.hasErrors ? "Error: \(mode.title)" : mode.title, content: content, signedIn: signedIn,
+            section: mode.sessionId == nil ? "/sessions/new" : "/calendar", status: state.hasErrors ? .unprocessableContent : .ok
         )
     }
 }

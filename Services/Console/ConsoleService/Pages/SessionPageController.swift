@@ -100,6 +100,7 @@ struct SessionPageController: Sendable {
 
     static let notices = [
         "created": "Session created.",
+        "changed": "Changes saved. Booked candidates are told by email when the time or place changed.",
         "added": "Candidate added.",
         "assigned": "Authorization assigned: the candidate is booked into this session.",
         "proctor-assigned": "Proctor assigned.",
