@@ -34,12 +34,6 @@ struct AccountsController: Sendable {
         var roles: [Choice]
     }
 
-    struct Choice: Sendable {
-        var value: String
-        var label: String
-        var selected: Bool
-        var id: String
-    }
 
     struct FormContent: Sendable {
         var form: FormView

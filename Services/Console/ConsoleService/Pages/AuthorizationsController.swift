@@ -14,7 +14,7 @@ struct AuthorizationsController: Sendable {
     struct ListContent: Sendable {
         var query: String
         var purchaseId: String
-        var statuses: [Option]
+        var statuses: [Choice]
         var rows: [Row]
         var hasRows: Bool
         var summary: String
@@ -22,11 +22,6 @@ struct AuthorizationsController: Sendable {
         var nextLink: String?
     }
 
-    struct Option: Sendable {
-        var value: String
-        var label: String
-        var selected: Bool
-    }
 
     struct Row: Sendable {
         var id: String
@@ -84,7 +79,7 @@ struct AuthorizationsController: Sendable {
         let content = ListContent(
             query: query, purchaseId: purchaseId,
             statuses: [("", "Any status"), ("open", "Open"), ("assigned", "Assigned"), ("inactive", "Inactive")].map {
-                Option(value: $0.0, label: $0.1, selected: $0.0 == (status ?? ""))
+                Choice(value: $0.0, label: $0.1, selected: $0.0 == (status ?? ""))
             },
             rows: found.items.map(Self.row), hasRows: !found.items.isEmpty,
             summary: found.total == 0 ? "No authorization matches." : "Showing \(offset + 1) to \(shownTo) of \(found.total).",

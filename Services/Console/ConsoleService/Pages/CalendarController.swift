@@ -18,18 +18,13 @@ struct CalendarController: Sendable {
         var nextLink: String
         var otherScopeLink: String
         var otherScopeLabel: String
-        var locations: [Option]
-        var exams: [Option]
+        var locations: [Choice]
+        var exams: [Choice]
         var days: [Day]
         var understaffed: Int
         var sessionCount: Int
     }
 
-    struct Option: Sendable {
-        var value: String
-        var label: String
-        var selected: Bool
-    }
 
     struct Day: Sendable {
         var heading: String
@@ -99,8 +94,8 @@ struct CalendarController: Sendable {
             previousLink: link(day: range.previous, scope: scope), nextLink: link(day: range.next, scope: scope),
             otherScopeLink: link(day: range.days.first!, scope: scope == .week ? .day : .week),
             otherScopeLabel: scope == .week ? "Day view" : "Week view",
-            locations: try await locations.items.map { Option(value: $0.id, label: $0.name, selected: $0.id == locationId) },
-            exams: try await exams.items.map { Option(value: $0.code, label: "\($0.code) – \($0.title)", selected: $0.code == examCode) },
+            locations: try await locations.items.map { Choice(value: $0.id, label: $0.name, selected: $0.id == locationId) },
+            exams: try await exams.items.map { Choice(value: $0.code, label: "\($0.code) – \($0.title)", selected: $0.code == examCode) },
             days: days, understaffed: shown.filter(\.understaffed).count, sessionCount: shown.count
         )
         return renderer.render("calendar", title: "Calendar", content: content, signedIn: signedIn, section: "/calendar")

@@ -33,12 +33,6 @@ struct CatalogController: Sendable {
         var form: FormView
     }
 
-    struct Choice: Sendable {
-        var value: String
-        var label: String
-        var selected: Bool
-        var id: String
-    }
 
     struct ExamRequest: Encodable, Sendable {
         var code: String
@@ -56,6 +50,7 @@ struct CatalogController: Sendable {
 
     static let examFields = ["code", "title", "durationMinutes", "languages", "verificationRequired", "noShowPolicy"]
     static let proctorFields = ["name", "email"]
+    static let examLabels = ["code": "Code", "title": "Title", "durationMinutes": "Duration", "languages": "Languages"]
     static let policies = [("forfeit", "Forfeit: a no-show uses up the authorization"), ("release", "Release: a no-show's authorization returns to Open")]
 
     func add(to router: Router<ExamHallRequestContext>) {
@@ -92,11 +87,7 @@ struct CatalogController: Sendable {
             let _: APIExam = try await client.post(.sessions, "/exams", body: body, as: APIExam.self, for: signedIn.account.principal)
             return redirect(to: "/exams?added=\(code.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
         } catch let problem as ServiceProblem where problem.status == 409 || problem.status == 422 {
-            for (field, message) in problem.fieldErrors {
-                let name = Self.examFields.contains(field) ? field : (field.hasPrefix("languages") ? "languages" : "code")
-                state.fail(name, Messages.sentence(message))
-            }
-            if problem.fieldErrors.isEmpty { state.fail("code", RefusalMessages.text(for: problem)) }
+            state.absorb(problem, field: { Self.examFields.contains($0) ? $0 : ($0.hasPrefix("languages") ? "languages" : "code") }, labels: Self.examLabels)
             return try await examsPage(state, notice: nil, signedIn: signedIn)
         }
     }
@@ -120,8 +111,7 @@ struct CatalogController: Sendable {
             let _: APIProctor = try await client.post(.sessions, "/proctors", body: ProctorRequest(name: name, email: email), as: APIProctor.self, for: signedIn.account.principal)
             return redirect(to: "/proctors?added=\(name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
         } catch let problem as ServiceProblem where problem.status == 409 || problem.status == 422 {
-            for (field, message) in problem.fieldErrors { state.fail(Self.proctorFields.contains(field) ? field : "name", Messages.sentence(message)) }
-            if problem.fieldErrors.isEmpty { state.fail("email", RefusalMessages.text(for: problem)) }
+            state.absorb(problem, field: { Self.proctorFields.contains($0) ? $0 : "email" }, labels: ["name": "Name", "email": "Email address"])
             return try await proctorsPage(state, notice: nil, signedIn: signedIn)
         }
     }

@@ -36,6 +36,16 @@ struct FormState: Sendable {
     }
 
     func value(_ name: String) -> String { fields[name]?.value ?? "" }
+
+    /// A service's refusal of the whole form: each field problem beside the form field `field(_:)`
+    /// maps it to (named by its label), and a refusal without fields in the summary, in plain words.
+    mutating func absorb(_ problem: ServiceProblem, field: (String) -> String, labels: [String: String]) {
+        for (apiField, message) in problem.fieldErrors {
+            let name = field(apiField)
+            fail(name, Messages.about(labels[name] ?? "", message))
+        }
+        if problem.fieldErrors.isEmpty { general.append(RefusalMessages.text(for: problem)) }
+    }
 }
 
 /// What a form template reads: every field (so each renders), the summary, and whether to show it.

@@ -22,12 +22,7 @@ struct LocationsController: Sendable {
 
     struct FormContent: Sendable {
         var form: FormView
-        var timeZones: [TimeZoneOption]
-    }
-
-    struct TimeZoneOption: Sendable {
-        var name: String
-        var selected: Bool
+        var timeZones: [Choice]
     }
 
     struct LocationRequest: Encodable, Sendable {
@@ -73,11 +68,7 @@ struct LocationsController: Sendable {
             let created = try await client.post(.sessions, "/locations", body: body, as: APILocation.self, for: signedIn.account.principal)
             return redirect(to: "/locations?created=" + (created.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
         } catch let problem as ServiceProblem where problem.status < 500 {
-            for (field, message) in problem.fieldErrors {
-                let name = Self.fieldOrder.contains(field) ? field : "name"
-                state.fail(name, Messages.about(["name": "Name", "address": "Address", "timeZone": "Time zone"][name] ?? "", message))
-            }
-            if problem.fieldErrors.isEmpty { state.general.append(Messages.sentence(problem.detail)) }
+            state.absorb(problem, field: { Self.fieldOrder.contains($0) ? $0 : "name" }, labels: ["name": "Name", "address": "Address", "timeZone": "Time zone"])
             return page(state, signedIn: signedIn)
         }
     }
@@ -86,25 +77,11 @@ struct LocationsController: Sendable {
         let chosen = state.value("timeZone")
         let content = FormContent(
             form: state.view(order: Self.fieldOrder),
-            timeZones: TimeZone.knownTimeZoneIdentifiers.sorted().map { TimeZoneOption(name: $0, selected: $0 == chosen) }
+            timeZones: TimeZone.knownTimeZoneIdentifiers.sorted().map { Choice(value: $0, label: $0, selected: $0 == chosen) }
         )
         return renderer.render(
             "location-form", title: state.hasErrors ? "Error: Add a location" : "Add a location", content: content, signedIn: signedIn,
             section: "/locations", status: state.hasErrors ? .unprocessableContent : .ok
         )
-    }
-}
-
-/// Service messages shown to people: as a sentence, starting with a capital.
-enum Messages {
-    static func sentence(_ text: String) -> String {
-        guard let first = text.first else { return text }
-        return first.uppercased() + text.dropFirst()
-    }
-
-    /// A service's message about one field, led by the field's name: "Capacity must be between 1 and 100000".
-    static func about(_ label: String, _ message: String) -> String {
-        guard !label.isEmpty, !message.lowercased().hasPrefix(label.lowercased()) else { return sentence(message) }
-        return label + " " + message
     }
 }

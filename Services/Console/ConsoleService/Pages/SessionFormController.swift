@@ -48,12 +48,6 @@ struct SessionFormController: Sendable {
         var mode: Mode
     }
 
-    struct Choice: Sendable {
-        var value: String
-        var label: String
-        var selected: Bool
-        var id: String
-    }
 
     struct SessionRequest: Encodable, Sendable {
         struct Window: Encodable, Sendable { var start: Date; var end: Date }
@@ -183,11 +177,7 @@ struct SessionFormController: Sendable {
             let created = try await client.post(.sessions, "/sessions", body: body, as: APISession.self, for: principal)
             return redirect(to: "/sessions/\(created.id)?done=created")
         } catch let problem as ServiceProblem where (400..<500).contains(problem.status) && problem.status != 401 && problem.status != 403 && problem.status != 404 {
-            for (field, message) in problem.fieldErrors {
-                let name = Self.formField(field)
-                state.fail(name, Messages.about(Self.labels[name] ?? "", message))
-            }
-            if problem.fieldErrors.isEmpty { state.general.append(RefusalMessages.text(for: problem)) }
+            state.absorb(problem, field: Self.formField, labels: Self.labels)
             return try await page(state, examCodes: examCodes, authorizationRequired: authorizationRequired, signedIn: signedIn, mode: mode)
         }
     }

@@ -24,10 +24,10 @@ struct SessionPageController: Sendable {
         var hasRoster: Bool
         var ended: [RosterRow]
         var hasEnded: Bool
-        var exams: [Option]
+        var exams: [Choice]
         var proctors: [ProctorRow]
         var hasProctors: Bool
-        var otherProctors: [Option]
+        var otherProctors: [Choice]
         var hasOtherProctors: Bool
         var staffing: String
         var understaffed: Bool
@@ -39,10 +39,6 @@ struct SessionPageController: Sendable {
         var value: String
     }
 
-    struct Option: Sendable {
-        var value: String
-        var label: String
-    }
 
     struct RosterRow: Sendable {
         var bookingId: String
@@ -129,14 +125,14 @@ struct SessionPageController: Sendable {
         let rows = try await bookings.items.map(Self.row)
         let assigned = (session.proctors ?? []).map { ProctorRow(id: $0.id, name: $0.name) }
         let assignedIds = Set(assigned.map(\.id))
-        let others = try await registry.items.filter { !assignedIds.contains($0.id) }.map { Option(value: $0.id, label: "\($0.name) (\($0.email))") }
+        let others = try await registry.items.filter { !assignedIds.contains($0.id) }.map { Choice(value: $0.id, label: "\($0.name) (\($0.email))") }
         let occupancy = session.occupancy
         let content = Content(
             id: id, name: session.name, notice: outcome.notice, error: outcome.error, details: Self.details(session),
             cancelled: session.status == "cancelled", isPrivate: !session.selfEnrollment,
             roster: rows.filter(\.active), hasRoster: rows.contains(where: \.active),
             ended: rows.filter { !$0.active }, hasEnded: rows.contains { !$0.active },
-            exams: session.examCodes.map { Option(value: $0, label: $0) },
+            exams: session.examCodes.map { Choice(value: $0, label: $0) },
             proctors: assigned, hasProctors: !assigned.isEmpty, otherProctors: others, hasOtherProctors: !others.isEmpty,
             staffing: occupancy.map { "\($0.proctorsAssigned) of \($0.proctorsRequired) proctors required" } ?? "",
             understaffed: occupancy?.understaffed ?? false, search: search

@@ -91,11 +91,7 @@ struct TemplatesController: Sendable {
             let preview = try await client.post(.notifications, path + "/preview", body: draft, as: APITemplatePreview.self, for: principal)
             return page(try await load(kind, language, principal: principal), state: state, preview: preview, notice: nil, signedIn: signedIn)
         } catch let problem as ServiceProblem where problem.status == 422 {
-            for (field, message) in problem.fieldErrors {
-                let name = Self.fieldOrder.contains(field) ? field : "subject"
-                state.fail(name, Messages.about(["subject": "Subject", "text": "Text", "html": "HTML"][name] ?? "", message))
-            }
-            if problem.fieldErrors.isEmpty { state.general.append(Messages.sentence(problem.detail)) }
+            state.absorb(problem, field: { Self.fieldOrder.contains($0) ? $0 : "subject" }, labels: ["subject": "Subject", "text": "Text", "html": "HTML"])
             return page(try await load(kind, language, principal: principal), state: state, preview: nil, notice: nil, signedIn: signedIn)
         }
     }

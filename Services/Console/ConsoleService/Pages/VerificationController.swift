@@ -13,16 +13,11 @@ struct VerificationController: Sendable {
     struct QueueContent: Sendable {
         var notice: String?
         var examCode: String
-        var ratings: [Option]
+        var ratings: [Choice]
         var rows: [QueueRow]
         var hasRows: Bool
     }
 
-    struct Option: Sendable {
-        var value: String
-        var label: String
-        var selected: Bool
-    }
 
     struct QueueRow: Sendable {
         var id: String
@@ -99,7 +94,7 @@ struct VerificationController: Sendable {
             notice: query.get("done") == "verified" ? "Verdict recorded. The result goes to the candidate and, once exported, to the system that sold the exam." : nil,
             examCode: examCode,
             ratings: [("", "Any rating"), ("2", "2 or lower"), ("3", "3 or lower"), ("4", "4 or lower")].map {
-                Option(value: $0.0, label: $0.1, selected: $0.0 == (maxRating.map(String.init) ?? ""))
+                Choice(value: $0.0, label: $0.1, selected: $0.0 == (maxRating.map(String.init) ?? ""))
             },
             rows: attempts.map { attempt in
                 QueueRow(

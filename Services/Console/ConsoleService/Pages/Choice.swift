@@ -1,0 +1,8 @@
+/// One option of a select, a radio group or a checkbox list, as a template shows it.
+struct Choice: Sendable {
+    var value: String
+    var label: String
+    var selected: Bool = false
+    /// The input's id, for radios and checkboxes whose labels point at them.
+    var id: String = ""
+}
