@@ -174,6 +174,23 @@ import Testing
         #expect(reply.status == 403, "a proctor's token cannot add a location")
     }
 
+    /// A service does not need the console to start: it answers before the keys can be fetched (an
+    /// asymmetric token is refused then) and trusts the console's tokens once the console is up.
+    @Test func aServiceStartsBeforeTheConsoleAndTrustsItOnceUp() async throws {
+        let stack = try ConsoleStack(services: ["sessions"])
+        let sessions = stack.services["sessions"]!
+        try await sessions.start()
+        defer { stack.stop() }
+        let stranger = (kid: "early-\(tag)", pem: ES256PrivateKey().pemRepresentation)
+        #expect(try await sessions.get("/exams", token: try await sign(claims(stack), with: stranger)).status == 401)
+        #expect(await sessions.readiness() == 200, "the service is ready without the console")
+        try await stack.console.start()
+        let token = try await sign(claims(stack), with: try signingKey())
+        // The first fetch may wait out the refetch interval after the failed one above.
+        let status = try await eventually(timeout: .seconds(10), { try await sessions.get("/exams", token: token).status }, until: { $0 == 200 })
+        #expect(status == 200, "the console's token is accepted once its keys can be fetched")
+    }
+
     // MARK: - Tokens made the way an attacker (or the console) would
 
     func signingKey() throws -> (kid: String, pem: String) {

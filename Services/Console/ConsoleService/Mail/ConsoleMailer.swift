@@ -28,12 +28,15 @@ struct ConsoleMailer: Sendable {
         }
     }
 
-    /// The invitation to set a password, with the one-time link.
+    /// The invitation to set a password (or, for someone who has one, a new one), with the one-time link.
     static func invitation(to account: Account, link: String, invitedBy: String, role: String) -> Email {
+        let opening = account.passwordHash == nil
+            ? "\(invitedBy) has invited you to ExamHall as \(role)."
+            : "\(invitedBy) has sent you a link to choose a new ExamHall password. Your current password works until you use it."
         let text = """
             Hello \(account.name),
 
-            \(invitedBy) has invited you to ExamHall as \(role).
+            \(opening)
 
             Choose your password here (the link works once, within 3 days):
             \(link)
@@ -42,7 +45,7 @@ struct ConsoleMailer: Sendable {
             """
         let html = """
             <p>Hello \(escape(account.name)),</p>
-            <p>\(escape(invitedBy)) has invited you to ExamHall as \(escape(role)).</p>
+            <p>\(escape(opening))</p>
             <p><a href="\(escape(link))">Choose your password</a> (the link works once, within 3 days).</p>
             <p>If you did not expect this email, you can ignore it.</p>
             """

@@ -3,8 +3,8 @@ import ExamHallServiceKit
 import Foundation
 import Hummingbird
 
-/// `/admin/accounts`: admins invite staff by email (a one-time link to choose a password), change a
-/// role, deactivate and reactivate accounts. A proctor account is linked to its entry in the proctor
+/// `/admin/accounts`: admins invite staff by email (a one-time link to choose a password), send a new
+/// link to someone who forgot theirs, change a role, deactivate and reactivate accounts. A proctor account is linked to its entry in the proctor
 /// registry, created there when the person is not registered yet.
 struct AccountsController: Sendable {
     let gate: SignInGate
@@ -56,7 +56,7 @@ struct AccountsController: Sendable {
         "role": "Role changed. The person's next page already uses it.",
         "deactivated": "Account deactivated and signed out everywhere.",
         "activated": "Account reactivated.",
-        "resent": "Invitation sent again; earlier links no longer work.",
+        "resent": "Link sent; earlier links no longer work.",
     ]
 
     @Sendable func list(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
@@ -72,7 +72,7 @@ struct AccountsController: Sendable {
             return Row(
                 id: id, name: account.name, email: account.email, role: AccountController.roleName(account.role),
                 status: !account.active ? "Deactivated" : (account.passwordHash == nil ? "Invited, no password yet" : "Active"),
-                isSelf: account.id == signedIn.account.id, active: account.active, invited: account.passwordHash == nil && account.active,
+                isSelf: account.id == signedIn.account.id, active: account.active, invited: account.passwordHash == nil,
                 roles: Self.roles.map { Choice(value: $0.0.rawValue, label: $0.1, selected: $0.0 == account.role, id: "role-\(id)-\($0.0.rawValue)") }
             )
         }
@@ -139,7 +139,7 @@ struct AccountsController: Sendable {
     @Sendable func resend(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
         let (signedIn, id, _) = try await begin(request, context)
         let account = try await gate.database.withConnection { try AccountStore(connection: $0).account(id: id) }
-        guard let account, account.active, account.passwordHash == nil else { throw PageRefusal.notFound("pending invitation") }
+        guard let account, account.active, account.id != signedIn.account.id else { throw PageRefusal.notFound("account to send a link to") }
         let sent = await sendInvitation(to: account, by: signedIn.account, context: context)
         return redirect(to: "/admin/accounts?done=\(sent ? "resent" : "unsent")")
     }
