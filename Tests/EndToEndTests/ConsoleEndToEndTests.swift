@@ -177,13 +177,21 @@ import Testing
     /// A service does not need the console to start: it answers before the keys can be fetched (an
     /// asymmetric token is refused then) and trusts the console's tokens once the console is up.
     @Test func aServiceStartsBeforeTheConsoleAndTrustsItOnceUp() async throws {
-        let stack = try ConsoleStack(services: ["sessions"])
-        let sessions = stack.services["sessions"]!
+        let stack = try ConsoleStack(services: [])
+        // As deployed: published keys and no EXAMHALL_JWT_SECRET, so development tokens are refused too.
+        let sessions = ServiceProcess("sessions", port: ConsoleStack.servicePorts["sessions"]!, environment: [
+            "EXAMHALL_JWKS_URL": stack.consoleURL + "/.well-known/jwks.json", "EXAMHALL_JWT_ISSUER": stack.issuer, "EXAMHALL_JWT_SECRET": "",
+        ])
         try await sessions.start()
-        defer { stack.stop() }
+        defer {
+            sessions.stop()
+            stack.stop()
+        }
         let stranger = (kid: "early-\(tag)", pem: ES256PrivateKey().pemRepresentation)
         #expect(try await sessions.get("/exams", token: try await sign(claims(stack), with: stranger)).status == 401)
         #expect(await sessions.readiness() == 200, "the service is ready without the console")
+        let development = try await TokenAuthority(secret: ServiceConfiguration.localJWTSecret).sign(Principal(subject: "csr-1", role: .csr))
+        #expect(try await sessions.get("/exams", token: development).status == 401, "the well-known development secret signs nothing here")
         try await stack.console.start()
         let token = try await sign(claims(stack), with: try signingKey())
         // The first fetch may wait out the refetch interval after the failed one above.

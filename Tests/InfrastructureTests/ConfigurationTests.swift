@@ -13,6 +13,14 @@ import Testing
         #expect(configuration.defaultLanguage == "en")
     }
 
+    @Test func developmentTokensAreRefusedWhenPublishedKeysAreUsedWithoutASecret() throws {
+        let keys = ["EXAMHALL_JWKS_URL": "https://id.example.org/jwks", "EXAMHALL_JWT_ISSUER": "https://id.example.org"]
+        #expect(try !ServiceConfiguration.load(service: "sessions", defaultHTTPPort: 8081, environment: keys).acceptsSharedSecretTokens)
+        let withSecret = keys.merging(["EXAMHALL_JWT_SECRET": ServiceConfiguration.localJWTSecret]) { $1 }
+        #expect(try ServiceConfiguration.load(service: "sessions", defaultHTTPPort: 8081, environment: withSecret).acceptsSharedSecretTokens)
+        #expect(try ServiceConfiguration.load(service: "sessions", defaultHTTPPort: 8081, environment: [:]).acceptsSharedSecretTokens)
+    }
+
     @Test func publishedKeysNeedAPinnedIssuer() {
         #expect(throws: ConfigurationError.self) {
             try ServiceConfiguration.load(service: "sessions", defaultHTTPPort: 8081, environment: ["EXAMHALL_JWKS_URL": "http://127.0.0.1:8080/.well-known/jwks.json"])

@@ -369,12 +369,15 @@ def main():
         visit.check("templates")
         driver.get(BASE + "/templates/booking-confirmed/en")
         visit.check("template")
+        original = driver.find_element(By.ID, "text").get_attribute("value")
+        # With JavaScript the preview follows the typing; without, the button below does the same.
+        driver.find_element(By.ID, "text").send_keys(" ")
+        WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#live-preview iframe.preview-html"))
         submit(driver, "button[value=preview]")
         expect(driver.find_elements(By.CSS_SELECTOR, "iframe.preview-html") and "Preview with example values" in driver.page_source,
                "the preview shows the rendered email")
         visit.check("template-preview")
         # Saved unchanged, so every email of this kind reads as before (other tests rely on its words).
-        original = driver.find_element(By.ID, "text").get_attribute("value")
         driver.find_element(By.ID, "text").send_keys("\n{{#unclosed}}")
         submit(driver, "button[value=save]")
         error = driver.find_element(By.ID, "text-error").text
@@ -411,6 +414,7 @@ def main():
         expect(not driver.find_elements(By.LINK_TEXT, "Accounts"), "a CSR has no Accounts link")
         driver.get(BASE + "/admin/accounts")
         expect(visit.h1() == "You cannot open this page", "a CSR cannot manage accounts")
+        visit.check("forbidden")
         submit(driver, "form.sign-out button")
         accept(driver, visit, proctor_address, "pete chooses a long password", False)
         expect(driver.current_url.startswith(BASE + "/account") and "Proctor" in driver.page_source, "the proctor lands on their account")

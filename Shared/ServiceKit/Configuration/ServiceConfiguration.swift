@@ -45,6 +45,10 @@ public struct ServiceConfiguration: Sendable {
     public var jwksURL: String?
     /// What tokens verified against `jwksURL` must say (issuer, audience, role claim, lifetime).
     public var tokenPolicy: TokenPolicy = .development
+    /// Whether development HS256 tokens are believed: when `EXAMHALL_JWT_SECRET` is set, or when no
+    /// JWKS URL is (a bare local run). A deployment that verifies against published keys and sets no
+    /// secret never believes a token signed with the well-known development secret.
+    public var acceptsSharedSecretTokens: Bool = true
 
     /// The service's own schema on its own role: every connection it opens.
     public var databaseSettings: DatabaseSettings {
@@ -123,7 +127,8 @@ public struct ServiceConfiguration: Sendable {
             exportInterval: .seconds(try reader.int("EXAMHALL_EXPORT_INTERVAL_SECONDS", default: 30, in: 1...86_400)),
             noShowInterval: .seconds(try reader.int("EXAMHALL_NO_SHOW_INTERVAL_SECONDS", default: 60, in: 1...86_400)),
             jwksURL: jwksURL,
-            tokenPolicy: tokenPolicy
+            tokenPolicy: tokenPolicy,
+            acceptsSharedSecretTokens: jwksURL == nil || !(environment["EXAMHALL_JWT_SECRET"] ?? "").isEmpty
         )
     }
 }

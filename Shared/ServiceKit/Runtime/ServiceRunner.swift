@@ -39,7 +39,9 @@ public enum ServiceRunner {
                 "jwks": "\(jwks)", "issuer": "\(configuration.tokenPolicy.issuer ?? "")", "audience": "\(configuration.tokenPolicy.audience ?? "")",
             ])
         }
-        if configuration.usesDefaultJWTSecret {
+        if !configuration.acceptsSharedSecretTokens {
+            logger.info("development tokens (HS256) are refused: EXAMHALL_JWT_SECRET is not set")
+        } else if configuration.usesDefaultJWTSecret {
             logger.warning("EXAMHALL_JWT_SECRET is the local development secret; set your own in production")
         }
         let settings = configuration.databaseSettings
@@ -61,7 +63,9 @@ public enum ServiceRunner {
     ) async throws {
 
         let publishedKeys = configuration.jwksURL.map { PublishedKeys(url: $0, logger: logger) }
-        let tokens = await TokenAuthority(secret: configuration.jwtSecret, publishedKeys: publishedKeys, policy: configuration.tokenPolicy)
+        let tokens = await TokenAuthority(
+            secret: configuration.acceptsSharedSecretTokens ? configuration.jwtSecret : nil, publishedKeys: publishedKeys, policy: configuration.tokenPolicy
+        )
         let environment = ServiceEnvironment(configuration: configuration, database: database, tokens: tokens, logger: logger)
         let components = build(environment)
         try await components.onStart()
