@@ -2,14 +2,6 @@ import ExamHallModels
 import ExamHallServiceKit
 import Foundation
 
-/// `candidate.updated` → the contact data bookings are announced with.
-struct UpdateCandidateOnCandidateUpdated: EventHandler {
-    func handle(_ event: CloudEvent<CandidateUpdated>, context: HandlerContext) throws {
-        let candidate = event.data.candidate
-        try BookingStore(connection: context.connection).saveCandidate(candidate.externalId, CandidateContact(candidate), replace: true, at: context.now)
-    }
-}
-
 /// `payment.completed` → the seat held for payment becomes a confirmed booking. A payment for an unknown,
 /// expired or differently priced booking is dead-lettered with a reason, for an operator to refund.
 struct ConfirmBookingOnPaymentCompleted: EventHandler {
