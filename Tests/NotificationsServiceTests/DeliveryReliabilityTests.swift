@@ -77,7 +77,7 @@ import Testing
         )
         var secondMove = firstMove
         secondMove.transferredAt = movedAt + 60
-        var roomChange = SessionUpdated(session: later, previousStart: nil, previousEnd: nil, changedFields: ["room"])
+        var roomChange = SessionUpdated(session: later, previousStart: nil, previousEnd: nil, changedFields: [.room])
         roomChange.session.room = "Salle 5"
         var anotherRoomChange = roomChange
         anotherRoomChange.session.room = "Salle 7"

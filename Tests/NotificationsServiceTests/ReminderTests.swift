@@ -88,7 +88,7 @@ import Testing
         let previousStart = session.start
         session.start += 2 * 86_400
         session.end += 2 * 86_400
-        #expect(await bed.handle([try .of(SessionUpdated(session: session, previousStart: previousStart, previousEnd: previousStart + 7200, changedFields: ["availability"]), exchange: .events)]))
+        #expect(await bed.handle([try .of(SessionUpdated(session: session, previousStart: previousStart, previousEnd: previousStart + 7200, changedFields: [.availability]), exchange: .events)]))
         let due = try bed.admin.query("SELECT due_at FROM notifications.reminders WHERE booking_id = $1 ORDER BY due_at", [booking.booking.bookingId])
             .map { try $0.decode("due_at", as: Date.self) }
         #expect(due.count == 2)

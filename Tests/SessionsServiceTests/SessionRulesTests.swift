@@ -114,3 +114,17 @@ struct SessionRulesTests {
         #expect(SessionRules.frozenOnceBooked(current: session, draft: draft) == "examCodes")
     }
 }
+
+/// What `session.updated` says changed, field by field.
+@Suite struct SessionChangeTests {
+    @Test func eachChangeIsNamedAndAMoveToAnotherPlaceToo() {
+        let before = BookingRulesTests.session()
+        var after = before
+        #expect(SessionRules.changedFields(from: before, to: after).isEmpty)
+        after.room = "B12"
+        after.location = Location(id: UUID(), name: "Lyon", address: "2 place Bellecour", timeZone: "Europe/Paris")
+        after.start = before.start + 3600
+        after.end = before.end + 3600
+        #expect(SessionRules.changedFields(from: before, to: after) == [.location, .room, .availability])
+    }
+}

@@ -57,14 +57,19 @@ public struct SessionScheduled: EventPayload, Equatable {
     public func validate(into v: inout Validator) { v.nested("session", session) }
 }
 
+/// What about a session changed, as `session.updated` lists it.
+public enum SessionField: String, Codable, Sendable, CaseIterable {
+    case name, location, room, instructions, additionalInstructions, deliveryPreference, availability, enrollment, price, candidatesPerProctor
+}
+
 /// A session changed; `previousStart`/`previousEnd` are set when its time moved.
 public struct SessionUpdated: EventPayload, Equatable {
     public static let type: EventType = "session.updated"
     public var session: SessionSnapshot
     public var previousStart: Date?
     public var previousEnd: Date?
-    public var changedFields: [String]
-    public init(session: SessionSnapshot, previousStart: Date?, previousEnd: Date?, changedFields: [String]) {
+    public var changedFields: [SessionField]
+    public init(session: SessionSnapshot, previousStart: Date?, previousEnd: Date?, changedFields: [SessionField]) {
         self.session = session
         self.previousStart = previousStart
         self.previousEnd = previousEnd

@@ -8,7 +8,7 @@ struct NotifyOnSessionUpdated: EventHandler {
     let settings: NotificationSettings
 
     /// Changes a candidate would act on; capacity, price or staffing are not their business.
-    static let candidateFacing: Set<String> = ["availability", "name", "room", "instructions", "additionalInstructions", "deliveryPreference", "location"]
+    static let candidateFacing: Set<SessionField> = [.availability, .name, .location, .room, .instructions, .additionalInstructions, .deliveryPreference]
 
     func handle(_ event: CloudEvent<SessionUpdated>, context: HandlerContext) throws {
         let data = event.data
@@ -21,7 +21,7 @@ struct NotifyOnSessionUpdated: EventHandler {
         let occurrence = EmailOccurrence.sessionChange(data)
         let previousStart = data.previousStart ?? previous?.start
         for booking in try projections.activeBookings(inSession: data.session.sessionId) {
-            if data.changedFields.contains("availability") {
+            if data.changedFields.contains(.availability) {
                 try reminders.reschedule(booking.bookingId, start: data.session.start, offsets: settings.reminderOffsets, now: context.now)
             }
             try notifier.notify(.init(

@@ -107,19 +107,20 @@ public enum SessionRules {
         )
     }
 
-    /// The names of the fields that differ, for `session.updated`. Times compare to the millisecond,
-    /// the precision they travel in JSON with.
-    public static func changedFields(from old: Session, to new: Session) -> [String] {
-        var fields: [String] = []
-        if old.name != new.name { fields.append("name") }
-        if old.room != new.room { fields.append("room") }
-        if old.instructions != new.instructions { fields.append("instructions") }
-        if old.additionalInstructions != new.additionalInstructions { fields.append("additionalInstructions") }
-        if old.deliveryPreference != new.deliveryPreference { fields.append("deliveryPreference") }
-        if isMoved(from: old, to: new) { fields.append("availability") }
-        if !sameEnrollment(old.enrollment, new.enrollment) { fields.append("enrollment") }
-        if old.price != new.price { fields.append("price") }
-        if old.candidatesPerProctor != new.candidatesPerProctor { fields.append("candidatesPerProctor") }
+    /// What differs, for `session.updated`. Times compare to the millisecond, the precision they
+    /// travel in JSON with.
+    public static func changedFields(from old: Session, to new: Session) -> [SessionField] {
+        var fields: [SessionField] = []
+        if old.name != new.name { fields.append(.name) }
+        if old.location.id != new.location.id { fields.append(.location) }
+        if old.room != new.room { fields.append(.room) }
+        if old.instructions != new.instructions { fields.append(.instructions) }
+        if old.additionalInstructions != new.additionalInstructions { fields.append(.additionalInstructions) }
+        if old.deliveryPreference != new.deliveryPreference { fields.append(.deliveryPreference) }
+        if isMoved(from: old, to: new) { fields.append(.availability) }
+        if !sameEnrollment(old.enrollment, new.enrollment) { fields.append(.enrollment) }
+        if old.price != new.price { fields.append(.price) }
+        if old.candidatesPerProctor != new.candidatesPerProctor { fields.append(.candidatesPerProctor) }
         return fields
     }
 
