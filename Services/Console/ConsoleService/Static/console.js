@@ -11,7 +11,8 @@
     const mine = ++sequence;
     const body = new URLSearchParams(new FormData(form));
     body.set("action", "preview");
-    const response = await fetch(form.action, { method: "POST", body, credentials: "same-origin" });
+    // getAttribute: the buttons named "action" shadow the form's action property.
+    const response = await fetch(form.getAttribute("action"), { method: "POST", body, credentials: "same-origin" });
     if (mine !== sequence) return;
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
     const next = page.querySelector("#live-preview");
