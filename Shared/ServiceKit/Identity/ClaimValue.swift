@@ -12,10 +12,12 @@ public enum ClaimValue: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
+        // Most claims are strings, then numbers (exp, iat): tried in that order, a token's claims
+        // decode with almost no failed attempts, which cost an error each on every request.
         if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
         else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
         else if let value = try? container.decode([ClaimValue].self) { self = .array(value) }
         else { self = .object(try container.decode([String: ClaimValue].self)) }
     }

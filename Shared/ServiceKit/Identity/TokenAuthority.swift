@@ -62,9 +62,11 @@ struct TokenHeader: Decodable {
     init(_ token: String) throws(TokenRejection) {
         guard let encoded = token.split(separator: ".", omittingEmptySubsequences: false).first,
               token.utf8.count <= 16_384, let data = Data(base64URL: String(encoded)),
-              let header = try? JSONDecoder().decode(TokenHeader.self, from: data) else { throw .malformed }
+              let header = try? Self.decoder.decode(TokenHeader.self, from: data) else { throw .malformed }
         self = header
     }
+
+    private static let decoder = JSONDecoder()
 }
 
 extension Data {
