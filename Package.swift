@@ -158,6 +158,7 @@ let package = Package(
             dependencies: [
                 "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit", "ExamHallMail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Tools/examhall-bench"
         ),

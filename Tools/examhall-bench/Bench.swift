@@ -9,7 +9,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "examhall-bench",
         abstract: "ExamHall benchmarks, each beside raw baselines measured in the same run (run through scripts/bench).",
-        subcommands: [Ingestion.self, Booking.self, Reads.self, Notifications.self, Export.self, Startup.self]
+        subcommands: [Ingestion.self, Booking.self, Reads.self, Notifications.self, Export.self, Startup.self, Tokens.self]
     )
 }
 

@@ -45,7 +45,31 @@ public struct TokenClaims: JWTPayload, Equatable {
     public init(_ values: [String: ClaimValue]) { self.values = values }
 
     public init(from decoder: any Decoder) throws {
-        values = try decoder.singleValueContainer().decode([String: ClaimValue].self)
+        // Registered claims are read as their known type, so a usual token decodes without a failed
+        // attempt (each costs an error); anything else is read as whatever JSON it is.
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        var values: [String: ClaimValue] = [:]
+        values.reserveCapacity(container.allKeys.count)
+        for key in container.allKeys {
+            if Self.numericClaims.contains(key.stringValue), let number = try? container.decode(Double.self, forKey: key) {
+                values[key.stringValue] = .number(number)
+            } else if Self.textClaims.contains(key.stringValue), let text = try? container.decode(String.self, forKey: key) {
+                values[key.stringValue] = .string(text)
+            } else {
+                values[key.stringValue] = try container.decode(ClaimValue.self, forKey: key)
+            }
+        }
+        self.values = values
+    }
+
+    private static let numericClaims: Set<String> = ["exp", "iat", "nbf"]
+    private static let textClaims: Set<String> = ["iss", "sub", "role", "name", "email", "language", "timeZone", "locale", "zoneinfo", "jti"]
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -57,6 +81,8 @@ public struct TokenClaims: JWTPayload, Equatable {
 
     /// The value at a dotted path such as `realm_access.roles`.
     public subscript(path path: String) -> ClaimValue? {
+        // Nearly every lookup is of a top-level claim.
+        if !path.utf8.contains(UInt8(ascii: ".")) { return values[path] }
         var current: ClaimValue? = .object(values)
         for key in path.split(separator: ".") {
             guard case .object(let object) = current else { return nil }
