@@ -36,7 +36,7 @@ struct AuthorizationsController: Sendable {
 
     struct DetailContent: Sendable {
         var candidate: String
-        var details: [SessionPageController.Detail]
+        var details: [Detail]
         var history: [HistoryRow]
         var sessionId: String?
     }
@@ -100,7 +100,7 @@ struct AuthorizationsController: Sendable {
         }
         let row = Self.row(authorization)
         var details = [
-            SessionPageController.Detail(label: "Candidate", value: "\(row.candidate)\(row.email.isEmpty ? "" : " (\(row.email))"), ID \(authorization.candidateId)"),
+            Detail(label: "Candidate", value: "\(row.candidate)\(row.email.isEmpty ? "" : " (\(row.email))"), ID \(authorization.candidateId)"),
             .init(label: "Exam", value: authorization.examCode),
             .init(label: "Status", value: row.status),
             .init(label: "Validity", value: row.validity),

@@ -21,8 +21,9 @@ struct CalendarController: Sendable {
         var locations: [Choice]
         var exams: [Choice]
         var days: [Day]
-        var understaffed: Int
-        var sessionCount: Int
+        /// "2 understaffed", said only when some are.
+        var understaffed: String?
+        var sessionCount: String
     }
 
 
@@ -40,7 +41,8 @@ struct CalendarController: Sendable {
         var exams: String
         var kind: String
         var seats: String
-        var waitlist: Int
+        /// Said only when someone waits.
+        var waitlist: String?
         var staffing: String
         var understaffed: Bool
         var nearlyFull: Bool
@@ -96,7 +98,8 @@ struct CalendarController: Sendable {
             otherScopeLabel: scope == .week ? "Day view" : "Week view",
             locations: try await locations.items.map { Choice(value: $0.id, label: $0.name, selected: $0.id == locationId) },
             exams: try await exams.items.map { Choice(value: $0.code, label: "\($0.code) – \($0.title)", selected: $0.code == examCode) },
-            days: days, understaffed: shown.filter(\.understaffed).count, sessionCount: shown.count
+            days: days, understaffed: shown.contains(where: \.understaffed) ? "\(shown.filter(\.understaffed).count) understaffed" : nil,
+            sessionCount: shown.count == 1 ? "1 session" : "\(shown.count) sessions"
         )
         return renderer.render("calendar", title: "Calendar", content: content, signedIn: signedIn, section: "/calendar")
     }
@@ -116,7 +119,7 @@ struct CalendarController: Sendable {
             id: session.sessionId, name: session.name,
             time: DisplayTime.timeRange(session.time.start, session.time.end, timeZone: session.time.timeZone),
             location: session.locationName, exams: session.examCodes.joined(separator: ", "), kind: kind, seats: seats,
-            waitlist: occupancy.waitlistLength,
+            waitlist: occupancy.waitlistLength > 0 ? "waitlist \(occupancy.waitlistLength)" : nil,
             staffing: "\(occupancy.proctorsAssigned) of \(occupancy.proctorsRequired) proctors",
             understaffed: occupancy.understaffed, nearlyFull: nearlyFull && session.status != "cancelled",
             cancelled: session.status == "cancelled"

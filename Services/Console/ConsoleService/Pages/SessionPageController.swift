@@ -34,11 +34,6 @@ struct SessionPageController: Sendable {
         var search: Search
     }
 
-    struct Detail: Sendable {
-        var label: String
-        var value: String
-    }
-
 
     struct RosterRow: Sendable {
         var bookingId: String

@@ -32,7 +32,7 @@ struct VerificationController: Sendable {
     struct AttemptContent: Sendable {
         var id: String
         var candidate: String
-        var details: [SessionPageController.Detail]
+        var details: [Detail]
         var hasReport: Bool
         var rating: String
         var notes: String?
@@ -153,7 +153,7 @@ struct VerificationController: Sendable {
         let attempt = try await load(id, principal: principal)
         let people = await names(of: [attempt], principal: principal)
         var details = [
-            SessionPageController.Detail(label: "Candidate", value: people[id] ?? attempt.candidateId),
+            Detail(label: "Candidate", value: people[id] ?? attempt.candidateId),
             .init(label: "Exam", value: attempt.examCode),
             .init(label: "Session", value: people["session:\(attempt.sessionId)"] ?? attempt.sessionId),
             .init(label: "Status", value: attempt.status.capitalized),

@@ -6,3 +6,9 @@ struct Choice: Sendable {
     /// The input's id, for radios and checkboxes whose labels point at them.
     var id: String = ""
 }
+
+/// One line of a summary list: a label and what it says.
+struct Detail: Sendable {
+    var label: String
+    var value: String
+}
