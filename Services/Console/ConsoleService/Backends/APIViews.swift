@@ -104,6 +104,9 @@ struct APIBooking: Decodable, Sendable {
     var paymentExpiresAt: Date?
     var waitlistPosition: Int?
     var candidate: Candidate?
+
+    /// "Ada Lovelace (ada@example.org)" for staff; the candidate's id when their contact is unknown.
+    var candidateLabel: String { candidate.map { "\($0.name) (\($0.email))" } ?? candidateId }
 }
 
 struct APIProctor: Decodable, Sendable {

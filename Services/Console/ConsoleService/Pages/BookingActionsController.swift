@@ -49,7 +49,7 @@ struct BookingActionsController: Sendable {
         let signedIn = try await gate.require(request, .admin, .csr)
         let (booking, session) = try await load(context, principal: signedIn.account.principal)
         let content = CancelContent(
-            bookingId: booking.id, candidate: await candidateName(booking, principal: signedIn.account.principal), session: session.name,
+            bookingId: booking.id, candidate: booking.candidateLabel, session: session.name,
             sessionId: session.id,
             when: DisplayTime.dayAndTimeRange(session.availability.start, session.availability.end, timeZone: session.availability.timeZone)
         )
@@ -108,7 +108,7 @@ struct BookingActionsController: Sendable {
             )
         }
         let content = TransferContent(
-            bookingId: booking.id, candidate: await candidateName(booking, principal: principal), exam: booking.examCode, session: session.name,
+            bookingId: booking.id, candidate: booking.candidateLabel, exam: booking.examCode, session: session.name,
             sessionId: session.id, targets: targets, hasTargets: !targets.isEmpty, error: error
         )
         return renderer.render(
@@ -126,15 +126,5 @@ struct BookingActionsController: Sendable {
         } catch let problem as ServiceProblem where problem.status == 404 {
             throw PageRefusal.notFound("booking")
         }
-    }
-
-    /// The candidate as staff know them; their external id when the session's roster has no name.
-    private func candidateName(_ booking: APIBooking, principal: Principal) async -> String {
-        if let candidate = booking.candidate { return "\(candidate.name) (\(candidate.email))" }
-        let listed = try? await client.get(
-            .sessions, "/bookings", query: ["sessionId": booking.sessionId, "candidateId": booking.candidateId, "limit": "1"],
-            as: APIList<APIBooking>.self, for: principal
-        )
-        return listed?.items.first?.candidate.map { "\($0.name) (\($0.email))" } ?? booking.candidateId
     }
 }

@@ -126,7 +126,7 @@ struct VerificationController: Sendable {
         }
         let attempt = try await load(id, principal: signedIn.account.principal)
         let content = ConfirmContent(
-            id: id, candidate: await names(of: [attempt], principal: signedIn.account.principal)[id] ?? attempt.candidateId,
+            id: id, candidate: await label(of: attempt, principal: signedIn.account.principal).candidate,
             verdict: verdict, verdictLabel: verdict == "positive" ? "positive" : "negative", comment: comment
         )
         return renderer.render("verdict-confirm", title: "Give a \(verdict) verdict?", content: content, signedIn: signedIn, section: "/verification")
@@ -151,11 +151,11 @@ struct VerificationController: Sendable {
     private func attemptPage(_ id: String, signedIn: SignedIn, error: String?, comment: String) async throws -> Response {
         let principal = signedIn.account.principal
         let attempt = try await load(id, principal: principal)
-        let people = await names(of: [attempt], principal: principal)
+        let (candidate, session) = await label(of: attempt, principal: principal)
         var details = [
-            Detail(label: "Candidate", value: people[id] ?? attempt.candidateId),
+            Detail(label: "Candidate", value: candidate),
             .init(label: "Exam", value: attempt.examCode),
-            .init(label: "Session", value: people["session:\(attempt.sessionId)"] ?? attempt.sessionId),
+            .init(label: "Session", value: session),
             .init(label: "Status", value: attempt.status.capitalized),
             .init(label: "Score", value: Self.score(attempt)),
         ]
@@ -166,7 +166,7 @@ struct VerificationController: Sendable {
             IncidentRow(at: DisplayTime.dateAndTime($0.at, timeZone: "UTC"), category: $0.category, description: $0.description)
         }
         let content = AttemptContent(
-            id: id, candidate: people[id] ?? attempt.candidateId, details: details, hasReport: attempt.report != nil,
+            id: id, candidate: candidate, details: details, hasReport: attempt.report != nil,
             rating: attempt.report.map { "\($0.rating) of 5" } ?? "", notes: attempt.report?.notes, incidents: incidents,
             hasIncidents: !incidents.isEmpty,
             audit: (attempt.audit ?? []).map { AuditRow(at: DisplayTime.dateAndTime($0.at, timeZone: "UTC"), action: $0.action, actor: $0.actor, detail: $0.detail ?? "") },
@@ -189,18 +189,29 @@ struct VerificationController: Sendable {
     }
 
     /// Candidates' names by attempt id and sessions' names as `session:<id>`, from the sessions service
-    /// (verification knows neither); whatever cannot be found shows as an id.
+    /// (verification knows neither), one roster per session; whatever cannot be found shows as an id.
     private func names(of attempts: [APIAttempt], principal: Principal) async -> [String: String] {
         var names: [String: String] = [:]
         for sessionId in Set(attempts.map(\.sessionId)).prefix(20) {
             if let session = try? await client.get(.sessions, "/sessions/\(sessionId)", as: APISessionDetail.self, for: principal) {
-                names["session:\(sessionId)"] = "\(session.name), \(DisplayTime.dayAndTimeRange(session.availability.start, session.availability.end, timeZone: session.availability.timeZone))"
+                names["session:\(sessionId)"] = Self.sessionLabel(session)
             }
             if let bookings = try? await client.get(.sessions, "/bookings", query: ["sessionId": sessionId, "limit": "1000"], as: APIList<APIBooking>.self, for: principal) {
-                for booking in bookings.items { if let candidate = booking.candidate { names[booking.id] = "\(candidate.name) (\(candidate.email))" } }
+                for booking in bookings.items where booking.candidate != nil { names[booking.id] = booking.candidateLabel }
             }
         }
         return names
+    }
+
+    /// One attempt's candidate and session: its booking (the same id) rather than the whole roster.
+    private func label(of attempt: APIAttempt, principal: Principal) async -> (candidate: String, session: String) {
+        async let booking = try? client.get(.sessions, "/bookings/\(attempt.bookingId)", as: APIBooking.self, for: principal)
+        async let session = try? client.get(.sessions, "/sessions/\(attempt.sessionId)", as: APISessionDetail.self, for: principal)
+        return (await booking?.candidateLabel ?? attempt.candidateId, await session.map(Self.sessionLabel) ?? attempt.sessionId)
+    }
+
+    static func sessionLabel(_ session: APISessionDetail) -> String {
+        "\(session.name), \(DisplayTime.dayAndTimeRange(session.availability.start, session.availability.end, timeZone: session.availability.timeZone))"
     }
 
     static func score(_ attempt: APIAttempt) -> String {
