@@ -36,7 +36,9 @@ import Testing
             locationName: "Lyon Part-Dieu", address: "1 place Béraudier, Lyon", timeZone: "Europe/Paris", room: nil, deliveryPreference: "in-person",
             start: start, end: start + 7200, instructions: "Pièce d'identité obligatoire.", additionalInstructions: nil
         )
-        let candidates = (0..<30).map { index in "cand-kill-\(UUID().uuidString.prefix(8).lowercased())-\(index)" }
+        // A sender claims 25 emails and the next 25 while it sends, so a sender can hold 50: with 80,
+        // the other sender always has emails of its own and both are in a dialogue when the hold comes.
+        let candidates = (0..<80).map { index in "cand-kill-\(UUID().uuidString.prefix(8).lowercased())-\(index)" }
         let events = candidates.map { candidate in
             BookingConfirmed(
                 booking: BookingRef(bookingId: UUID().uuidString.lowercased(), sessionId: session.sessionId, candidateId: candidate, examCode: "NET-201", authorizationId: nil),
