@@ -90,10 +90,10 @@ import Testing
     }
 
     /// A candidate whose purchase has reached the sessions service; returns their external id.
-    func purchase(_ name: String, first: String, last: String, exam: String) async throws -> String {
+    func purchase(_ name: String, first: String, last: String, exam: String, language: String = "en") async throws -> String {
         let candidate = "\(tag)-\(name)"
         let publisher = try TestPublisher()
-        let profile = CandidateProfile(externalId: candidate, firstName: first, lastName: last, email: "\(candidate)@example.org", language: "en", timeZone: "Europe/Paris")
+        let profile = CandidateProfile(externalId: candidate, firstName: first, lastName: last, email: "\(candidate)@example.org", language: language, timeZone: "Europe/Paris")
         try publisher.publish(Fixtures.purchase("P-\(candidate)", candidate: profile, examCode: exam))
         try publisher.confirm()
         let known = try await eventually(timeout: .seconds(60), {
@@ -103,12 +103,12 @@ import Testing
         return candidate
     }
 
-    func session(_ api: SessionsDriver, named name: String, exam: String, daysAhead: Double) async throws -> String {
+    func session(_ api: SessionsDriver, named name: String, exam: String, daysAhead: Double, capacity: Int = 10) async throws -> String {
         let start = Date().addingTimeInterval(daysAhead * 86_400)
         let location = try await api.location()
         let reply = try await api.asCSR("POST", "/sessions", json: """
             {"locationId":"\(location)","name":"\(name)","examCodes":["\(exam)"],"availability":{"start":"\(Timestamp.format(start))","end":"\(Timestamp.format(start + 7200))"},
-             "selfEnrollment":true,"capacity":10,"authorizationRequired":false}
+             "selfEnrollment":true,"capacity":\(capacity),"authorizationRequired":false}
             """)
         return try #require(reply.id, "\(reply.text)")
     }

@@ -1,32 +1,16 @@
 """The console in a real browser: headless Chromium driven by Selenium, every page checked with axe-core.
 
-Run by Tests/EndToEndTests/ConsoleBrowserTests.swift, which starts the real executables and prepares
+Run by Tests/EndToEndTests/ConsoleEndToEndTests.swift, which starts the real executables and prepares
 exams through the APIs. Settings come from the environment (see `setting`). Exits non-zero, saying
 why, at the first thing that is not as a CSR would expect.
 """
-import email
 import os
-import re
 import sys
 
-os.environ.setdefault("SE_AVOID_STATS", "true")  # never phone home
-
-from axe_selenium_python import Axe
-from selenium import webdriver
+from browser_support import Failure, Visit, browser, emailed_link, expect, is_stale, setting, submit
 from selenium.common.exceptions import WebDriverException
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
-
-DRIVER = "/usr/bin/chromedriver"
-
-
-def setting(name):
-    value = os.environ.get(name)
-    if not value:
-        sys.exit(f"console_browser: {name} is not set")
-    return value
 
 
 BASE = setting("CONSOLE_URL")
@@ -41,97 +25,12 @@ TRANSFER_FROM = setting("CONSOLE_TRANSFER_FROM")  # a session with one confirmed
 TRANSFER_TO = setting("CONSOLE_TRANSFER_TO")  # the name of another session of the same exam
 ATTEMPT = setting("CONSOLE_ATTEMPT")  # a finished attempt waiting for a verdict
 ATTEMPT_CANDIDATE = setting("CONSOLE_ATTEMPT_CANDIDATE")
-MAIL_DIR = setting("CONSOLE_MAIL_DIR")  # where the console writes the emails it sends  # how the queue names its candidate
-
-
-class Failure(Exception):
-    pass
-
-
-def expect(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def browser():
-    if not os.path.exists(DRIVER):
-        sys.exit(f"console_browser: {DRIVER} is missing; install Debian's chromium and chromium-driver (scripts/stack start does)")
-    options = Options()
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
-                     "--disable-gpu", "--no-first-run", "--disable-extensions", "--disable-background-networking"):
-        options.add_argument(argument)
-    return webdriver.Chrome(service=Service(DRIVER), options=options)
-
-
-class Visit:
-    def __init__(self, driver):
-        self.driver = driver
-        self.pages = 0
-        os.makedirs(SHOTS, exist_ok=True)
-        for old in os.listdir(SHOTS):
-            if old.endswith(".png"):
-                os.remove(os.path.join(SHOTS, old))
-
-    def check(self, name):
-        """Screenshots at desktop and phone width, and axe-core: no serious or critical violation."""
-        d = self.driver
-        self.pages += 1
-        for width, label in ((1280, "desktop"), (375, "375")):
-            # The whole page, not just the first screen: the window grows to the page's height.
-            d.set_window_size(width, 900)
-            height = d.execute_script("return document.documentElement.scrollHeight")
-            d.set_window_size(width, min(max(height, 900), 6000))
-            d.save_screenshot(os.path.join(SHOTS, f"{self.pages:02d}-{name}-{label}.png"))
-        d.set_window_size(375, 812)
-        # Elements sticking out to the right, outside any box that scrolls on its own (wide tables do).
-        overflow = d.execute_script("""
-            if (document.documentElement.scrollWidth <= window.innerWidth + 1) return [];
-            const scrolls = (e) => { for (; e; e = e.parentElement) { if (getComputedStyle(e).overflowX === 'auto') return true; } return false; };
-            return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && !scrolls(e.parentElement))
-                .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
-        """)
-        d.set_window_size(1280, 1000)
-        expect(not overflow, f"{name}: the page scrolls sideways at 375 px because of {overflow}")
-        axe = Axe(d)
-        axe.inject()
-        results = axe.run()
-        bad = [v for v in results["violations"] if v.get("impact") in ("serious", "critical")]
-        expect(not bad, f"{name}: accessibility violations: " + "; ".join(
-            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad))
-        expect(len(d.find_elements(By.TAG_NAME, "h1")) == 1, f"{name}: a page has exactly one h1")
-
-    def h1(self):
-        return self.driver.find_element(By.TAG_NAME, "h1").text
-
-
-def submit(driver, selector):
-    """Clicks a form's button and waits for the page it leads to (the old page must go stale)."""
-    page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(driver, 15).until(lambda d: is_stale(page))
-
-
-def is_stale(element):
-    try:
-        element.tag_name
-        return False
-    except WebDriverException:
-        return True
+MAIL_DIR = setting("CONSOLE_MAIL_DIR")  # where the console writes the emails it sends
 
 
 def invitation_link(address):
-    """The one-time link in the newest invitation emailed to `address`, read as a mail client would."""
-    for name in sorted(os.listdir(MAIL_DIR), reverse=True):
-        with open(os.path.join(MAIL_DIR, name), "rb") as file:
-            message = email.message_from_binary_file(file)
-        if address not in message["To"]:
-            continue
-        for part in message.walk():
-            if part.get_content_type() == "text/plain":
-                match = re.search(r"https?://\S+/password/\S+", part.get_payload(decode=True).decode("utf-8"))
-                if match:
-                    return match.group(0)
-    raise Failure(f"no invitation was emailed to {address}")
+    """The one-time link in the newest invitation emailed to `address`."""
+    return emailed_link(MAIL_DIR, address, r"https?://\S+/password/\S+")
 
 
 def invite(driver, visit, name, address, role, shot):
@@ -162,7 +61,7 @@ def accept(driver, visit, address, password, shot):
     driver.find_element(By.ID, "confirmation").send_keys(password)
     submit(driver, "form[action^='/password/'] button[type=submit]")
     expect("Your password is saved" in driver.page_source, "the password is saved")
-    driver.find_element(By.NAME, "email").send_keys(address)
+    driver.find_element(By.ID, "email").send_keys(address)
     driver.find_element(By.NAME, "password").send_keys(password)
     submit(driver, "form[action='/login'] button")
 
@@ -174,13 +73,13 @@ def set_value(driver, element_id, value):
 
 def main():
     driver = browser()
-    visit = Visit(driver)
+    visit = Visit(driver, SHOTS, "staff")
     wait = WebDriverWait(driver, 15)
     try:
         # Sign in: a wrong password first, then the right one.
         driver.get(BASE + "/login")
         visit.check("login")
-        driver.find_element(By.NAME, "email").send_keys(EMAIL)
+        driver.find_element(By.ID, "email").send_keys(EMAIL)
         driver.find_element(By.NAME, "password").send_keys("not-the-password")
         submit(driver, "form[action='/login'] button")
         expect("Enter a correct email address and password" in driver.page_source, "a wrong password is explained")

@@ -17,10 +17,11 @@ public final class ConsoleStack: @unchecked Sendable {
     public var consoleURL: String { "http://127.0.0.1:\(Self.consolePort)" }
     public var issuer: String { consoleURL }
 
-    public init(services names: [String] = ["sessions", "authorizations", "verification", "notifications"]) throws {
-        let consoleEnvironment = try TestStack.environment(for: "console")
-        adminEmail = consoleEnvironment["EXAMHALL_CONSOLE_ADMIN_EMAIL"] ?? "admin@examhall.test"
-        adminPassword = consoleEnvironment["EXAMHALL_CONSOLE_ADMIN_PASSWORD"] ?? ""
+    /// `consoleEnvironment` adds to (or overrides) the console's settings, e.g. a real SMTP server.
+    public init(services names: [String] = ["sessions", "authorizations", "verification", "notifications"], consoleEnvironment: [String: String] = [:]) throws {
+        let stackEnvironment = try TestStack.environment(for: "console")
+        adminEmail = stackEnvironment["EXAMHALL_CONSOLE_ADMIN_EMAIL"] ?? "admin@examhall.test"
+        adminPassword = stackEnvironment["EXAMHALL_CONSOLE_ADMIN_PASSWORD"] ?? ""
         let url = "http://127.0.0.1:\(Self.consolePort)"
         var environment = [
             "EXAMHALL_PUBLIC_URL": url,
@@ -28,6 +29,7 @@ public final class ConsoleStack: @unchecked Sendable {
             "EXAMHALL_MAIL_DIR": mailFolder,
         ]
         for (name, port) in Self.servicePorts { environment["EXAMHALL_\(name.uppercased())_URL"] = "http://127.0.0.1:\(port)" }
+        environment.merge(consoleEnvironment) { _, given in given }
         console = ServiceProcess("console", port: Self.consolePort, environment: environment)
         services = Dictionary(uniqueKeysWithValues: names.map { name in
             (name, ServiceProcess(name, port: Self.servicePorts[name]!, environment: [
@@ -49,12 +51,11 @@ public final class ConsoleStack: @unchecked Sendable {
         for service in services.values { service.stop() }
     }
 
-    /// Runs one of the Python browser or HTTP scripts in `Tests/Support` with `environment`.
+    /// Runs one of the Python browser or HTTP scripts in `Tests/Support` with `environment` (which may
+    /// name another `CONSOLE_MAIL_DIR`, such as an SMTP server's).
     public func runScript(_ name: String, environment: [String: String]) throws -> ProgramRun {
         let script = TestStack.root.appendingPathComponent("Tests/Support/\(name)").path
-        var variables = environment
-        variables["CONSOLE_URL"] = consoleURL
-        variables["CONSOLE_MAIL_DIR"] = mailFolder
+        var variables = ["CONSOLE_URL": consoleURL, "CONSOLE_MAIL_DIR": mailFolder].merging(environment) { _, given in given }
         variables["SE_AVOID_STATS"] = "true"
         return try Program.run(SMTPSink.python, [script], environment: variables, capture: .both)
     }

@@ -3,8 +3,8 @@ import ExamHallServiceKit
 import Foundation
 import Hummingbird
 
-/// The console: the web front end for staff (and, later, candidates). It signs people in, signs
-/// short-lived tokens for them, and acts through the services' HTTP APIs.
+/// The console: the web front end for staff and candidates. It signs people in, signs short-lived
+/// tokens for them, and acts through the services' HTTP APIs; it learns candidates from events.
 public enum ConsoleService {
     public static let description = ServiceDescription(
         name: "console", defaultHTTPPort: 8080,
@@ -18,7 +18,12 @@ public enum ConsoleService {
         let clock = environment.clock
         let database = environment.database
         let logger = environment.logger
+        let mailer = ConsoleMailer(settings: mail)
+        var handlers = HandlerRegistry()
+        handlers.register(RecordCandidateOnAuthorizationOpened())
+        handlers.register(RecordCandidateOnCandidateUpdated(), from: .inbound)
         return ServiceComponents(
+            handlers: handlers,
             jobs: [
                 PeriodicJob(name: "signing-keys", interval: .seconds(60)) { try await keys.refresh() },
                 PeriodicJob(name: "sign-in-housekeeping", interval: .seconds(300)) {
@@ -36,7 +41,14 @@ public enum ConsoleService {
                 IdentityRoutes(keys: keys, configuration: configuration).add(to: router)
                 StaticFiles.add(to: router)
                 router.add(middleware: PageMiddleware(renderer: renderer))
-                SignInController(gate: gate, renderer: renderer, clock: clock).add(to: router)
+                let signIn = SignInController(gate: gate, renderer: renderer, clock: clock)
+                signIn.add(to: router)
+                CandidateSignInController(gate: gate, renderer: renderer, signIn: signIn, mailer: mailer, clock: clock).add(to: router)
+                let candidatePages = CandidatePages(gate: gate, renderer: renderer, client: client, clock: clock)
+                CandidateHomeController(pages: candidatePages).add(to: router)
+                CandidateBookController(pages: candidatePages).add(to: router)
+                CandidateBookingsController(pages: candidatePages, organizerEmail: mail.fromAddress).add(to: router)
+                CandidateResultsController(pages: candidatePages).add(to: router)
                 AccountController(gate: gate, renderer: renderer, keys: keys).add(to: router)
                 CalendarController(gate: gate, renderer: renderer, client: client, clock: clock).add(to: router)
                 LocationsController(gate: gate, renderer: renderer, client: client).add(to: router)
@@ -47,7 +59,7 @@ public enum ConsoleService {
                 BookingActionsController(gate: gate, renderer: renderer, client: client).add(to: router)
                 AuthorizationsController(gate: gate, renderer: renderer, client: client).add(to: router)
                 VerificationController(gate: gate, renderer: renderer, client: client).add(to: router)
-                AccountsController(gate: gate, renderer: renderer, client: client, mailer: ConsoleMailer(settings: mail), clock: clock).add(to: router)
+                AccountsController(gate: gate, renderer: renderer, client: client, mailer: mailer, clock: clock).add(to: router)
                 PasswordController(gate: gate, renderer: renderer, clock: clock).add(to: router)
                 TemplatesController(gate: gate, renderer: renderer, client: client).add(to: router)
                 ExportsController(gate: gate, renderer: renderer, client: client).add(to: router)

@@ -1,11 +1,12 @@
 import Foundation
 
 /// Times written out for people, on the clock of the place they happen:
-/// "Saturday 12 December 2026, 09:00 (Europe/London, UTC+0)". Never raw RFC 3339.
+/// "Saturday 12 December 2026, 09:00 (Europe/London, UTC+0)", or in French "samedi 12 décembre 2026,
+/// 09:00 (Europe/Paris, UTC+1)". Never raw RFC 3339.
 public enum DisplayTime {
-    public static func dateAndTime(_ date: Date, timeZone identifier: String) -> String {
+    public static func dateAndTime(_ date: Date, timeZone identifier: String, language: CandidateLanguage = .en) -> String {
         let zone = TimeZone(identifier: identifier) ?? .gmt
-        return "\(format(date, "EEEE d MMMM yyyy, HH:mm", zone)) (\(identifier), \(offset(date, zone)))"
+        return "\(format(date, "EEEE d MMMM yyyy, HH:mm", zone, language)) (\(identifier), \(offset(date, zone)))"
     }
 
     /// "09:00–12:00 (Europe/Paris, UTC+1)" for a window within one day.
@@ -16,17 +17,18 @@ public enum DisplayTime {
 
     /// "Saturday 12 December 2026, 09:00–12:00 (Europe/London, UTC+0)"; a window across midnight
     /// writes out both ends.
-    public static func dayAndTimeRange(_ start: Date, _ end: Date, timeZone identifier: String) -> String {
+    public static func dayAndTimeRange(_ start: Date, _ end: Date, timeZone identifier: String, language: CandidateLanguage = .en) -> String {
         let zone = TimeZone(identifier: identifier) ?? .gmt
         guard dayKey(start, timeZone: zone) == dayKey(end, timeZone: zone) else {
-            return "\(format(start, "EEEE d MMMM yyyy, HH:mm", zone)) to \(dateAndTime(end, timeZone: identifier))"
+            let to = language == .fr ? "au" : "to"
+            return "\(format(start, "EEEE d MMMM yyyy, HH:mm", zone, language)) \(to) \(dateAndTime(end, timeZone: identifier, language: language))"
         }
-        return "\(format(start, "EEEE d MMMM yyyy", zone)), \(timeRange(start, end, timeZone: identifier))"
+        return "\(format(start, "EEEE d MMMM yyyy", zone, language)), \(timeRange(start, end, timeZone: identifier))"
     }
 
     /// "Monday 7 December 2026"
-    public static func day(_ date: Date, timeZone zone: TimeZone) -> String {
-        format(date, "EEEE d MMMM yyyy", zone)
+    public static func day(_ date: Date, timeZone zone: TimeZone, language: CandidateLanguage = .en) -> String {
+        format(date, "EEEE d MMMM yyyy", zone, language)
     }
 
     /// The calendar day (yyyy-MM-dd) a moment falls on, on the given clock.
@@ -41,9 +43,9 @@ public enum DisplayTime {
         return minutes == 0 ? "UTC\(sign)\(hours)" : String(format: "UTC%@%d:%02d", sign, hours, minutes)
     }
 
-    private static func format(_ date: Date, _ pattern: String, _ zone: TimeZone) -> String {
+    private static func format(_ date: Date, _ pattern: String, _ zone: TimeZone, _ language: CandidateLanguage = .en) -> String {
         let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
+        formatter.locale = Locale(identifier: language == .fr ? "fr_FR" : "en_GB")
         formatter.timeZone = zone
         formatter.dateFormat = pattern
         return formatter.string(from: date)

@@ -3,7 +3,7 @@ import ExamHallServiceKit
 import Foundation
 import NIOPosix
 
-/// Emails the console sends itself (invitations to set a password), through the same SMTP settings as
+/// Emails the console sends itself (invitations to set a password, candidates' sign-in links), through the same SMTP settings as
 /// the notifications service, or as `.eml` files when no server is configured.
 struct ConsoleMailer: Sendable {
     let settings: MailSettings
@@ -50,6 +50,26 @@ struct ConsoleMailer: Sendable {
             <p>If you did not expect this email, you can ignore it.</p>
             """
         return Email(to: account.email, toName: account.name, subject: "Your ExamHall account", text: text, html: html)
+    }
+
+    /// A candidate's sign-in link, in their language.
+    static func signInLink(to candidate: Candidate, link: String) -> Email {
+        let french = CandidateLanguage(tag: candidate.language) == .fr
+        let (greeting, body, button, ignore, subject) = french
+            ? ("Bonjour \(candidate.name),", "Voici votre lien pour vous connecter à ExamHall. Il fonctionne une fois, pendant 15 minutes\u{00A0}:",
+               "Se connecter à ExamHall", "Si vous n’avez pas demandé ce lien, ignorez cet e-mail\u{00A0}: personne ne peut se connecter sans lui.",
+               "Votre lien de connexion ExamHall")
+            : ("Hello \(candidate.name),", "Here is your link to sign in to ExamHall. It works once, within 15 minutes:",
+               "Sign in to ExamHall", "If you did not ask for this link, ignore this email: nobody can sign in without it.",
+               "Your ExamHall sign-in link")
+        let text = "\(greeting)\n\n\(body)\n\(link)\n\n\(ignore)\n"
+        let html = """
+            <p>\(escape(greeting))</p>
+            <p>\(escape(body))</p>
+            <p><a href="\(escape(link))">\(escape(button))</a></p>
+            <p>\(escape(ignore))</p>
+            """
+        return Email(to: candidate.email, toName: candidate.name, subject: subject, text: text, html: html)
     }
 
     static func escape(_ text: String) -> String {

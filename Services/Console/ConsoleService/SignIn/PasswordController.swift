@@ -32,8 +32,7 @@ struct PasswordController: Sendable {
     @Sendable func choose(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         let form = try await Form.read(request, context: context)
-        guard let formToken = form["csrf"], let cookie = request.cookies[SignInController.loginCookie]?.value,
-              SignInGate.constantTimeEqual(formToken, cookie) else { throw PageRefusal.formExpired }
+        try SignInController.checkLoginForm(form, request)
         guard let account = try await usableAccount(token) else { return expired() }
         var state = FormState()
         let password = form["password"] ?? ""

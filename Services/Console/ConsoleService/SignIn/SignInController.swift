@@ -3,8 +3,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// `GET/POST /login` and `POST /logout` for staff: email and password, throttled, with a CSRF token
-/// even before sign-in (a double-submit cookie), and the same answer whether or not the email is known.
+/// `GET/POST /login` and `POST /logout`. Staff sign in with email and password, throttled, with a CSRF
+/// token even before sign-in (a double-submit cookie), and the same answer whether or not the email is
+/// known; the same page asks candidates for their email to send a sign-in link (`CandidateSignInController`).
 struct SignInController: Sendable {
     let gate: SignInGate
     let renderer: PageRenderer
@@ -18,6 +19,12 @@ struct SignInController: Sendable {
         var loginToken: String
         var error: String?
         var notice: String?
+        /// The candidates' part, in the language asked for with `?lang=`.
+        var words: CandidateWords
+        var language: String
+        var otherLanguage: String
+        var linkEmail: String
+        var linkError: String?
     }
 
     func add(to router: Router<ExamHallRequestContext>) {
@@ -25,20 +32,22 @@ struct SignInController: Sendable {
         router.post("/login", use: signIn)
         router.post("/logout", use: signOut)
         router.get("/") { request, _ in
-            try await gate.current(request) == nil ? redirect(to: "/login") : redirect(to: "/calendar")
+            if let signedIn = try await gate.current(request) { return redirect(to: Self.landing(signedIn.account.role)) }
+            return try await gate.currentCandidate(request) == nil ? redirect(to: "/login") : redirect(to: "/me")
         }
     }
 
     @Sendable func show(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
         if let signedIn = try await gate.current(request) { return redirect(to: Self.landing(signedIn.account.role)) }
+        if try await gate.currentCandidate(request) != nil { return redirect(to: "/me") }
         let notice = request.uri.queryParameters.get("done") == "password" ? "Your password is saved. Sign in with it now." : nil
-        return form(email: "", next: request.uri.queryParameters.get("next") ?? "", error: nil, status: .ok, notice: notice)
+        let language = CandidateLanguage(tag: request.uri.queryParameters.get("lang") ?? "en")
+        return form(email: "", next: request.uri.queryParameters.get("next") ?? "", error: nil, status: .ok, notice: notice, language: language)
     }
 
     @Sendable func signIn(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
         let form = try await Form.read(request, context: context)
-        guard let token = form["csrf"], let cookie = request.cookies[Self.loginCookie]?.value,
-              SignInGate.constantTimeEqual(token, cookie) else { throw PageRefusal.formExpired }
+        try Self.checkLoginForm(form, request)
         let email = form.text("email") ?? ""
         let next = form["next"] ?? ""
         guard !email.isEmpty, let password = form["password"], !password.isEmpty else {
@@ -76,20 +85,43 @@ struct SignInController: Sendable {
     }
 
     @Sendable func signOut(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
-        guard let signedIn = try await gate.current(request) else { return redirect(to: "/login") }
-        try gate.checkForm(try await Form.read(request, context: context), of: signedIn)
-        let cleared = try await gate.end(signedIn)
-        return redirect(to: "/login", headers: [.setCookie: cleared.description])
+        let form = try await Form.read(request, context: context)
+        if let signedIn = try await gate.current(request) {
+            try gate.checkForm(form, of: signedIn)
+            return redirect(to: "/login", headers: [.setCookie: try await gate.end(signedIn).description])
+        }
+        if let candidate = try await gate.currentCandidate(request) {
+            try gate.checkForm(form, of: candidate)
+            return redirect(to: "/login?lang=\(candidate.language.rawValue)", headers: [.setCookie: try await gate.end(candidate).description])
+        }
+        return redirect(to: "/login")
     }
 
-    private func form(email: String, next: String, error: String?, status: HTTPResponse.Status, notice: String? = nil) -> Response {
+    /// The sign-in page, with a fresh token for its forms in a cookie only `/login…` receives.
+    func form(
+        email: String, next: String, error: String?, status: HTTPResponse.Status, notice: String? = nil,
+        language: CandidateLanguage = .en, linkEmail: String = "", linkError: String? = nil
+    ) -> Response {
         let token = SignInGate.randomToken()
         let cookie = Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: "/login", secure: gate.configuration.secureCookies, httpOnly: true, sameSite: .strict)
-        return renderer.render(
-            "login", title: error == nil ? "Sign in" : "Error: Sign in",
-            content: Content(email: email, next: next, loginToken: token, error: error, notice: notice), signedIn: nil, status: status,
-            headers: [.setCookie: cookie.description]
+        let words = CandidateWords.of(language)
+        let content = Content(
+            email: email, next: next, loginToken: token, error: error, notice: notice, words: words, language: language.rawValue,
+            otherLanguage: language.other.rawValue, linkEmail: linkEmail, linkError: linkError
         )
+        let failed = error != nil || linkError != nil
+        var response = renderer.render(
+            "login", title: failed ? "\(words.errorPrefix) \(words.signInTitle)" : words.signInTitle, content: content, words: words, status: status
+        )
+        response.headers[.setCookie] = cookie.description
+        return response
+    }
+
+    /// The double-submit check of the forms used before sign-in.
+    static func checkLoginForm(_ form: Form, _ request: Request) throws {
+        guard let token = form["csrf"], let cookie = request.cookies[loginCookie]?.value, SignInGate.constantTimeEqual(token, cookie) else {
+            throw PageRefusal.formExpired
+        }
     }
 
     static func landing(_ role: StaffRole) -> String {

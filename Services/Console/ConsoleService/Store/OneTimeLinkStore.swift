@@ -7,6 +7,7 @@ struct OneTimeLinkStore {
 
     enum Purpose: String {
         case setPassword = "set-password"
+        case candidateSignIn = "candidate-sign-in"
     }
 
     func insert(tokenHash: String, accountId: UUID, purpose: Purpose, at now: Date, expiresAt: Date) throws {
@@ -16,13 +17,28 @@ struct OneTimeLinkStore {
         )
     }
 
+    func insert(tokenHash: String, candidateId: String, at now: Date, expiresAt: Date) throws {
+        try connection.execute(
+            "INSERT INTO one_time_links (token_hash, candidate_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            [tokenHash, candidateId, Purpose.candidateSignIn.rawValue, now, expiresAt]
+        )
+    }
+
     /// The account of a usable link, or nil (unknown, used, or expired).
     func usable(tokenHash: String, purpose: Purpose, at now: Date) throws -> UUID? {
+        try usableLink(tokenHash: tokenHash, purpose: purpose, at: now)?.decode("account_id")
+    }
+
+    /// The candidate of a usable sign-in link, or nil (unknown, used, or expired).
+    func usableSignIn(tokenHash: String, at now: Date) throws -> String? {
+        try usableLink(tokenHash: tokenHash, purpose: .candidateSignIn, at: now)?.decode("candidate_id")
+    }
+
+    private func usableLink(tokenHash: String, purpose: Purpose, at now: Date) throws -> PGRow? {
         guard let row = try connection.query(
-            "SELECT account_id, expires_at, used_at FROM one_time_links WHERE token_hash = $1 AND purpose = $2", [tokenHash, purpose.rawValue]
+            "SELECT account_id, candidate_id, expires_at, used_at FROM one_time_links WHERE token_hash = $1 AND purpose = $2", [tokenHash, purpose.rawValue]
         ).first else { return nil }
-        guard AccountRules.linkUsable(expiresAt: try row.decode("expires_at"), usedAt: try row.decode("used_at"), now: now) else { return nil }
-        return try row.decode("account_id")
+        return AccountRules.linkUsable(expiresAt: try row.decode("expires_at"), usedAt: try row.decode("used_at"), now: now) ? row : nil
     }
 
     /// Uses the link: true for exactly one caller, even when two submit it at once.

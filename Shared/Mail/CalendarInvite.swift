@@ -1,12 +1,12 @@
-import ExamHallMail
 import ExamHallModels
 import Foundation
 
 /// The booking as an iCalendar event (RFC 5545) with an iTIP method (RFC 5546). Its UID is the
 /// booking's, so every later email about the booking updates the same event in the candidate's
-/// calendar: a higher SEQUENCE for a change, METHOD:CANCEL for a cancellation.
+/// calendar: a higher SEQUENCE for a change, METHOD:CANCEL for a cancellation. Without a method it is a
+/// plain event to save, as the console's "Add to my calendar" downloads.
 public struct CalendarInvite: Sendable, Equatable, Codable {
-    public var method: InviteMethod
+    public var method: InviteMethod?
     public var bookingId: String
     public var sequence: Int
     public var start: Date
@@ -20,7 +20,7 @@ public struct CalendarInvite: Sendable, Equatable, Codable {
     public var stamp: Date
 
     public init(
-        method: InviteMethod, bookingId: String, sequence: Int, start: Date, end: Date, summary: String, location: String, description: String,
+        method: InviteMethod?, bookingId: String, sequence: Int, start: Date, end: Date, summary: String, location: String, description: String,
         organizerEmail: String, attendeeName: String, attendeeEmail: String, stamp: Date
     ) {
         self.method = method
@@ -46,7 +46,7 @@ public struct CalendarInvite: Sendable, Equatable, Codable {
             "VERSION:2.0",
             "PRODID:-//ExamHall//Notifications//EN",
             "CALSCALE:GREGORIAN",
-            "METHOD:\(method.rawValue)",
+        ] + (method.map { ["METHOD:\($0.rawValue)"] } ?? []) + [
             "BEGIN:VEVENT",
             "UID:\(uid)",
             "SEQUENCE:\(sequence)",
