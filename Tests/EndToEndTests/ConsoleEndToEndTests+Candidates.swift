@@ -5,8 +5,8 @@ import Foundation
 import Testing
 
 /// Candidates in the console, through the real executables and a real SMTP server: sign-in by emailed
-/// link, booking in their language, moving and cancelling, the waitlist, results; and the defences of
-/// the sign-in link and of candidates' pages.
+/// link, booking in their language, moving and cancelling, the waitlist, results; a proctor's exam day;
+/// and the defences of the sign-in link and of candidates' pages.
 extension ConsoleEndToEndTests {
     @Test func candidatesSignInByLinkAndBookInTheirLanguage() async throws {
         let sink = SMTPSink(port: 18292)
@@ -33,27 +33,32 @@ extension ConsoleEndToEndTests {
         let fullSession = try await session(api, named: full, exam: waitlisted, daysAhead: 12, capacity: 1)
         let seated = try #require(try await api.book(fullSession, candidate: "\(tag)-seated").id)
 
-        // An exam Marie has sat: her attempt finished and waits for a CSR's verdict.
+        // An in-person session Marie is booked in, staffed by a proctor who signs in to the console.
         let satSession = try await session(api, named: "Sat \(tag)", exam: sat, daysAhead: 2)
         let attempt = try #require(try await api.book(satSession, candidate: marie).id)
-        _ = try await eventually(timeout: .seconds(60), {
-            try admin.query("SELECT count(*)::int AS n FROM verification.attempts WHERE id = $1", [UUID(uuidString: attempt)!])[0].decode("n", as: Int.self)
-        }, until: { $0 == 1 })
-        let engine = try TestPublisher()
-        try engine.publish(DeliveryAttemptStarted(bookingId: attempt, startedAt: Date()))
-        try engine.publish(DeliveryAttemptFinished(bookingId: attempt, finishedAt: Date(), score: 74, maxScore: 100, passed: true))
-        try engine.confirm()
-        let finished = try await eventually(timeout: .seconds(60), {
-            try admin.query("SELECT status FROM verification.attempts WHERE id = $1", [UUID(uuidString: attempt)!])[0].decode("status", as: String.self)
-        }, until: { $0 == "finished" })
-        #expect(finished == "finished")
+        let proctorName = "Pat Proctor \(tag)"
+        let registered = try await api.asCSR("POST", "/proctors", json: #"{"name":"\#(proctorName)","email":"pat-\#(tag)@example.org"}"#)
+        let proctorId = try #require(registered.id, "\(registered.text)")
+        let assigned = try await api.asCSR("PUT", "/sessions/\(satSession)/proctors/\(proctorId)")
+        #expect(assigned.status == 200 || assigned.status == 204, "\(assigned.text)")
+        let proctorPassword = "pat proctors with care"
+        let proctorEmail = try account(role: "proctor", password: proctorPassword, proctorId: proctorId)
+        let ready = try await eventually(timeout: .seconds(60), {
+            try admin.query(
+                """
+                SELECT (SELECT count(*) FROM verification.attempts WHERE id = $1)::int + (SELECT count(*) FROM verification.session_proctors WHERE session_id = $2)::int AS n
+                """,
+                [UUID(uuidString: attempt)!, satSession]
+            )[0].decode("n", as: Int.self)
+        }, until: { $0 == 2 })
+        #expect(ready == 2, "verification knows the attempt and its proctor")
 
         let run = try stack.runScript("candidate_browser.py", environment: [
             "CONSOLE_MAIL_DIR": sink.directory.path, "CONSOLE_SCREENSHOTS": Self.screenshots, "CONSOLE_TAG": tag,
             "CONSOLE_EMAIL": stack.adminEmail, "CONSOLE_PASSWORD": stack.adminPassword,
             "CANDIDATE_EN": "\(marie)@example.org", "CANDIDATE_FR": "\(jean)@example.org",
             "SESSION_FIRST": first, "SESSION_SECOND": second, "SESSION_FULL": full, "SESSION_FULL_ID": fullSession, "SEATED_BOOKING": seated,
-            "ATTEMPT": attempt,
+            "ATTEMPT": attempt, "PROCTOR_EMAIL": proctorEmail, "PROCTOR_PASSWORD": proctorPassword, "SESSION_SAT": "Sat \(tag)",
         ])
         #expect(run.status == 0, "\(run.text)\nconsole log:\n\(stack.console.logTail(40))")
 
@@ -68,6 +73,10 @@ extension ConsoleEndToEndTests {
         let jeanBooked = try admin.query("SELECT count(*)::int AS n FROM sessions.bookings WHERE candidate_id = $1 AND status = 'confirmed'", [jean])[0]
             .decode("n", as: Int.self)
         #expect(jeanBooked == 1, "Jean booked in French")
+        let marked = try admin.query("SELECT status, score, verdict FROM verification.attempts WHERE id = $1", [UUID(uuidString: attempt)!])[0]
+        #expect(try marked.decode("status", as: String.self) == "finished" && marked.decode("score", as: Double?.self) == 74, "the proctor marked the attempt")
+        let incidents = try admin.query("SELECT jsonb_array_length(incidents::jsonb) AS n FROM verification.proctor_reports WHERE attempt_id = $1", [UUID(uuidString: attempt)!])
+        #expect(try incidents.first?.decode("n", as: Int.self) == 1, "the proctor's report holds the incident")
     }
 
     @Test func candidateLinksAndPagesHoldAgainstMisuse() async throws {

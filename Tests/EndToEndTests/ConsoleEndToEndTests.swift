@@ -114,14 +114,14 @@ import Testing
     }
 
     /// A staff account made directly in the console's schema, as an admin's invitation would.
-    func account(role: String, password: String) throws -> String {
+    func account(role: String, password: String, proctorId: String? = nil) throws -> String {
         let email = "\(role)-\(tag)@examhall.test"
         _ = try admin.query(
             """
             INSERT INTO console.accounts (id, email, name, role, password_hash, proctor_id, active, created_at, updated_at)
-            VALUES (gen_random_uuid(), $1, $2, $3, $4, CASE WHEN $3 = 'proctor' THEN gen_random_uuid() END, true, now(), now())
+            VALUES (gen_random_uuid(), $1, $2, $3, $4, CASE WHEN $3 = 'proctor' THEN coalesce($5::uuid, gen_random_uuid()) END, true, now(), now())
             """,
-            [email, "Test \(role)", role, Bcrypt.hash(password, cost: 4)]
+            [email, "Test \(role)", role, Bcrypt.hash(password, cost: 4), proctorId]
         )
         return email
     }

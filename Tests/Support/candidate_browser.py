@@ -27,7 +27,10 @@ FIRST = setting("SESSION_FIRST")  # public sessions of the exam both bought
 SECOND = setting("SESSION_SECOND")
 FULL = setting("SESSION_FULL")  # another exam's session, its only seat taken by SEATED_BOOKING
 SEATED_BOOKING = setting("SEATED_BOOKING")
-ATTEMPT = setting("ATTEMPT")  # Marie's finished attempt, waiting for a verdict
+ATTEMPT = setting("ATTEMPT")  # Marie's attempt in SESSION_SAT, an in-person session the proctor staffs
+SESSION_SAT = setting("SESSION_SAT")
+PROCTOR_EMAIL = setting("PROCTOR_EMAIL")
+PROCTOR_PASSWORD = setting("PROCTOR_PASSWORD")
 
 FRENCH_DAY = re.compile(r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d{1,2} [a-zéû]+ \d{4}")
 
@@ -93,6 +96,17 @@ def until_page_shows(driver, url, text, seconds=30):
 
 def sign_out(driver):
     submit(driver, "form.sign-out button")
+
+
+def staff_sign_in(driver, address, password):
+    driver.get(BASE + "/login")
+    driver.find_element(By.ID, "email").send_keys(address)
+    driver.find_element(By.ID, "password").send_keys(password)
+    submit(driver, "form[action='/login'] button")
+
+
+def set_value(driver, element_id, value):
+    driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, element_id), value)
 
 
 def main():
@@ -164,15 +178,55 @@ def main():
         visit.check("waitlisted")
         driver.get(BASE + "/me/bookings")
         visit.check("bookings")
+        sign_out(driver)
+
+        # The proctor's exam day: Marie's attempt marked started, then finished with its score.
+        staff_sign_in(driver, PROCTOR_EMAIL, PROCTOR_PASSWORD)
+        expect(visit.h1() == "My sessions" and SESSION_SAT in driver.page_source, f"the proctor lands on their sessions: {visit.h1()}")
+        visit.check("proctor-sessions")
+        driver.find_element(By.LINK_TEXT, SESSION_SAT).click()
+        expect(visit.h1() == SESSION_SAT and MARIE.split("@")[0] in driver.page_source, "the session page shows its roster")
+        visit.check("proctor-session")
+        submit(driver, f"#start-{ATTEMPT}")
+        expect("Attempt marked as started." in driver.page_source, "the start is recorded")
+        roster = driver.find_element(By.ID, f"attempt-{ATTEMPT}")
+        expect("In progress" in roster.text, f"the attempt is in progress: {roster.text}")
+        submit(driver, f"#attempt-{ATTEMPT} form[action$='/finish'] button")
+        expect(driver.find_elements(By.CSS_SELECTOR, ".error-summary"), "a finish without a score is explained")
+        visit.check("proctor-finish-error")
+        driver.find_element(By.ID, f"score-{ATTEMPT}").send_keys("74")
+        driver.find_element(By.ID, f"passed-{ATTEMPT}").send_keys("Passed")
+        submit(driver, f"#attempt-{ATTEMPT} form[action$='/finish'] button")
+        expect("Attempt marked as finished" in driver.page_source and "74 of 100, passed" in driver.page_source, "the finish and score are recorded")
+        visit.check("proctor-finished")
+
+        # The report: a missing rating explained, then an incident, notes and a rating saved.
+        driver.find_element(By.PARTIAL_LINK_TEXT, "Report on this attempt").click()
+        visit.check("proctor-report")
+        submit(driver, "form[action$='/report'] button[type=submit]")
+        expect(driver.find_element(By.ID, "rating-error").text.endswith("Choose a rating from 1 to 5"), "a missing rating is explained")
+        visit.check("proctor-report-error")
+        # A moment already past on any clock: an hour ago in UTC, written as a local time.
+        set_value(driver, "incidentAt", time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() - 3600)))
+        driver.find_element(By.ID, "incidentCategory").send_keys("Late arrival")
+        driver.find_element(By.ID, "incidentDescription").send_keys("Arrived ten minutes late; identity checked.")
+        driver.find_element(By.ID, "notes").send_keys("Calm sitting otherwise.")
+        driver.find_element(By.ID, "rating-4").click()
+        submit(driver, "form[action$='/report'] button[type=submit]")
+        expect("Report saved." in driver.page_source and "Late arrival" in driver.page_source, "the report is saved with its incident")
+        report_url = driver.current_url.split("?")[0]
+        sign_out(driver)
+
+        # Marie's result waits for the verdict.
+        link = ask_for_link(driver, visit, MARIE, None)
+        follow_link(driver, visit, link, None)
         driver.get(BASE + "/me/results")
         expect("Not verified yet" in driver.page_source, "an unverified result says so")
         visit.check("results-waiting")
         sign_out(driver)
 
         # Staff free the seat and give the verdict.
-        driver.find_element(By.ID, "email").send_keys(ADMIN_EMAIL)
-        driver.find_element(By.ID, "password").send_keys(ADMIN_PASSWORD)
-        submit(driver, "form[action='/login'] button")
+        staff_sign_in(driver, ADMIN_EMAIL, ADMIN_PASSWORD)
         driver.get(f"{BASE}/bookings/{SEATED_BOOKING}/cancel")
         submit(driver, "form[action$='/cancel'] button")
         driver.get(f"{BASE}/verification/{ATTEMPT}")
@@ -180,6 +234,14 @@ def main():
         submit(driver, "form[action$='/confirm'] button[type=submit]")
         submit(driver, "form[action$='/verdict'] button[type=submit]")
         expect("Verdict recorded" in driver.page_source, "the verdict is recorded")
+        sign_out(driver)
+
+        # The proctor's report is locked now, and says so.
+        staff_sign_in(driver, PROCTOR_EMAIL, PROCTOR_PASSWORD)
+        driver.get(report_url)
+        expect("This report is locked." in driver.page_source and not driver.find_elements(By.CSS_SELECTOR, "form[action$='/report']"),
+               "after the verdict the report is locked")
+        visit.check("proctor-report-locked")
         sign_out(driver)
 
         # Marie, signed in again, was promoted from the waitlist and sees her result.

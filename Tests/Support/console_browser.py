@@ -316,7 +316,7 @@ def main():
         visit.check("forbidden")
         submit(driver, "form.sign-out button")
         accept(driver, visit, proctor_address, "pete chooses a long password", False)
-        expect(driver.current_url.startswith(BASE + "/account") and "Proctor" in driver.page_source, "the proctor lands on their account")
+        expect(driver.current_url.startswith(BASE + "/proctor/sessions") and visit.h1() == "My sessions", "the proctor lands on their sessions")
         visit.check("proctor-account")
         driver.get(BASE + "/calendar")
         expect(visit.h1() == "You cannot open this page", "a proctor cannot open the calendar")

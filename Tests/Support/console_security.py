@@ -83,7 +83,7 @@ def main():
 
     # A proctor signs in to their own pages, and CSR pages are closed to them.
     proctor, landed = sign_in(os.environ["CONSOLE_PROCTOR_EMAIL"], os.environ["CONSOLE_PROCTOR_PASSWORD"])
-    expect(landed.status_code == 303 and landed.headers["Location"] == "/account", f"a proctor lands on their account ({landed.headers.get('Location')})")
+    expect(landed.status_code == 303 and landed.headers["Location"] == "/proctor/sessions", f"a proctor lands on their sessions ({landed.headers.get('Location')})")
     for path in ("/calendar", "/sessions/new", "/locations"):
         closed = proctor.get(f"{BASE}{path}", allow_redirects=False)
         expect(closed.status_code == 403, f"a proctor cannot open {path} (got {closed.status_code})")

@@ -49,6 +49,8 @@ public enum ConsoleService {
                 CandidateBookController(pages: candidatePages).add(to: router)
                 CandidateBookingsController(pages: candidatePages, organizerEmail: mail.fromAddress).add(to: router)
                 CandidateResultsController(pages: candidatePages).add(to: router)
+                ProctorSessionsController(gate: gate, renderer: renderer, client: client, clock: clock).add(to: router)
+                ProctorReportController(gate: gate, renderer: renderer, client: client).add(to: router)
                 AccountController(gate: gate, renderer: renderer, keys: keys).add(to: router)
                 CalendarController(gate: gate, renderer: renderer, client: client, clock: clock).add(to: router)
                 LocationsController(gate: gate, renderer: renderer, client: client).add(to: router)

@@ -167,6 +167,7 @@ struct APIAttempt: Decodable, Sendable {
     var bookingId: String
     var sessionId: String
     var candidateId: String
+    var candidateName: String?
     var examCode: String
     var authorizationId: String?
     var status: String

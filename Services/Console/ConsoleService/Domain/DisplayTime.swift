@@ -26,6 +26,11 @@ public enum DisplayTime {
         return "\(format(start, "EEEE d MMMM yyyy", zone, language)), \(timeRange(start, end, timeZone: identifier))"
     }
 
+    /// "09:41" on the place's clock, for moments within a day already written out.
+    public static func timeOfDay(_ date: Date, timeZone identifier: String) -> String {
+        format(date, "HH:mm", TimeZone(identifier: identifier) ?? .gmt)
+    }
+
     /// "Monday 7 December 2026"
     public static func day(_ date: Date, timeZone zone: TimeZone, language: CandidateLanguage = .en) -> String {
         format(date, "EEEE d MMMM yyyy", zone, language)

@@ -114,7 +114,7 @@ struct PageRenderer: Sendable {
         let items: [(String, String)] = switch role {
         case .admin: staff + [("/admin/accounts", "Accounts")]
         case .csr: staff
-        case .proctor: [("/account", "My account")]
+        case .proctor: [("/proctor/sessions", "My sessions"), ("/account", "My account")]
         }
         return items.map { NavigationItem(href: $0.0, label: $0.1, current: $0.0 == current) }
     }

@@ -127,7 +127,7 @@ struct SignInController: Sendable {
     static func landing(_ role: StaffRole) -> String {
         switch role {
         case .admin, .csr: "/calendar"
-        case .proctor: "/account"
+        case .proctor: "/proctor/sessions"
         }
     }
 

@@ -61,6 +61,7 @@ struct SessionsController {
         let filter = SessionStore.Filter(
             from: try QueryValue.date(query.get("from"), name: "from"), to: try QueryValue.date(query.get("to"), name: "to"),
             locationId: try QueryValue.uuid(query.get("locationId"), name: "locationId"), examCode: query.get("examCode"),
+            proctorId: principal.role == .candidate ? nil : try QueryValue.uuid(query.get("proctorId"), name: "proctorId"),
             includeCancelled: principal.isStaff, limit: try QueryValue.boundedInt(query.get("limit"), name: "limit", default: 200, range: 1...1000)
         )
         let (sessions, counts) = try await environment.database.withConnection { connection in

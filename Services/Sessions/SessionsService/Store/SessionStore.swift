@@ -147,6 +147,8 @@ struct SessionStore {
         var to: Date?
         var locationId: UUID?
         var examCode: String?
+        /// Only sessions this proctor is assigned to.
+        var proctorId: UUID?
         var includeCancelled = true
         var limit = 500
     }
@@ -160,8 +162,9 @@ struct SessionStore {
               AND ($3::uuid IS NULL OR s.location_id = $3)
               AND ($4::text IS NULL OR $4 = ANY(string_to_array(s.exam_codes, ',')))
               AND ($5 OR s.status = 'scheduled')
+              AND ($7::uuid IS NULL OR EXISTS (SELECT 1 FROM session_proctors sp WHERE sp.session_id = s.id AND sp.proctor_id = $7))
             ORDER BY s.starts_at, s.id LIMIT $6
-            """, [filter.from, filter.to, filter.locationId, filter.examCode, filter.includeCancelled, filter.limit]
+            """, [filter.from, filter.to, filter.locationId, filter.examCode, filter.includeCancelled, filter.limit, filter.proctorId]
         ).map(Self.decodeSession)
     }
 

@@ -13,6 +13,8 @@ public struct Attempt: Sendable, Equatable {
     public var id: UUID
     public var sessionId: String
     public var candidateId: String
+    /// As the booking gave it: proctors check it at the door.
+    public var candidateName: String?
     public var examCode: String
     /// Set when the booking was made with an authorization: only then does a result go back to the seller.
     public var authorizationId: String?
@@ -34,8 +36,9 @@ public struct Attempt: Sendable, Equatable {
         id: UUID, sessionId: String, candidateId: String, examCode: String, authorizationId: String?, sessionStart: Date, sessionEnd: Date,
         status: AttemptStatus = .booked, startedAt: Date? = nil, finishedAt: Date? = nil, score: Double? = nil, maxScore: Double? = nil,
         passed: Bool? = nil, verdict: Verdict? = nil, verdictComment: String? = nil, verifiedBy: String? = nil, verifiedAt: Date? = nil,
-        exportedAt: Date? = nil
+        exportedAt: Date? = nil, candidateName: String? = nil
     ) {
+        self.candidateName = candidateName
         self.id = id
         self.sessionId = sessionId
         self.candidateId = candidateId

@@ -242,6 +242,8 @@ struct AttemptView: ResponseEncodable, Codable {
     var bookingId: String
     var sessionId: String
     var candidateId: String
+    /// For staff: proctors check it at the door, CSRs read it in the queue.
+    var candidateName: String?
     var examCode: String
     var authorizationId: String?
     var status: AttemptStatus
@@ -269,6 +271,7 @@ struct AttemptView: ResponseEncodable, Codable {
         startedAt = attempt.startedAt
         finishedAt = attempt.finishedAt
         if principal.role != .candidate {
+            candidateName = attempt.candidateName
             score = attempt.score
             maxScore = attempt.maxScore
             passed = attempt.passed

@@ -9,7 +9,7 @@ struct AttemptStore {
 
     private static let columnNames = [
         "id", "session_id", "candidate_id", "exam_code", "authorization_id", "session_start", "session_end", "status", "started_at",
-        "finished_at", "score", "max_score", "passed", "verdict", "verdict_comment", "verified_by", "verified_at", "exported_at",
+        "finished_at", "score", "max_score", "passed", "verdict", "verdict_comment", "verified_by", "verified_at", "exported_at", "candidate_name",
     ]
     private static let columns = columnNames.joined(separator: ", ")
     /// The same columns for queries that name `attempts` as `a`.
@@ -191,7 +191,7 @@ struct AttemptStore {
             finishedAt: try row.decode("finished_at"), score: try row.decode("score"), maxScore: try row.decode("max_score"),
             passed: try row.decode("passed"), verdict: try row.decode("verdict", as: String?.self).map { try known(Verdict.self, $0, column: "attempts.verdict") },
             verdictComment: try row.decode("verdict_comment"), verifiedBy: try row.decode("verified_by"),
-            verifiedAt: try row.decode("verified_at"), exportedAt: try row.decode("exported_at")
+            verifiedAt: try row.decode("verified_at"), exportedAt: try row.decode("exported_at"), candidateName: try row.decode("candidate_name")
         )
     }
 }
