@@ -29,7 +29,9 @@ extension ConsoleEndToEndTests {
         // Sessions to book and to move to; a full one (another exam) with its only seat taken.
         let first = "Morning sitting \(tag)", second = "Afternoon sitting \(tag)", full = "Full sitting \(tag)"
         _ = try await session(api, named: first, exam: bought, daysAhead: 10)
-        _ = try await session(api, named: second, exam: bought, daysAhead: 11)
+        let secondSession = try await session(api, named: second, exam: bought, daysAhead: 11)
+        let paid = "Paid sitting \(tag)"
+        _ = try await session(api, named: paid, exam: waitlisted, daysAhead: 13, price: 150)
         let fullSession = try await session(api, named: full, exam: waitlisted, daysAhead: 12, capacity: 1)
         let seated = try #require(try await api.book(fullSession, candidate: "\(tag)-seated").id)
 
@@ -57,7 +59,7 @@ extension ConsoleEndToEndTests {
             "CONSOLE_MAIL_DIR": sink.directory.path, "CONSOLE_SCREENSHOTS": Self.screenshots, "CONSOLE_TAG": tag,
             "CONSOLE_EMAIL": stack.adminEmail, "CONSOLE_PASSWORD": stack.adminPassword,
             "CANDIDATE_EN": "\(marie)@example.org", "CANDIDATE_FR": "\(jean)@example.org",
-            "SESSION_FIRST": first, "SESSION_SECOND": second, "SESSION_FULL": full, "SESSION_FULL_ID": fullSession, "SEATED_BOOKING": seated,
+            "SESSION_FIRST": first, "SESSION_SECOND": second, "SESSION_FULL": full, "SESSION_SECOND_ID": secondSession, "SESSION_PAID": paid, "SEATED_BOOKING": seated,
             "ATTEMPT": attempt, "PROCTOR_EMAIL": proctorEmail, "PROCTOR_PASSWORD": proctorPassword, "SESSION_SAT": "Sat \(tag)",
         ])
         #expect(run.status == 0, "\(run.text)\nconsole log:\n\(stack.console.logTail(40))")
@@ -73,6 +75,9 @@ extension ConsoleEndToEndTests {
         let jeanBooked = try admin.query("SELECT count(*)::int AS n FROM sessions.bookings WHERE candidate_id = $1 AND status = 'confirmed'", [jean])[0]
             .decode("n", as: Int.self)
         #expect(jeanBooked == 1, "Jean booked in French")
+        let held = try admin.query("SELECT count(*)::int AS n FROM sessions.bookings WHERE candidate_id = $1 AND status = 'awaiting-payment'", [jean])[0]
+            .decode("n", as: Int.self)
+        #expect(held == 1, "Jean's seat in the paid session is held for payment")
         let marked = try admin.query("SELECT status, score, verdict FROM verification.attempts WHERE id = $1", [UUID(uuidString: attempt)!])[0]
         #expect(try marked.decode("status", as: String.self) == "finished" && marked.decode("score", as: Double?.self) == 74, "the proctor marked the attempt")
         let incidents = try admin.query("SELECT jsonb_array_length(incidents::jsonb) AS n FROM verification.proctor_reports WHERE attempt_id = $1", [UUID(uuidString: attempt)!])

@@ -103,12 +103,13 @@ import Testing
         return candidate
     }
 
-    func session(_ api: SessionsDriver, named name: String, exam: String, daysAhead: Double, capacity: Int = 10) async throws -> String {
+    /// A public session; `price` (in euros) makes it paid.
+    func session(_ api: SessionsDriver, named name: String, exam: String, daysAhead: Double, capacity: Int = 10, price: Int? = nil) async throws -> String {
         let start = Date().addingTimeInterval(daysAhead * 86_400)
         let location = try await api.location()
         let reply = try await api.asCSR("POST", "/sessions", json: """
             {"locationId":"\(location)","name":"\(name)","examCodes":["\(exam)"],"availability":{"start":"\(Timestamp.format(start))","end":"\(Timestamp.format(start + 7200))"},
-             "selfEnrollment":true,"capacity":\(capacity),"authorizationRequired":false}
+             "selfEnrollment":true,"capacity":\(capacity),"authorizationRequired":false\(price.map { #","price":{"amount":\#($0),"currency":"EUR"}"# } ?? "")}
             """)
         return try #require(reply.id, "\(reply.text)")
     }

@@ -1,9 +1,8 @@
 """What the browser scripts share: headless Chromium through Debian's chromedriver, a check of every
 page (screenshots at desktop and phone width, no sideways scrolling at 375 px, axe-core with no serious
 or critical violation, one h1), and waiting for the page a form leads to."""
-import email
 import os
-import re
+import sys
 
 os.environ.setdefault("SE_AVOID_STATS", "true")  # never phone home
 
@@ -14,7 +13,6 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-import sys
 
 DRIVER = "/usr/bin/chromedriver"
 
@@ -107,19 +105,13 @@ def is_stale(element):
 
 
 
-def emailed_link(mail_dir, address, pattern):
-    """The first link matching `pattern` in the newest email to `address` among the `.eml` files in
-    `mail_dir`, read from its plain-text part as a mail client would."""
-    names = sorted((name for name in os.listdir(mail_dir) if name.endswith(".eml")),
-                   key=lambda name: os.path.getmtime(os.path.join(mail_dir, name)), reverse=True)
-    for name in names:
-        with open(os.path.join(mail_dir, name), "rb") as file:
-            message = email.message_from_binary_file(file)
-        if address not in (message["To"] or ""):
-            continue
-        for part in message.walk():
-            if part.get_content_type() == "text/plain":
-                match = re.search(pattern, part.get_payload(decode=True).decode("utf-8"))
-                if match:
-                    return match.group(0)
-    raise Failure(f"no email to {address} holds a link like {pattern}")
+def set_value(driver, element_id, value):
+    """datetime-local fields take keys by locale; the value is set as a browser would after typing."""
+    driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, element_id), value)
+
+
+def staff_sign_in(driver, address, password):
+    """Sends the staff form of the sign-in page that is open."""
+    driver.find_element(By.ID, "email").send_keys(address)
+    driver.find_element(By.ID, "password").send_keys(password)
+    submit(driver, "form[action='/login'] button")

@@ -11,7 +11,8 @@ import sys
 import time
 
 import requests
-from browser_support import Failure, Visit, browser, emailed_link, expect, is_stale, setting, submit
+from browser_support import Failure, Visit, browser, expect, is_stale, set_value, setting, staff_sign_in, submit
+from http_support import emailed_link
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -25,6 +26,8 @@ MARIE = setting("CANDIDATE_EN")  # reads English
 JEAN = setting("CANDIDATE_FR")  # reads French
 FIRST = setting("SESSION_FIRST")  # public sessions of the exam both bought
 SECOND = setting("SESSION_SECOND")
+SECOND_ID = setting("SESSION_SECOND_ID")
+PAID = setting("SESSION_PAID")  # a paid session of another exam, needing no authorization
 FULL = setting("SESSION_FULL")  # another exam's session, its only seat taken by SEATED_BOOKING
 SEATED_BOOKING = setting("SEATED_BOOKING")
 ATTEMPT = setting("ATTEMPT")  # Marie's attempt in SESSION_SAT, an in-person session the proctor staffs
@@ -40,11 +43,9 @@ def sign_in_link(address, since):
     deadline = time.time() + 30
     while time.time() < deadline:
         fresh = [name for name in os.listdir(MAIL_DIR) if name.endswith(".eml") and os.path.getmtime(os.path.join(MAIL_DIR, name)) >= since]
-        if fresh:
-            try:
-                return emailed_link(MAIL_DIR, address, r"https?://\S+/login/link/\S+")
-            except Failure:
-                pass
+        link = emailed_link(MAIL_DIR, address, r"https?://\S+/login/link/\S+") if fresh else None
+        if link:
+            return link
         time.sleep(0.2)
     raise Failure(f"no sign-in link reached {address}")
 
@@ -98,17 +99,6 @@ def sign_out(driver):
     submit(driver, "form.sign-out button")
 
 
-def staff_sign_in(driver, address, password):
-    driver.get(BASE + "/login")
-    driver.find_element(By.ID, "email").send_keys(address)
-    driver.find_element(By.ID, "password").send_keys(password)
-    submit(driver, "form[action='/login'] button")
-
-
-def set_value(driver, element_id, value):
-    driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, element_id), value)
-
-
 def main():
     driver = browser()
     visit = Visit(driver, SHOTS, "candidate")
@@ -146,6 +136,13 @@ def main():
         # Her authorization is now connected to the booking.
         until_page_shows(driver, BASE + "/me", "Assigned")
 
+        # A second booking for the same exam (say, from a page left open) is refused in plain words.
+        driver.get(f"{BASE}/me/sessions/{SECOND_ID}/book")
+        submit(driver, "form[action$='/book'] button")
+        summary = driver.find_element(By.CSS_SELECTOR, ".error-summary").text
+        expect("You already have a booking for this exam" in summary, f"the refusal is explained: {summary}")
+        visit.check("book-refused")
+
         # She moves the booking: no choice is explained first, then the second session.
         driver.get(booking_url)
         driver.find_element(By.LINK_TEXT, "Move to another session").click()
@@ -181,6 +178,7 @@ def main():
         sign_out(driver)
 
         # The proctor's exam day: Marie's attempt marked started, then finished with its score.
+        driver.get(BASE + "/login")
         staff_sign_in(driver, PROCTOR_EMAIL, PROCTOR_PASSWORD)
         expect(visit.h1() == "My sessions" and SESSION_SAT in driver.page_source, f"the proctor lands on their sessions: {visit.h1()}")
         visit.check("proctor-sessions")
@@ -226,6 +224,7 @@ def main():
         sign_out(driver)
 
         # Staff free the seat and give the verdict.
+        driver.get(BASE + "/login")
         staff_sign_in(driver, ADMIN_EMAIL, ADMIN_PASSWORD)
         driver.get(f"{BASE}/bookings/{SEATED_BOOKING}/cancel")
         submit(driver, "form[action$='/cancel'] button")
@@ -237,6 +236,7 @@ def main():
         sign_out(driver)
 
         # The proctor's report is locked now, and says so.
+        driver.get(BASE + "/login")
         staff_sign_in(driver, PROCTOR_EMAIL, PROCTOR_PASSWORD)
         driver.get(report_url)
         expect("This report is locked." in driver.page_source and not driver.find_elements(By.CSS_SELECTOR, "form[action$='/report']"),
@@ -271,11 +271,21 @@ def main():
         submit(driver, "form[action$='/book'] button")
         expect(visit.h1() == "Réservation confirmée", f"Jean's booking is confirmed: {visit.h1()}")
         visit.check("booked-fr")
+        # A paid session holds the seat while he pays.
+        driver.get(BASE + "/me")
+        card = card_of(driver, PAID)
+        expect("150,00" in card.text and "€" in card.text, f"the price is written the French way: {card.text}")
+        click_in(driver, card, "button")
+        expect("votre place est gardée pendant le paiement" in driver.page_source, "the check page explains the payment hold")
+        submit(driver, "form[action$='/book'] button")
+        expect(visit.h1() == "Place gardée en attendant le paiement" and "Votre place est réservée jusqu’au" in driver.page_source,
+               f"the hold and its expiry are shown: {visit.h1()}")
+        visit.check("held-fr")
         # The language switch: English, then back.
         submit(driver, "form.language-switch button")
-        expect(visit.h1() == "Booking confirmed", f"the switch turns the page into English: {visit.h1()}")
+        expect(visit.h1() == "Seat held for payment", f"the switch turns the page into English: {visit.h1()}")
         submit(driver, "form.language-switch button")
-        expect(visit.h1() == "Réservation confirmée", "and back into French")
+        expect(visit.h1() == "Place gardée en attendant le paiement", "and back into French")
         sign_out(driver)
         print(f"candidate_browser: ok, {visit.pages} pages checked, screenshots in {SHOTS}")
     except (Failure, WebDriverException) as error:

@@ -5,11 +5,10 @@ forms without their token refused, and link requests throttled per email and per
 Run by Tests/EndToEndTests/ConsoleEndToEndTests+Candidates.swift. Exits non-zero, saying why.
 """
 import os
-import re
-import sys
 import time
 
 import requests
+from http_support import emailed_link, expect, form_token
 
 BASE = os.environ["CONSOLE_URL"]
 MAIL_DIR = os.environ["CONSOLE_MAIL_DIR"]
@@ -18,20 +17,6 @@ EXPIRED = os.environ["EXPIRED_LINK"]
 OTHER_BOOKING = os.environ["OTHER_BOOKING"]  # another candidate's booking
 TAG = os.environ["CONSOLE_TAG"]
 
-sys.path.insert(0, os.path.dirname(__file__))
-from browser_support import Failure, emailed_link  # noqa: E402
-
-
-def expect(condition, message):
-    if not condition:
-        print(f"candidate_security: FAILED: {message}")
-        sys.exit(1)
-
-
-def form_token(html):
-    match = re.search(r'name="csrf" value="([^"]+)"', html)
-    expect(match, "every form carries a CSRF token")
-    return match.group(1)
 
 
 def ask(browser, address):
@@ -52,11 +37,8 @@ def main():
     link = None
     deadline = time.time() + 30
     while link is None and time.time() < deadline:
-        try:
-            if any(os.path.getmtime(os.path.join(MAIL_DIR, n)) >= since for n in os.listdir(MAIL_DIR) if n.endswith(".eml")):
-                link = emailed_link(MAIL_DIR, EMAIL, r"https?://\S+/login/link/\S+")
-        except Failure:
-            pass
+        if any(os.path.getmtime(os.path.join(MAIL_DIR, n)) >= since for n in os.listdir(MAIL_DIR) if n.endswith(".eml")):
+            link = emailed_link(MAIL_DIR, EMAIL, r"https?://\S+/login/link/\S+")
         time.sleep(0.2)
     expect(link, "the sign-in link was emailed")
     expect(not any(f"nobody-{TAG}" in open(os.path.join(MAIL_DIR, n), encoding="utf-8", errors="replace").read()

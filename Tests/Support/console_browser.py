@@ -7,7 +7,8 @@ why, at the first thing that is not as a CSR would expect.
 import os
 import sys
 
-from browser_support import Failure, Visit, browser, emailed_link, expect, is_stale, setting, submit
+from browser_support import Failure, Visit, browser, expect, is_stale, set_value, setting, staff_sign_in, submit
+from http_support import emailed_link
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -30,7 +31,9 @@ MAIL_DIR = setting("CONSOLE_MAIL_DIR")  # where the console writes the emails it
 
 def invitation_link(address):
     """The one-time link in the newest invitation emailed to `address`."""
-    return emailed_link(MAIL_DIR, address, r"https?://\S+/password/\S+")
+    link = emailed_link(MAIL_DIR, address, r"https?://\S+/password/\S+")
+    expect(link, f"an invitation was emailed to {address}")
+    return link
 
 
 def invite(driver, visit, name, address, role, shot):
@@ -61,14 +64,7 @@ def accept(driver, visit, address, password, shot):
     driver.find_element(By.ID, "confirmation").send_keys(password)
     submit(driver, "form[action^='/password/'] button[type=submit]")
     expect("Your password is saved" in driver.page_source, "the password is saved")
-    driver.find_element(By.ID, "email").send_keys(address)
-    driver.find_element(By.NAME, "password").send_keys(password)
-    submit(driver, "form[action='/login'] button")
-
-
-def set_value(driver, element_id, value):
-    """datetime-local fields take keys by locale; the value is set as a browser would after typing."""
-    driver.execute_script("arguments[0].value = arguments[1]", driver.find_element(By.ID, element_id), value)
+    staff_sign_in(driver, address, password)
 
 
 def main():

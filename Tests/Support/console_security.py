@@ -1,28 +1,15 @@
 """The console's sign-in defences over plain HTTP (no browser needed): CSRF, cookies, throttling,
-sign-out and key rotation. Run by Tests/EndToEndTests/ConsoleSecurityTests.swift against the real
+sign-out and key rotation. Run by Tests/EndToEndTests/ConsoleEndToEndTests.swift against the real
 executables; exits non-zero, saying why, at the first failed expectation.
 """
 import os
-import re
-import sys
 
 import requests
+from http_support import expect, form_token
 
 BASE = os.environ["CONSOLE_URL"]
 EMAIL = os.environ["CONSOLE_EMAIL"]
 PASSWORD = os.environ["CONSOLE_PASSWORD"]
-
-
-def expect(condition, message):
-    if not condition:
-        print(f"console_security: FAILED: {message}")
-        sys.exit(1)
-
-
-def form_token(html):
-    match = re.search(r'name="csrf" value="([^"]+)"', html)
-    expect(match, "every form carries a CSRF token")
-    return match.group(1)
 
 
 def sign_in(email=EMAIL, password=PASSWORD):

@@ -10,7 +10,7 @@ struct DeadCommand: AsyncParsableCommand {
     )
 
     struct Target: ParsableArguments {
-        @Argument(help: "sessions, authorizations, verification or notifications") var service: String
+        @Argument(help: "sessions, authorizations, verification, notifications or console") var service: String
 
         func validate() throws {
             guard QueuesCommand.services.contains(service) else {

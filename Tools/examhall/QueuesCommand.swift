@@ -6,7 +6,7 @@ import Foundation
 struct QueuesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "queues", abstract: "Show each service's inbox and dead-letter queue.")
 
-    static let services = ["sessions", "authorizations", "verification", "notifications"]
+    static let services = ["sessions", "authorizations", "verification", "notifications", "console"]
 
     func run() async throws {
         let endpoint = try CLIEnvironment.amqp()

@@ -147,8 +147,9 @@ struct APIAuthorizationList: Decodable, Sendable {
 }
 
 struct APIAttempt: Decodable, Sendable {
-    struct Report: Decodable, Sendable {
-        struct Incident: Decodable, Sendable {
+    /// Read here, and sent back as a whole when a proctor changes it.
+    struct Report: Codable, Sendable {
+        struct Incident: Codable, Sendable {
             var at: Date
             var category: String
             var description: String

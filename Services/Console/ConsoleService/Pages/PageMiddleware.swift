@@ -30,34 +30,42 @@ struct PageMiddleware: RouterMiddleware {
                 signedIn: signedIn, status: .forbidden
             )
         } catch PageRefusal.formExpired {
-            response = page(.forbidden, "This form has expired", "Go back, reload the page and send the form again.")
+            response = page(request, .forbidden, "This form has expired", "Go back, reload the page and send the form again.")
         } catch PageRefusal.notFound(let what) {
-            response = page(.notFound, "Page not found", "There is no \(what) here. Check the address, or start again from the calendar.")
+            response = page(request, .notFound, "Page not found", "There is no \(what) here. Check the address, or start again from your start page.")
         } catch let error as BackendUnavailable {
-            response = page(.serviceUnavailable, "Try again in a moment", "The console could not finish this because \(error). Nothing was changed by this page.")
+            response = page(request, .serviceUnavailable, "Try again in a moment", "The console could not finish this because \(error). Nothing was changed by this page.")
         } catch let problem as ServiceProblem {
             // A refusal no page expected: the services re-check every rule, so say what they said.
             context.logger.warning("a service refused a page's request", metadata: ["status": "\(problem.status)", "type": "\(problem.type)"])
             switch problem.status {
-            case 401: response = page(.serviceUnavailable, "Try again in a moment", "A service did not accept the console's credentials. Nothing was changed by this page.")
-            case 403: response = page(.forbidden, "You cannot do this", "Your role does not allow it. Ask an administrator if you need it.")
-            case 404: response = page(.notFound, "Page not found", Messages.sentence(problem.detail) + ".")
-            default: response = page(.unprocessableContent, "This could not be done", Messages.sentence(problem.detail) + ".")
+            case 401: response = page(request, .serviceUnavailable, "Try again in a moment", "A service did not accept the console's credentials. Nothing was changed by this page.")
+            case 403: response = page(request, .forbidden, "You cannot do this", "Your role does not allow it. Ask an administrator if you need it.")
+            case 404: response = page(request, .notFound, "Page not found", Messages.sentence(problem.detail) + ".")
+            default: response = page(request, .unprocessableContent, "This could not be done", Messages.sentence(problem.detail) + ".")
             }
         } catch let error as HTTPError where error.status == .notFound {
-            response = page(.notFound, "Page not found", "Check the address, or start again from the calendar.")
+            response = page(request, .notFound, "Page not found", "Check the address, or start again from your start page.")
         } catch let error as HTTPResponseError {
-            response = page(error.status, "Something went wrong", "The request could not be read (\(error.status.code)).")
+            response = page(request, error.status, "Something went wrong", "The request could not be read (\(error.status.code)).")
         } catch {
             context.logger.error("page failed", metadata: ["error": "\(String(reflecting: error))"])
-            response = page(.internalServerError, "Something went wrong", "The problem has been logged. Try again, or contact your administrator.")
+            response = page(request, .internalServerError, "Something went wrong", "The problem has been logged. Try again, or contact your administrator.")
         }
         Self.secure(&response.headers)
         return response
     }
 
-    private func page(_ status: HTTPResponse.Status, _ heading: String, _ text: String) -> Response {
-        renderer.render("message", title: heading, content: Message(heading: heading, text: text, link: "/calendar", linkLabel: "Go to the calendar"), signedIn: nil, status: status)
+    private func page(_ request: Request, _ status: HTTPResponse.Status, _ heading: String, _ text: String) -> Response {
+        let (link, label) = Self.startPage(for: request.uri.path)
+        return renderer.render("message", title: heading, content: Message(heading: heading, text: text, link: link, linkLabel: label), signedIn: nil, status: status)
+    }
+
+    /// Where someone on `path` starts again: candidates at their exams, proctors at their sessions.
+    static func startPage(for path: String) -> (link: String, label: String) {
+        if path == "/me" || path.hasPrefix("/me/") { return ("/me", "Go to your exams") }
+        if path.hasPrefix("/proctor/") { return ("/proctor/sessions", "Go to your sessions") }
+        return ("/calendar", "Go to the calendar")
     }
 
     /// Content-Security-Policy allows only the console's own styles and scripts; pages cannot be framed.

@@ -15,6 +15,8 @@ struct CandidateBookController: Sendable {
         var paid: Bool
         var waitlist: Bool
         var error: String?
+        /// False when the page already knows the booking would be refused.
+        var canBook: Bool
     }
 
     private struct BookingRequest: Encodable, Sendable {
@@ -69,10 +71,16 @@ struct CandidateBookController: Sendable {
             return held.validUntil.map { "\(title), \(words.validUntil(DisplayTime.dateAndTime($0, timeZone: zone, language: words.language)).lowercased())" } ?? title
         } ?? words.noAuthorizationUsed
         let card = CandidatePages.card(detail, titles: names, words: words)
+        // Known before asking: the session needs an authorization the candidate does not hold.
+        let blocked = (detail.authorizationRequired ?? false) && usable == nil ? words.refusal("authorization-required") : nil
+        let error = error ?? blocked
         return pages.render(
             "me-book", title: error == nil ? words.checkTitle : "\(words.errorPrefix) \(words.checkTitle)",
-            content: Content(words: words, session: card, authorization: authorization, paid: detail.price != nil && usable == nil, waitlist: card.full, error: error),
-            signedIn, section: "/me", request: request, status: error == nil ? .ok : .conflict
+            content: Content(
+                words: words, session: card, authorization: authorization, paid: detail.price != nil && usable == nil, waitlist: card.full, error: error,
+                canBook: blocked == nil
+            ),
+            signedIn, section: "/me", request: request, status: error == nil || blocked != nil ? .ok : .conflict
         )
     }
 }

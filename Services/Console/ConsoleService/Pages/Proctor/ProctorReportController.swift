@@ -39,16 +39,7 @@ struct ProctorReportController: Sendable {
         var description: String
     }
 
-    struct Report: Codable, Sendable {
-        struct Incident: Codable, Sendable {
-            var at: Date
-            var category: String
-            var description: String
-        }
-        var incidents: [Incident]
-        var notes: String?
-        var rating: Int
-    }
+    typealias Report = APIAttempt.Report
 
     static let fieldOrder = ["incidentAt", "incidentCategory", "incidentDescription", "notes", "rating"]
 
