@@ -116,5 +116,16 @@ extension ConsoleEndToEndTests {
         #expect(run.status == 0, "\(run.text)\nconsole log:\n\(stack.console.logTail(40))")
         let status = try admin.query("SELECT status FROM sessions.bookings WHERE id = $1", [UUID(uuidString: alansBooking)!])[0].decode("status", as: String.self)
         #expect(status == "confirmed", "Ada could not cancel Alan's booking")
+
+        // The external system's change of Ada's email and language reaches the console too.
+        let publisher = try TestPublisher()
+        _ = try publisher.publish(CandidateUpdated(candidate: CandidateProfile(
+            externalId: ada, firstName: "Ada", lastName: "Lovelace-\(tag)", email: "\(ada)-new@example.org", language: "fr", timeZone: "Europe/London"
+        )))
+        try publisher.confirm()
+        let updated = try await eventually(timeout: .seconds(60), {
+            try admin.query("SELECT email || ' ' || language AS v FROM console.candidates WHERE candidate_id = $1", [ada])[0].decode("v", as: String.self)
+        }, until: { $0 == "\(ada)-new@example.org fr" })
+        #expect(updated == "\(ada)-new@example.org fr", "candidate.updated reaches the console's candidates")
     }
 }
