@@ -3,8 +3,9 @@
 
 Expects the purchases of `examhall seed purchases --prefix $PREFIX` (candidates $PREFIX-ada: CLOUD-101,
 $PREFIX-marie: NET-201, $PREFIX-alan: SEC-301) and tokens in the environment: CSR_TOKEN, ADA_TOKEN, GRACE_TOKEN.
-Prints what happens, the calendar, and finally Ada's exam: proctored, reported, verified and its result
-delivered to the external system as it receives it on examhall.outbound.
+Prints what happens, the calendar, Ada's exam: proctored, reported, verified and its result delivered to
+the external system as it receives it on examhall.outbound; and finally her retake, booked with a second
+purchase once the first booking is completed.
 """
 import email
 import email.policy
@@ -13,8 +14,10 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
+import uuid
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
@@ -138,7 +141,9 @@ def main():
     print()
     the_exam(csr, ada, proctor, ada_booking)
     print()
-    the_emails(csr, [(f"{prefix}-ada", "Ada", 2), (f"{prefix}-marie", "Marie", 1)])
+    the_retake(csr, ada, prefix, ada_booking, common, start)
+    print()
+    the_emails(csr, [(f"{prefix}-ada", "Ada", 3), (f"{prefix}-marie", "Marie", 1)])
 
 
 def the_exam(csr, ada, proctor, booking):
@@ -170,6 +175,44 @@ def the_exam(csr, ada, proctor, booking):
     print("== The external system receives the result on examhall.outbound ==")
     print(examhall("receive", "--queue", "external-system.demo-results", "--message-id", f"result-verified-{booking['id']}",
         "--timeout", "60", role="payment-system"))
+
+
+def the_retake(csr, ada, prefix, booking, common, start):
+    """Ada's finished booking is final and her used authorization stays used; a second purchase of the
+    same exam lets her book a retake, which connects the new authorization."""
+    print("== Ada's booking is completed; she buys the exam again and books a retake ==")
+    completed = wait_for("Ada's booking to become completed",
+        lambda: (lambda r: r[1] if r[0] == 200 and r[1]["status"] == "completed" else None)(call("GET", f"{SESSIONS}/bookings/{booking['id']}", csr)))
+    print(f"Ada's booking is {completed['status']}: it no longer changes")
+    status, refused = call("POST", f"{SESSIONS}/bookings/{booking['id']}/cancel", csr, {})
+    print(f"a CSR who tries to cancel it gets {status} {refused.get('type', '').split('/')[-1]}")
+    used = authorization(csr, f"{prefix}-ada", "CLOUD-101", booking_id=booking["id"])
+    print(f"her first authorization stays {used['status']}: it was used, so it cannot be booked again")
+    now = datetime.now(timezone.utc)
+    purchase = {
+        "specversion": "1.0", "id": str(uuid.uuid4()), "type": "purchase.completed", "source": "payment-system", "time": iso(now),
+        "datacontenttype": "application/json",
+        "data": {"purchaseId": f"{prefix}-ada-retake", "examCode": "CLOUD-101", "validUntil": iso(now + timedelta(days=180)),
+                 "candidate": {"externalId": f"{prefix}-ada", "firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.org",
+                               "language": "en", "timeZone": "Europe/London"}},
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+        json.dump(purchase, file)
+    print(examhall("publish", file.name, role="payment-system"))
+    os.unlink(file.name)
+    later = start + timedelta(days=7)
+    retake_session = must(call("POST", f"{SESSIONS}/sessions", csr, {**common, "name": "Cloud Foundations — retake", "examCodes": ["CLOUD-101"],
+        "availability": {"start": iso(later), "end": iso(later + timedelta(hours=3))}, "selfEnrollment": True, "capacity": 12,
+        "authorizationRequired": True, "bookingDeadline": iso(later - timedelta(days=1))}), "creating the retake session")
+    print(f"session {retake_session['name']}: {retake_session['availability']['localStart']}")
+    def ada_rebooks():
+        status, body = call("POST", f"{SESSIONS}/sessions/{retake_session['id']}/bookings", ada)
+        # Until the new authorization.opened has reached the sessions service, she holds no Open authorization there.
+        return None if status == 409 and body.get("type", "").endswith("authorization-required") else (status, body)
+    status, retake = wait_for("Ada's second authorization to reach the sessions service", ada_rebooks)
+    if status != 201:
+        sys.exit(f"demo: Ada cannot book her retake: {retake.get('detail')}")
+    print(f"Ada books the retake: {retake['status']}, connected to authorization {retake['authorizationId']} (her first was {used['id']})")
 
 
 def the_emails(csr, candidates):
