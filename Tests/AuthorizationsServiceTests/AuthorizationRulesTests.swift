@@ -27,6 +27,24 @@ import Testing
         #expect(!AuthorizationRules.isExpired(authorization(.inactive, validUntil: now.addingTimeInterval(-1)), at: now))
     }
 
+    /// An Assigned authorization expires only when its validity has ended, its session has not started
+    /// and its attempt has not begun.
+    @Test func anAssignedAuthorizationExpiresOnlyBeforeItsSessionAndAttempt() {
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        let later = now.addingTimeInterval(3600), earlier = now.addingTimeInterval(-1)
+        #expect(AuthorizationRules.expiresUnused(authorization(.assigned, validUntil: earlier), sessionStart: later, at: now))
+        #expect(AuthorizationRules.expiresUnused(authorization(.assigned, validUntil: now), sessionStart: later, at: now))
+        #expect(!AuthorizationRules.expiresUnused(authorization(.assigned, validUntil: later), sessionStart: later.addingTimeInterval(60), at: now), "still valid")
+        #expect(!AuthorizationRules.expiresUnused(authorization(.assigned, validUntil: earlier), sessionStart: now, at: now), "the session has started")
+        #expect(!AuthorizationRules.expiresUnused(authorization(.assigned, validUntil: nil), sessionStart: later, at: now), "valid forever")
+        var started = authorization(.assigned, validUntil: earlier)
+        started.attemptStartedAt = earlier
+        #expect(!AuthorizationRules.expiresUnused(started, sessionStart: later, at: now), "used")
+        #expect(!AuthorizationRules.expiresUnused(authorization(.open, validUntil: earlier), sessionStart: later, at: now), "Open ones expire the usual way")
+        let expiry = try? AuthorizationRules.transition(authorization(.assigned, validUntil: earlier), .expire)
+        #expect(expiry == .init(from: .assigned, to: .inactive, inactivationReason: .expired))
+    }
+
     @Test func transitionCarriesTheInactivationReason() throws {
         let refund = try AuthorizationRules.transition(authorization(.assigned, validUntil: nil), .refund)
         #expect(refund == .init(from: .assigned, to: .inactive, inactivationReason: .refunded))

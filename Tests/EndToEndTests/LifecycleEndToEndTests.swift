@@ -153,6 +153,66 @@ import Testing
         #expect(again.problem == "authorization-required")
     }
 
+    /// A session moved past the end of an Assigned authorization's validity: when the validity ends,
+    /// before the session, the authorization expires, the booking is cancelled and its seat freed, and
+    /// the candidate gets the email for it in their language.
+    @Test func anAssignedAuthorizationExpiringBeforeItsSessionCancelsTheBooking() async throws {
+        let sink = SMTPSink(port: 18294)
+        try sink.start()
+        defer { sink.stop() }
+        // Other tests' booking events wait in the notifications inbox while no notifications service runs.
+        let broker = try AMQPConnection.open(try TestStack.amqp("admin"))
+        _ = try? broker.purgeQueue("notifications.inbox")
+        broker.close()
+        let sessions = ServiceProcess("sessions", port: 18081)
+        let authorizations = ServiceProcess("authorizations", port: 18082, environment: ["EXAMHALL_EXPIRY_INTERVAL_SECONDS": "1"])
+        let notifications = ServiceProcess("notifications", port: 18084, environment: ["EXAMHALL_SMTP_URL": sink.url, "EXAMHALL_MAIL_POLL_MILLISECONDS": "100"])
+        for process in [sessions, authorizations, notifications] { try await process.start() }
+        defer { [sessions, authorizations, notifications].forEach { $0.stop() } }
+        let api = try await SessionsDriver([sessions])
+
+        // Valid for 40 seconds, booked into a session that ends within them.
+        let exam = try await api.exam()
+        let start = Date().addingTimeInterval(25)
+        let created = try await api.asCSR("POST", "/sessions", json: """
+            {"locationId":"\(try await api.location())","name":"Soon \(prefix)","examCodes":["\(exam)"],"selfEnrollment":true,"capacity":5,
+             "authorizationRequired":true,"availability":{"start":"\(Timestamp.format(start))","end":"\(Timestamp.format(start + 5))"}}
+            """)
+        let session = try #require(created.id, "\(created.text)")
+        let candidate = "cand-\(prefix)-expiring"
+        let purchaseId = "\(prefix)-expiring"
+        let publisher = try TestPublisher()
+        let profile = CandidateProfile(externalId: candidate, firstName: "Jeanne", lastName: "Baret", email: "\(candidate)@example.org", language: "fr", timeZone: "Europe/Paris")
+        try publisher.publish(Fixtures.purchase(purchaseId, candidate: profile, examCode: exam, validUntil: Date().addingTimeInterval(40)))
+        try publisher.confirm()
+        try await waitFor("the purchase known to sessions", "SELECT count(*) AS n FROM sessions.authorizations WHERE purchase_id = $1 AND status = 'open'", [purchaseId], equals: 1)
+        let booked = try await api.book(session, candidate: candidate)
+        let bookingId = try #require(booked.id, "\(booked.text)")
+        try await waitFor("the authorization Assigned", "SELECT count(*) AS n FROM authorizations.authorizations WHERE purchase_id = $1 AND status = 'assigned'", [purchaseId], equals: 1)
+
+        // The CSR moves the session to next week: the validity now ends before it.
+        let later = Date().addingTimeInterval(7 * 86_400)
+        let moved = try await api.asCSR("PATCH", "/sessions/\(session)", json: """
+            {"availability":{"start":"\(Timestamp.format(later))","end":"\(Timestamp.format(later + 3600))"}}
+            """)
+        #expect(moved.status == 200, "\(moved.text)")
+        try await waitFor("the new start known to authorizations", "SELECT count(*) AS n FROM authorizations.authorizations WHERE purchase_id = $1 AND session_start > now() + interval '6 days'", [purchaseId], equals: 1)
+        // Until the validity ends it stays Assigned.
+        #expect(try authorizationStatus(purchase: purchaseId) == "assigned")
+
+        try await waitFor("the authorization expired", "SELECT count(*) AS n FROM authorizations.authorizations WHERE purchase_id = $1 AND status = 'inactive' AND inactivation_reason = 'expired'", [purchaseId], equals: 1)
+        let status = try await eventually(timeout: .seconds(60), { try await bookingStatus(api, bookingId) }, until: { $0 == "cancelled" })
+        #expect(status == "cancelled", "the booking is cancelled with it")
+        let occupancy = try await api.asCSR("GET", "/sessions/\(session)").json["occupancy"] as? [String: Any]
+        #expect(occupancy?["seatsBooked"] as? Int == 0, "the seat is free again")
+        let emails = try await eventually(timeout: .seconds(60), {
+            try sink.messages().filter { $0.contains("X-Envelope-To: \(candidate)@example.org") }
+                .filter { try ReceivedMail($0).parts.contains { $0.body.contains("expired before this session, so your booking is cancelled") } }
+        }, until: { !$0.isEmpty })
+        // In the language of the contact the booking carried (the candidate's token here: English).
+        #expect(emails.count == 1, "the candidate is told")
+    }
+
     @Test func noShowsFollowTheExamsPolicy() async throws {
         let sessions = ServiceProcess("sessions", port: 18081)
         let authorizations = ServiceProcess("authorizations", port: 18082)

@@ -12,7 +12,7 @@ import Testing
         (.open, .consume, .failure(.notAssigned(.open))),
         (.assigned, .assign, .failure(.notOpen(.assigned))),
         (.assigned, .release, .success(.open)),
-        (.assigned, .expire, .failure(.notOpen(.assigned))),
+        (.assigned, .expire, .success(.inactive)),
         (.assigned, .deactivate, .failure(.inUse)),
         (.assigned, .refund, .success(.inactive)),
         (.assigned, .consume, .success(.inactive)),

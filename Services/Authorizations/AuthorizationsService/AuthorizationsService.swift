@@ -18,12 +18,13 @@ public enum AuthorizationsService {
         handlers.register(ReleaseAuthorizationOnBookingCancelled())
         handlers.register(ReleaseAuthorizationOnBookingRejected())
         handlers.register(FollowBookingOnBookingTransferred())
+        handlers.register(FollowSessionOnSessionUpdated())
         handlers.register(MarkUsedOnAttemptStarted())
         handlers.register(ReleaseOrForfeitOnBookingNoShow())
         let controller = AuthorizationsController(environment: environment)
         return ServiceComponents(
             handlers: handlers,
-            jobs: [ExpireAuthorizations.job(environment)],
+            jobs: [ExpireAuthorizations.job(environment, interval: environment.configuration.expiryInterval)],
             routes: { router in controller.add(to: router) }
         )
     }

@@ -57,8 +57,10 @@ extension AuthorizationStatus {
         case (.assigned, .release): return .open
         case (.assigned, .refund), (.assigned, .consume): return .inactive
         case (.assigned, .assign): throw .notOpen(self)
-        // An authorization in use does not silently lapse or vanish under its booking.
-        case (.assigned, .expire): throw .notOpen(self)
+        // Expiry takes an Assigned authorization only before its attempt and its session have started
+        // (AuthorizationRules.expiresUnused decides); its booking is then cancelled.
+        case (.assigned, .expire): return .inactive
+        // An authorization in use does not vanish under its booking.
         case (.assigned, .deactivate): throw .inUse
         }
     }

@@ -41,6 +41,8 @@ public struct ServiceConfiguration: Sendable {
     public var exportInterval: Duration
     /// How often attempts never started are looked for and marked no-shows (verification).
     public var noShowInterval: Duration = .seconds(60)
+    /// How often authorizations past their validity are expired (authorizations).
+    public var expiryInterval: Duration = .seconds(30)
     /// Where the identity provider publishes its signing keys; nil: only development HS256 tokens.
     public var jwksURL: String?
     /// What tokens verified against `jwksURL` must say (issuer, audience, role claim, lifetime).
@@ -126,6 +128,7 @@ public struct ServiceConfiguration: Sendable {
             paymentWindow: .seconds(try reader.int("EXAMHALL_PAYMENT_WINDOW_SECONDS", default: 1800, in: 10...604_800)),
             exportInterval: .seconds(try reader.int("EXAMHALL_EXPORT_INTERVAL_SECONDS", default: 30, in: 1...86_400)),
             noShowInterval: .seconds(try reader.int("EXAMHALL_NO_SHOW_INTERVAL_SECONDS", default: 60, in: 1...86_400)),
+            expiryInterval: .seconds(try reader.int("EXAMHALL_EXPIRY_INTERVAL_SECONDS", default: 30, in: 1...86_400)),
             jwksURL: jwksURL,
             tokenPolicy: tokenPolicy,
             acceptsSharedSecretTokens: jwksURL == nil || !(environment["EXAMHALL_JWT_SECRET"] ?? "").isEmpty

@@ -51,6 +51,13 @@ public enum AuthorizationRules {
     }
 
     /// Open and past `validUntil` at `now`.
+    /// An Assigned authorization whose validity ended before its session starts, its attempt not begun:
+    /// it expires, and its booking is cancelled. Once the session or the attempt has started it stays.
+    public static func expiresUnused(_ authorization: Authorization, sessionStart: Date, at now: Date) -> Bool {
+        guard authorization.status == .assigned, authorization.attemptStartedAt == nil, let validUntil = authorization.validUntil else { return false }
+        return validUntil <= now && now < sessionStart
+    }
+
     public static func isExpired(_ authorization: Authorization, at now: Date) -> Bool {
         guard authorization.status == .open, let validUntil = authorization.validUntil else { return false }
         return validUntil <= now

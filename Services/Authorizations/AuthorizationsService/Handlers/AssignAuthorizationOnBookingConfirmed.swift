@@ -21,7 +21,9 @@ struct AssignAuthorizationOnBookingConfirmed: EventHandler {
             ))
         }
         guard let authorization = try store.lock(id: id) else { return try reject("no such authorization", status: nil) }
-        if authorization.status == .assigned, authorization.bookingId == booking.bookingId { return }
+        if authorization.status == .assigned, authorization.bookingId == booking.bookingId {
+            return try store.setSessionStart(bookingId: booking.bookingId, event.data.session.start)
+        }
         guard authorization.candidateId == booking.candidateId else {
             return try reject("the authorization belongs to another candidate", status: authorization.status)
         }
@@ -33,6 +35,7 @@ struct AssignAuthorizationOnBookingConfirmed: EventHandler {
                 .assign, to: authorization, reason: "booked in session \(booking.sessionId)", actor: event.data.actor.rawValue,
                 messageId: event.id, assignment: (booking.bookingId, booking.sessionId)
             )
+            try store.setSessionStart(bookingId: booking.bookingId, event.data.session.start)
         } catch let violation as AuthorizationRuleViolation {
             try reject(violation.description, status: authorization.status)
         }

@@ -108,6 +108,28 @@ struct AuthorizationStore {
         ).map(Self.decode)
     }
 
+    /// Assigned authorizations whose validity has ended before their session starts and whose attempt
+    /// has not begun, with that start; claimed so that replicas expire each exactly once.
+    func claimExpiredAssignments(at now: Date, limit: Int) throws -> [(authorization: Authorization, sessionStart: Date)] {
+        try connection.query(
+            """
+            SELECT \(Self.columns), session_start FROM authorizations
+            WHERE status = 'assigned' AND attempt_started_at IS NULL AND valid_until IS NOT NULL AND valid_until <= $1 AND session_start > $1
+            ORDER BY valid_until LIMIT $2 FOR UPDATE SKIP LOCKED
+            """, [now, limit]
+        ).map { (try Self.decode($0), try $0.decode("session_start")) }
+    }
+
+    /// Where the booking an authorization is assigned to now takes place: its session's start.
+    func setSessionStart(bookingId: String, _ start: Date) throws {
+        try connection.execute("UPDATE authorizations SET session_start = $2 WHERE booking_id = $1 AND status = 'assigned'", [bookingId, start])
+    }
+
+    /// A session moved in time: the authorizations booked into it follow.
+    func moveSessionStart(sessionId: String, to start: Date) throws {
+        try connection.execute("UPDATE authorizations SET session_start = $2 WHERE session_id = $1 AND status = 'assigned'", [sessionId, start])
+    }
+
     struct Filter {
         var status: AuthorizationStatus?
         var examCode: String?

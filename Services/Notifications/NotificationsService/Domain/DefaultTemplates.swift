@@ -92,6 +92,11 @@ public enum DefaultTemplates {
                 "Dear {{candidateName}},", "We are sorry: this session is cancelled{{#reason}} ({{reason}}){{/reason}}:", sessionEN,
                 "Your authorization, if you booked with one, is available again for another session.", signatureEN,
             ])
+        case .authorizationExpired:
+            make("Your {{examCode}} booking is cancelled: your authorization has expired", [
+                "Dear {{candidateName}},", "Your authorization for {{examCode}} expired before this session, so your booking is cancelled:", sessionEN,
+                "To sit the exam, buy it again or contact us. The attached update removes the session from your calendar.", signatureEN,
+            ])
         case .reminder:
             make("Reminder: your {{examCode}} exam is on {{startDate}}, {{startTime}}", [
                 "Dear {{candidateName}},", "Your exam starts in about {{hoursBefore}} hours:", sessionEN, instructionsEN, signatureEN,
@@ -172,6 +177,11 @@ public enum DefaultTemplates {
             make("Votre session {{examCode}} du {{startDate}} est annulée", [
                 "Bonjour {{candidateName}},", "Nous sommes désolés : cette session est annulée{{#reason}} ({{reason}}){{/reason}} :", sessionFR,
                 "Si vous aviez réservé avec une autorisation, elle est de nouveau disponible pour une autre session.", signatureFR,
+            ])
+        case .authorizationExpired:
+            make("Votre réservation {{examCode}} est annulée : votre autorisation a expiré", [
+                "Bonjour {{candidateName}},", "Votre autorisation pour {{examCode}} a expiré avant cette session ; votre réservation est donc annulée :", sessionFR,
+                "Pour passer l’examen, achetez-le de nouveau ou contactez-nous. La mise à jour jointe retire la session de votre agenda.", signatureFR,
             ])
         case .reminder:
             make("Rappel : votre examen {{examCode}} a lieu le {{startDate}}, {{startTime}}", [

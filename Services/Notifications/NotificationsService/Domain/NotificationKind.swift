@@ -13,6 +13,8 @@ public enum NotificationKind: String, Sendable, Codable, CaseIterable {
     case paymentExpired = "payment-expired"
     case sessionChanged = "session-changed"
     case sessionCancelled = "session-cancelled"
+    /// The booking was cancelled because its authorization expired before the session.
+    case authorizationExpired = "authorization-expired"
     case reminder
     case resultAvailable = "result-available"
 
@@ -30,7 +32,7 @@ public enum NotificationKind: String, Sendable, Codable, CaseIterable {
         case .bookingTransferred: Self.sessionVariables + ["rescheduled", "previousSessionName", "previousStartDate", "previousStartTime"]
         case .sessionChanged: Self.sessionVariables + ["previousStartDate", "previousStartTime"]
         case .paymentRequested: Self.sessionVariables + ["amount", "currency", "paymentDeadlineDate", "paymentDeadlineTime"]
-        case .paymentExpired: Self.sessionVariables
+        case .paymentExpired, .authorizationExpired: Self.sessionVariables
         case .reminder: Self.sessionVariables + ["hoursBefore"]
         case .resultAvailable: ["candidateName", "examCode", "bookingId", "positive", "negative"]
         }
@@ -40,7 +42,7 @@ public enum NotificationKind: String, Sendable, Codable, CaseIterable {
     public var invite: InviteMethod? {
         switch self {
         case .bookingConfirmed, .waitlistPromoted, .bookingTransferred, .sessionChanged: .request
-        case .bookingCancelled, .sessionCancelled: .cancel
+        case .bookingCancelled, .sessionCancelled, .authorizationExpired: .cancel
         default: nil
         }
     }

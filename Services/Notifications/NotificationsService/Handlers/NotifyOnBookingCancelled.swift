@@ -4,7 +4,8 @@ import ExamHallStorage
 import Foundation
 
 /// `booking.cancelled` → a cancellation with METHOD:CANCEL for the calendar; reminders dropped. When the
-/// whole session was cancelled, the email says so (sessions cancels each booking with that reason).
+/// whole session was cancelled, or the authorization expired before the session, the email says so
+/// (sessions cancels each booking with that reason).
 struct NotifyOnBookingCancelled: EventHandler {
     let settings: NotificationSettings
 
@@ -21,8 +22,11 @@ struct NotifyOnBookingCancelled: EventHandler {
         guard known?.active == true else { return }
         let sessionCancelled = data.reason.hasPrefix("session cancelled")
         let reason = sessionCancelled ? String(data.reason.dropFirst("session cancelled".count)).trimmingCharacters(in: CharacterSet(charactersIn: ": ")) : data.reason
+        // Sessions cancels with "authorization <reason>" when the authorization a booking holds ends.
+        let kind: NotificationKind = sessionCancelled ? .sessionCancelled
+            : data.reason == "authorization \(InactivationReason.expired.rawValue)" ? .authorizationExpired : .bookingCancelled
         try context.notifier(settings).notify(.init(
-            kind: sessionCancelled ? .sessionCancelled : .bookingCancelled, occurrence: .booking(data.booking.bookingId), triggerEventId: event.id, candidateId: data.booking.candidateId,
+            kind: kind, occurrence: .booking(data.booking.bookingId), triggerEventId: event.id, candidateId: data.booking.candidateId,
             contact: contact, bookingId: data.booking.bookingId, examCode: data.booking.examCode,
             session: try data.session ?? projections.session(data.booking.sessionId),
             extra: { _, _ in TemplateVariables.nonEmpty(reason).map { ["reason": $0] } ?? [:] }
