@@ -40,6 +40,7 @@ import Testing
         let alan = try await purchase("alan", first: "Alan", last: "Turing-\(tag)", exam: exams[1])
         let ada = try await purchase("ada", first: "Ada", last: "Lovelace-\(tag)", exam: exams[0])
         let grace = try await purchase("grace", first: "Grace", last: "Hopper-\(tag)", exam: exams[0])
+        let linus = try await purchase("linus", first: "Linus", last: "Pauling-\(tag)", exam: exams[0])
         _ = (marie, alan)
         let proctor = "Paula Proctor \(tag)"
         let registered = try await api.asCSR("POST", "/proctors", json: #"{"name":"\#(proctor)","email":"paula-\#(tag)@example.org"}"#)
@@ -51,10 +52,12 @@ import Testing
         #expect(transferred.status == 201, "\(transferred.text)")
         let verifyIn = try await session(api, named: "Verification \(tag)", exam: exams[0], daysAhead: 4)
         let attempt = try #require(try await api.book(verifyIn, candidate: grace).id)
+        let toVoid = try #require(try await api.book(verifyIn, candidate: linus).id)
         let attempts = try await eventually(timeout: .seconds(60), {
-            try admin.query("SELECT count(*) AS n FROM verification.attempts WHERE id = $1", [UUID(uuidString: attempt)!])[0].decode("n", as: Int.self)
-        }, until: { $0 == 1 })
-        #expect(attempts == 1)
+            try admin.query("SELECT count(*)::int AS n FROM verification.attempts WHERE id = ANY($1::uuid[])", [[UUID(uuidString: attempt)!, UUID(uuidString: toVoid)!]])[0]
+                .decode("n", as: Int.self)
+        }, until: { $0 == 2 })
+        #expect(attempts == 2)
         let engine = try TestPublisher()
         try engine.publish(DeliveryAttemptStarted(bookingId: attempt, startedAt: Date()))
         try engine.publish(DeliveryAttemptFinished(bookingId: attempt, finishedAt: Date(), score: 81, maxScore: 100, passed: true))
@@ -69,7 +72,7 @@ import Testing
             "CONSOLE_EMAIL": stack.adminEmail, "CONSOLE_PASSWORD": stack.adminPassword, "CONSOLE_EXAMS": exams.joined(separator: ","),
             "CONSOLE_DAY": day, "CONSOLE_TAG": tag, "CONSOLE_SCREENSHOTS": Self.screenshots,
             "CONSOLE_PROCTOR": proctor, "CONSOLE_TRANSFER_FROM": transferFrom, "CONSOLE_TRANSFER_TO": transferTo,
-            "CONSOLE_ATTEMPT": attempt, "CONSOLE_ATTEMPT_CANDIDATE": grace,
+            "CONSOLE_ATTEMPT": attempt, "CONSOLE_ATTEMPT_CANDIDATE": grace, "CONSOLE_VOID_ATTEMPT": toVoid,
         ])
         #expect(run.status == 0, "\(run.text)\nconsole log:\n\(stack.console.logTail(40))")
 
@@ -81,6 +84,15 @@ import Testing
         #expect(assigned == 2, "both authorizations are Assigned")
         let verdict = try admin.query("SELECT verdict FROM verification.attempts WHERE id = $1", [UUID(uuidString: attempt)!])[0].decode("verdict", as: String?.self)
         #expect(verdict == "positive")
+        // The voided attempt's booking is cancelled and Linus's authorization is Open again.
+        let voidedBooking = try await eventually(timeout: .seconds(60), {
+            try admin.query("SELECT status FROM sessions.bookings WHERE id = $1", [UUID(uuidString: toVoid)!])[0].decode("status", as: String.self)
+        }, until: { $0 == "cancelled" })
+        #expect(voidedBooking == "cancelled")
+        let released = try await eventually(timeout: .seconds(60), {
+            try admin.query("SELECT status FROM authorizations.authorizations WHERE candidate_id = $1", [linus])[0].decode("status", as: String.self)
+        }, until: { $0 == "open" })
+        #expect(released == "open")
         // The invited proctor's account acts as their entry in the proctor registry.
         let linked = try admin.query(
             "SELECT count(*) AS n FROM console.accounts a JOIN sessions.proctors p ON p.id = a.proctor_id WHERE a.email = $1 AND p.email = $1",

@@ -153,6 +153,127 @@ import Testing
         #expect(again.problem == "authorization-required")
     }
 
+    /// A retake booked, over and over through two replicas of sessions and of authorizations, while the
+    /// first attempt's finish is being applied: it is refused while the first booking is active and
+    /// accepted once it is completed, never leaving two active bookings for the exam, and the used
+    /// authorization is never Open on the way.
+    @Test func aRetakeRacingTheFinishOfTheFirstAttemptOnTwoReplicas() async throws {
+        let sessions = [ServiceProcess("sessions", port: 18081), ServiceProcess("sessions", port: 18181)]
+        let authorizations = [ServiceProcess("authorizations", port: 18082), ServiceProcess("authorizations", port: 18182)]
+        let verification = ServiceProcess("verification", port: 18083)
+        let all = sessions + authorizations + [verification]
+        for process in all { try await process.start() }
+        defer { all.forEach { $0.stop() } }
+        let api = try await SessionsDriver(sessions)
+
+        let exam = try await api.exam()
+        let first = try await api.publicSession(exam: exam, capacity: 5)
+        let retakeSession = try await api.publicSession(exam: exam, capacity: 5)
+        let candidate = "cand-\(prefix)-race"
+        let firstPurchase = "\(prefix)-race-1", secondPurchase = "\(prefix)-race-2"
+        try await purchase(firstPurchase, candidate: candidate, exam: exam)
+        let bookingId = try #require(try await api.book(first, candidate: candidate).id)
+        try await waitFor("the first authorization Assigned", "SELECT count(*) AS n FROM authorizations.authorizations WHERE purchase_id = $1 AND status = 'assigned'", [firstPurchase], equals: 1)
+        try await purchase(secondPurchase, candidate: candidate, exam: exam)
+        try await waitFor("the attempt", "SELECT count(*) AS n FROM verification.attempts WHERE id = $1", [bookingId], equals: 1)
+
+        // The engine reports the attempt while the candidate keeps asking for the retake on both replicas.
+        let engine = try TestPublisher()
+        try engine.publish(DeliveryAttemptStarted(bookingId: bookingId, startedAt: Date()))
+        try engine.publish(DeliveryAttemptFinished(bookingId: bookingId, finishedAt: Date(), score: 55, maxScore: 100, passed: false))
+        try engine.confirm()
+        let booked = Flag()
+        let outcomes = try await withThrowingTaskGroup(of: [String].self) { group in
+            for replica in 0..<2 {
+                group.addTask {
+                    var seen: [String] = []
+                    for _ in 0..<2000 {
+                        let reply = try await api.book(retakeSession, candidate: candidate, replica: replica)
+                        let outcome = reply.status == 201 ? "booked" : reply.problem ?? "\(reply.status)"
+                        seen.append(outcome)
+                        if outcome == "booked" { await booked.set() }
+                        // Once the retake is booked (here or on the other replica), one more answer is enough.
+                        if await booked.value { break }
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                    return seen
+                }
+            }
+            var all: [String] = []
+            for try await seen in group { all += seen }
+            return all
+        }
+        #expect(outcomes.filter { $0 == "booked" }.count == 1, "the retake is booked exactly once: \(Set(outcomes))")
+        #expect(Set(outcomes).isSubset(of: ["booked", "already-booked"]), "every other answer is already-booked: \(Set(outcomes))")
+        #expect(try count(
+            "SELECT count(*)::int AS n FROM sessions.bookings WHERE candidate_id = $1 AND exam_code = $2 AND status IN ('confirmed', 'awaiting-payment', 'waitlisted')",
+            [candidate, exam]
+        ) == 1, "one active booking for the exam")
+        #expect(try await bookingStatus(api, bookingId) == "completed")
+        try await waitFor("the retake's authorization Assigned", "SELECT count(*) AS n FROM authorizations.authorizations WHERE purchase_id = $1 AND status = 'assigned'", [secondPurchase], equals: 1)
+        #expect(try authorizationStatus(purchase: firstPurchase) == "assigned")
+        #expect(try count("""
+            SELECT count(*)::int AS n FROM authorizations.authorization_history h JOIN authorizations.authorizations a ON a.id = h.authorization_id
+            WHERE a.purchase_id = $1 AND h.to_status = 'open' AND h.from_status IS NOT NULL
+            """, [firstPurchase]) == 0, "the used authorization was never Open again")
+    }
+
+    /// Exam day: once the session has started a CSR still adds a walk-in (a candidate cannot book
+    /// any more), and voids an attempt that did not count: the attempt is `voided`, the booking
+    /// cancelled and the authorization, used as it was, Open again; the voiding is audited.
+    @Test func aCSRAddsAWalkInAndVoidsAnAttemptDuringTheSession() async throws {
+        let sessions = ServiceProcess("sessions", port: 18081)
+        let authorizations = ServiceProcess("authorizations", port: 18082)
+        let verification = ServiceProcess("verification", port: 18083)
+        for process in [sessions, authorizations, verification] { try await process.start() }
+        defer { [sessions, authorizations, verification].forEach { $0.stop() } }
+        let api = try await SessionsDriver([sessions])
+
+        let exam = try await api.exam()
+        let candidate = "cand-\(prefix)-voided"
+        let purchaseId = "\(prefix)-voided"
+        try await purchase(purchaseId, candidate: candidate, exam: exam)
+        // A session starting in a few seconds, booked before it starts.
+        let start = Date().addingTimeInterval(4)
+        let created = try await api.asCSR("POST", "/sessions", json: """
+            {"locationId":"\(try await api.location())","name":"Under way \(prefix)","examCodes":["\(exam)"],"selfEnrollment":true,"capacity":5,
+             "availability":{"start":"\(Timestamp.format(start))","end":"\(Timestamp.format(start + 3600))"}}
+            """)
+        let session = try #require(created.id, "\(created.text)")
+        let bookingId = try #require(try await api.book(session, candidate: candidate).id)
+        try await waitFor("the authorization Assigned", "SELECT count(*) AS n FROM authorizations.authorizations WHERE purchase_id = $1 AND status = 'assigned'", [purchaseId], equals: 1)
+        try await waitFor("the attempt", "SELECT count(*) AS n FROM verification.attempts WHERE id = $1", [UUID(uuidString: bookingId)!], equals: 1)
+        _ = try await eventually(timeout: .seconds(10), { Date() }, until: { $0 > start })
+
+        // Under way: a candidate can no longer book, a CSR still adds a walk-in.
+        let late = try await api.book(session, candidate: "cand-\(prefix)-late")
+        #expect(late.status == 409 && late.problem == "session-started", "\(late.text)")
+        let walkIn = try await api.asCSR("POST", "/sessions/\(session)/bookings", json: """
+            {"candidateId":"cand-\(prefix)-walk-in","candidate":{"name":"Walk In","email":"walk-in-\(prefix)@example.org","language":"en","timeZone":"Europe/Paris"}}
+            """)
+        #expect(walkIn.status == 201 && walkIn.json["status"] as? String == "confirmed", "\(walkIn.text)")
+
+        // The attempt starts, then does not count.
+        let engine = try TestPublisher()
+        try engine.publish(DeliveryAttemptStarted(bookingId: bookingId, startedAt: Date()))
+        try engine.confirm()
+        try await waitFor("the start known to authorizations", "SELECT count(*) AS n FROM authorizations.authorizations WHERE purchase_id = $1 AND attempt_started_at IS NOT NULL", [purchaseId], equals: 1)
+        let csr = try await api.token(.csr, "csr-e2e")
+        let empty = try await verification.send("POST", "/attempts/\(bookingId)/void", token: csr, json: #"{"reason":""}"#)
+        #expect(empty.status == 422, "a voiding needs its reason")
+        let voided = try await verification.send("POST", "/attempts/\(bookingId)/void", token: csr, json: #"{"reason":"fire alarm: the room was evacuated"}"#)
+        #expect(voided.status == 200, "\(String(decoding: voided.body, as: UTF8.self))")
+        let again = try await verification.send("POST", "/attempts/\(bookingId)/void", token: csr, json: #"{"reason":"twice"}"#)
+        #expect(again.status == 409 && String(decoding: again.body, as: UTF8.self).contains("attempt-voided"))
+
+        let status = try await eventually(timeout: .seconds(60), { try await bookingStatus(api, bookingId) }, until: { $0 == "cancelled" })
+        #expect(status == "cancelled", "the booking is cancelled")
+        try await waitFor("the authorization Open and unused", "SELECT count(*) AS n FROM authorizations.authorizations WHERE purchase_id = $1 AND status = 'open' AND attempt_started_at IS NULL", [purchaseId], equals: 1)
+        try await waitFor("Open in the sessions projection too", "SELECT count(*) AS n FROM sessions.authorizations WHERE purchase_id = $1 AND status = 'open'", [purchaseId], equals: 1)
+        #expect(try count("SELECT count(*) AS n FROM verification.attempt_audit WHERE attempt_id = $1 AND action = 'voided' AND detail LIKE 'fire alarm%' AND actor = 'csr:csr-e2e'", [UUID(uuidString: bookingId)!]) == 1)
+        #expect(try count("SELECT count(*) AS n FROM verification.attempts WHERE id = $1 AND status = 'voided'", [UUID(uuidString: bookingId)!]) == 1)
+    }
+
     /// A session moved past the end of an Assigned authorization's validity: when the validity ends,
     /// before the session, the authorization expires, the booking is cancelled and its seat freed, and
     /// the candidate gets the email for it in their language.
@@ -263,4 +384,10 @@ import Testing
         let attemptNoShows = events.compactMap { try? EnvelopeDecoder.decode(AttemptNoShow.self, from: $0.body) }.filter { ids.contains($0.data.bookingId) }
         #expect(attemptNoShows.count == 2)
     }
+}
+
+/// Set once, read by every task of a race.
+private actor Flag {
+    private(set) var value = false
+    func set() { value = true }
 }

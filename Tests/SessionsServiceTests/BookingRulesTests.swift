@@ -64,10 +64,13 @@ struct BookingRulesTests {
         let session = Self.session()
         #expect(try decide(session, at: Self.now + 24 * Self.hour - 0.001) == .confirm(authorization: nil))
         #expect(refusal { try decide(session, at: Self.now + 24 * Self.hour) } == "booking-deadline-passed")
-        // A CSR may still add someone after the candidates' deadline, but never once the session started.
+        // A CSR may still add someone after the candidates' deadline, and on exam day a walk-in after the
+        // start, until the session ends; a candidate never once it started.
         let late = BookingRules.Request(requester: Self.csr, candidateId: "cand-1")
         #expect(try decide(session, late, at: Self.now + 30 * Self.hour) == .confirm(authorization: nil))
-        #expect(refusal { try decide(session, late, at: Self.now + 48 * Self.hour) } == "session-started")
+        #expect(try decide(session, late, at: Self.now + 49 * Self.hour) == .confirm(authorization: nil), "a walk-in during the session")
+        #expect(refusal { try decide(session, late, at: Self.now + 50 * Self.hour) } == "session-ended")
+        #expect(refusal { try decide(session, at: Self.now + 49 * Self.hour) } == "session-started")
     }
 
     @Test func anAuthorizationRequiredSessionUsesTheCandidatesOpenAuthorization() throws {
@@ -163,6 +166,10 @@ struct BookingRulesTests {
         #expect(transfer(to: Self.session(price: Money(amount: 10, currency: "EUR")), by: Self.candidate) == "price-differs")
         #expect(transfer(to: Self.session(authorizationRequired: true), by: Self.candidate) == "authorization-required")
         #expect(transfer(to: Self.session(status: .cancelled), by: Self.csr) == "session-cancelled")
+        // On exam day a CSR moves a candidate into a session under way, never into one that has ended.
+        let underway = Self.session(start: Self.now - Self.hour)
+        #expect(transfer(to: underway, by: Self.csr) == nil)
+        #expect(transfer(to: Self.session(start: Self.now - 3 * Self.hour), by: Self.csr) == "session-ended")
     }
 
     @Test func waitlistPromotionSkipsTheIneligibleAndStopsAtTheDeadline() {

@@ -115,8 +115,46 @@ struct SessionRulesTests {
     }
 }
 
-/// What `session.updated` says changed, field by field.
+/// What `session.updated` says changed, field by field, and what a CSR's change may do.
 @Suite struct SessionChangeTests {
+    func refusal(_ body: () throws -> SessionEdit) -> String? {
+        do { _ = try body(); return nil } catch let refusal as BookingRefusal { return refusal.problemType } catch { return "\(error)" }
+    }
+
+    @Test func aChangeIsDecidedFromTheSessionItsBookingsAndTheTime() throws {
+        let now = BookingRulesTests.now
+        let booked = BookingRulesTests.session(capacity: 10, seatsTaken: 4)
+        var bigger = booked
+        bigger.enrollment = .selfEnrollment(PublicSettings(
+            bookingDeadline: booked.start, cancellationDeadline: booked.start, capacity: 12, authorizationRequired: false
+        ))
+        let grown = try SessionRules.edit(from: booked, to: bigger, draft: SessionRules.draft(of: bigger), waitlisted: 0, now: now)
+        #expect(grown.capacityRaised && !grown.moved)
+
+        var smaller = booked
+        smaller.enrollment = .selfEnrollment(PublicSettings(bookingDeadline: booked.start, cancellationDeadline: booked.start, capacity: 3, authorizationRequired: false))
+        #expect(refusal { try SessionRules.edit(from: booked, to: smaller, draft: SessionRules.draft(of: smaller), waitlisted: 0, now: now) } == "capacity-below-bookings")
+
+        var otherExam = SessionRules.draft(of: booked)
+        otherExam.examCodes = ["DATA-201"]
+        #expect(refusal { try SessionRules.edit(from: booked, to: booked, draft: otherExam, waitlisted: 0, now: now) } == "session-has-bookings")
+        let empty = BookingRulesTests.session()
+        #expect(refusal { try SessionRules.edit(from: empty, to: empty, draft: otherExam, waitlisted: 2, now: now) } == "session-has-bookings", "a waitlist counts too")
+
+        var past = booked
+        past.start = now - 60
+        past.end = now + 3600
+        #expect(throws: ValidationError.self) { try SessionRules.edit(from: booked, to: past, draft: SessionRules.draft(of: past), waitlisted: 0, now: now) }
+        var later = booked
+        later.start = booked.start + 86_400
+        later.end = booked.end + 86_400
+        let moved = try SessionRules.edit(from: booked, to: later, draft: SessionRules.draft(of: later), waitlisted: 0, now: now)
+        #expect(moved.moved && moved.changedFields == [.availability])
+
+        let cancelled = BookingRulesTests.session(status: .cancelled)
+        #expect(refusal { try SessionRules.edit(from: cancelled, to: cancelled, draft: SessionRules.draft(of: cancelled), waitlisted: 0, now: now) } == "session-cancelled")
+    }
+
     @Test func eachChangeIsNamedAndAMoveToAnotherPlaceToo() {
         let before = BookingRulesTests.session()
         var after = before

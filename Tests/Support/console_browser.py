@@ -26,6 +26,7 @@ TRANSFER_FROM = setting("CONSOLE_TRANSFER_FROM")  # a session with one confirmed
 TRANSFER_TO = setting("CONSOLE_TRANSFER_TO")  # the name of another session of the same exam
 ATTEMPT = setting("CONSOLE_ATTEMPT")  # a finished attempt waiting for a verdict
 ATTEMPT_CANDIDATE = setting("CONSOLE_ATTEMPT_CANDIDATE")
+VOID_ATTEMPT = setting("CONSOLE_VOID_ATTEMPT")  # a booked attempt that must not count
 MAIL_DIR = setting("CONSOLE_MAIL_DIR")  # where the console writes the emails it sends
 
 
@@ -234,6 +235,19 @@ def main():
         submit(driver, "form[action$='/verdict'] button[type=submit]")
         expect("Verdict recorded" in driver.page_source, "the verdict is recorded")
         expect(not driver.find_elements(By.PARTIAL_LINK_TEXT, ATTEMPT_CANDIDATE), "the attempt has left the queue")
+
+        # Another attempt does not count: voided on a page of its own, with a reason (none first).
+        driver.get(f"{BASE}/verification/{VOID_ATTEMPT}")
+        driver.find_element(By.LINK_TEXT, "Void this attempt").click()
+        WebDriverWait(driver, 15).until(lambda d: d.current_url.endswith("/void"))
+        expect(visit.h1().startswith("Void the attempt of"), "voiding asks first, on a page of its own")
+        visit.check("attempt-void")
+        submit(driver, "form[action$='/void'] button[type=submit]")
+        expect(driver.find_element(By.ID, "reason-error").text.endswith("Say why the attempt does not count"), "a voiding needs its reason")
+        driver.find_element(By.ID, "reason").send_keys("Fire alarm: the room was evacuated")
+        submit(driver, "form[action$='/void'] button[type=submit]")
+        expect("Attempt voided." in driver.page_source and "Voided" in driver.page_source, "the attempt is voided")
+        expect(not driver.find_elements(By.LINK_TEXT, "Void this attempt"), "a voided attempt cannot be voided again")
 
         driver.get(f"{BASE}/calendar?scope=week&day={DAY}")
         expect(driver.find_elements(By.LINK_TEXT, private_name), "the private session is on the week's calendar")

@@ -68,6 +68,30 @@ struct AttemptRulesTests {
         #expect(ExportRules.export(withoutScore, purchaseId: "P-1", proctorRating: nil, at: Self.start + 7300) == nil, "a result lacking its score")
     }
 
+    @Test func aMarkIsNotAheadOfTheClockAndAScoreFitsItsMaximum() {
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        #expect(AttemptRules.checkMark(at: nil, now: now).issues.isEmpty)
+        #expect(AttemptRules.checkMark(at: now + 59, now: now).issues.isEmpty, "clocks differ a little")
+        #expect(AttemptRules.checkMark(at: now + 61, now: now).issues.map(\.field) == ["at"])
+        #expect(AttemptRules.checkMark(at: nil, now: now, score: 74, maxScore: 100).issues.isEmpty)
+        #expect(AttemptRules.checkMark(at: nil, now: now, score: 101, maxScore: 100).issues.map(\.field) == ["score"])
+        #expect(AttemptRules.checkMark(at: nil, now: now, score: 0, maxScore: 0).issues.map(\.field) == ["maxScore"])
+        #expect(AttemptRules.checkMark(at: nil, now: now, score: -1, maxScore: 10).issues.map(\.field) == ["score"])
+    }
+
+    @Test func anAttemptIsVoidedUntilItsVerdictAndThenNothingMoves() throws {
+        let now = Date()
+        for status in [AttemptStatus.booked, .started, .finished, .noShow] {
+            #expect(try AttemptRules.void(Self.attempt(status: status), at: now).status == .voided)
+        }
+        #expect(refusal { try AttemptRules.void(Self.attempt(status: .finished, verdict: .positive), at: now) } == "already-verified")
+        #expect(refusal { try AttemptRules.void(Self.attempt(status: .cancelled), at: now) } == "attempt-cancelled")
+        let voided = Self.attempt(status: .voided)
+        #expect(refusal { try AttemptRules.void(voided, at: now) } == "attempt-voided")
+        #expect(refusal { try AttemptRules.start(voided, at: now) } == "attempt-voided")
+        #expect(refusal { try AttemptRules.finish(voided, at: now, score: 1, maxScore: 2, passed: false) } == "attempt-voided")
+    }
+
     @Test func startAndFinish() throws {
         let started = try AttemptRules.start(Self.attempt(), at: Self.start + 60)
         #expect(started.status == .started)

@@ -20,6 +20,7 @@ public enum AuthorizationsService {
         handlers.register(FollowBookingOnBookingTransferred())
         handlers.register(FollowSessionOnSessionUpdated())
         handlers.register(MarkUsedOnAttemptStarted())
+        handlers.register(ReleaseAuthorizationOnAttemptVoided())
         handlers.register(ReleaseOrForfeitOnBookingNoShow())
         let controller = AuthorizationsController(environment: environment)
         return ServiceComponents(

@@ -22,6 +22,7 @@ public enum SessionsService {
         handlers.register(RecordAttemptStartOnAttemptStarted())
         handlers.register(CompleteBookingOnAttemptFinished(paymentWindow: window))
         handlers.register(MarkNoShowOnAttemptNoShow(paymentWindow: window))
+        handlers.register(CancelBookingOnAttemptVoided(paymentWindow: window))
         handlers.register(UpdateCandidateOnCandidateUpdated(), from: .inbound)
         handlers.register(ConfirmBookingOnPaymentCompleted(paymentWindow: window), from: .inbound)
         let catalog = CatalogController(environment: environment)

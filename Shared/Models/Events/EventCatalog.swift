@@ -22,7 +22,7 @@ public enum EventCatalog {
         BookingConfirmed.self, BookingCancelled.self, BookingTransferred.self, BookingRejected.self, BookingExpired.self, BookingWaitlisted.self,
         BookingCompleted.self, BookingNoShow.self,
         ProctorAssigned.self, ProctorUnassigned.self,
-        AttemptStarted.self, AttemptFinished.self, AttemptNoShow.self, AttemptVerified.self, ProctorReportSubmitted.self, ResultExported.self,
+        AttemptStarted.self, AttemptFinished.self, AttemptNoShow.self, AttemptVoided.self, AttemptVerified.self, ProctorReportSubmitted.self, ResultExported.self,
         NotificationSent.self, NotificationFailed.self,
     ].map { Entry(exchange: .events, type: $0.type, payload: $0) }
 

@@ -103,6 +103,44 @@ public struct AttemptNoShow: EventPayload, Equatable {
     }
 }
 
+/// A CSR voided the attempt (it did not count: a fire alarm, a wrong exam handed out). Its booking is
+/// cancelled and its authorization, used or not, is Open again.
+public struct AttemptVoided: EventPayload, Equatable {
+    public static let type: EventType = "attempt.voided"
+    public var attemptId: String
+    public var bookingId: String
+    public var sessionId: String
+    public var candidateId: String
+    public var examCode: String
+    public var authorizationId: String?
+    public var reason: String
+    public var actor: Actor
+    public var voidedAt: Date
+    public init(
+        attemptId: String, bookingId: String, sessionId: String, candidateId: String, examCode: String, authorizationId: String?,
+        reason: String, actor: Actor, voidedAt: Date
+    ) {
+        self.attemptId = attemptId
+        self.bookingId = bookingId
+        self.sessionId = sessionId
+        self.candidateId = candidateId
+        self.examCode = examCode
+        self.authorizationId = authorizationId
+        self.reason = reason
+        self.actor = actor
+        self.voidedAt = voidedAt
+    }
+    public func validate(into v: inout Validator) {
+        v.identifier("attemptId", attemptId)
+        v.identifier("bookingId", bookingId)
+        v.identifier("sessionId", sessionId)
+        v.identifier("candidateId", candidateId)
+        v.examCode("examCode", examCode)
+        v.identifier("authorizationId", authorizationId)
+        v.text("reason", reason, maxLength: 1000)
+    }
+}
+
 /// The CSR's verdict is in; the candidate may now see the result.
 public struct AttemptVerified: EventPayload, Equatable {
     public static let type: EventType = "attempt.verified"

@@ -10,8 +10,10 @@ struct MarkUsedOnAttemptStarted: EventHandler {
         guard let authorizationId = event.data.authorizationId else { return }
         let id = try HandlerRejection.uuid(authorizationId, field: "authorizationId")
         let store = AuthorizationStore(connection: context.connection)
-        guard var authorization = try store.lock(id: id) else { return }
         let bookingId = event.data.bookingId
+        // A CSR voided this attempt already: it did not use the authorization.
+        if try store.attemptVoided(bookingId: bookingId) { return }
+        guard var authorization = try store.lock(id: id) else { return }
         if authorization.status == .open, try store.hasEnded(bookingId: bookingId) {
             authorization = try RecordTransition(connection: context.connection, outbox: context.outbox, now: context.now).apply(
                 .assign, to: authorization, reason: "the attempt of booking \(bookingId) started", actor: "system", messageId: event.id,

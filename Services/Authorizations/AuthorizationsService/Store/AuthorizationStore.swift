@@ -231,6 +231,19 @@ struct AuthorizationStore {
         try connection.execute("INSERT INTO ended_bookings (booking_id, ended_at) VALUES ($1, $2) ON CONFLICT DO NOTHING", [bookingId, now])
     }
 
+    func recordVoidedAttempt(bookingId: String, at now: Date) throws {
+        try connection.execute("INSERT INTO voided_attempts (booking_id, voided_at) VALUES ($1, $2) ON CONFLICT DO NOTHING", [bookingId, now])
+    }
+
+    func attemptVoided(bookingId: String) throws -> Bool {
+        try connection.query("SELECT EXISTS (SELECT 1 FROM voided_attempts WHERE booking_id = $1) AS voided", [bookingId])[0].decode("voided")
+    }
+
+    /// A voided attempt did not use its authorization after all.
+    func clearUse(id: UUID) throws {
+        try connection.execute("UPDATE authorizations SET attempt_started_at = NULL WHERE id = $1", [id])
+    }
+
     func hasEnded(bookingId: String) throws -> Bool {
         try connection.query("SELECT EXISTS (SELECT 1 FROM ended_bookings WHERE booking_id = $1) AS ended", [bookingId])[0].decode("ended")
     }

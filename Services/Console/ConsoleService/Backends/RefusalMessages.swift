@@ -6,6 +6,7 @@ enum RefusalMessages {
         switch problem.type {
         case "session-cancelled": "The session is cancelled."
         case "session-started": "The session has already started."
+        case "session-ended": "The session has already ended."
         case "session-private": "The session is private: a CSR adds candidates to it."
         case "booking-deadline-passed": "The booking deadline of the session has passed."
         case "cancellation-deadline-passed": "The cancellation deadline has passed."
@@ -27,6 +28,9 @@ enum RefusalMessages {
         case "candidate-contact-unknown": "ExamHall does not know this candidate yet: they appear once a purchase of theirs has arrived."
         case "capacity-below-bookings": "More seats are booked than that capacity."
         case "session-has-bookings": "This cannot change once candidates are booked: cancel the session and create another."
+        case "already-verified": "The attempt already has its verdict: it is final."
+        case "attempt-voided": "The attempt was voided already."
+        case "attempt-cancelled": "The booking of this attempt was cancelled."
         case "proctor-overlap", "proctor-exists": Messages.sentence(problem.detail) + "."
         default: Messages.sentence(problem.detail) + "."
         }

@@ -43,7 +43,18 @@ struct VerificationController: Sendable {
         var verdictGiven: String?
         var error: String?
         var comment: String
+        var canVoid: Bool
+        var notice: String?
     }
+
+    struct VoidContent: Sendable {
+        var id: String
+        var candidate: String
+        var reason: String
+        var error: String?
+    }
+
+    private struct VoidRequest: Encodable, Sendable { var reason: String }
 
     struct IncidentRow: Sendable {
         var at: String
@@ -76,6 +87,8 @@ struct VerificationController: Sendable {
         router.get("/verification/:id", use: attempt)
         router.post("/verification/:id/confirm", use: confirm)
         router.post("/verification/:id/verdict", use: verdict)
+        router.get("/verification/:id/void", use: confirmVoid)
+        router.post("/verification/:id/void", use: void)
     }
 
     @Sendable func queue(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
@@ -111,7 +124,9 @@ struct VerificationController: Sendable {
 
     @Sendable func attempt(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
         let signedIn = try await gate.require(request, .admin, .csr)
-        return try await attemptPage(try Self.attemptId(context), signedIn: signedIn, error: nil, comment: "")
+        let notice = request.uri.queryParameters.get("done") == "voided"
+            ? "Attempt voided. Its booking is cancelled and the authorization can be booked again." : nil
+        return try await attemptPage(try Self.attemptId(context), signedIn: signedIn, error: nil, comment: "", notice: notice)
     }
 
     /// The verdict is chosen on the attempt's page and confirmed here before it is given.
@@ -148,7 +163,39 @@ struct VerificationController: Sendable {
         return redirect(to: "/verification?done=verified")
     }
 
-    private func attemptPage(_ id: String, signedIn: SignedIn, error: String?, comment: String) async throws -> Response {
+    /// Voiding is final, so it has a page of its own that says what happens, with the reason asked there.
+    @Sendable func confirmVoid(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
+        let signedIn = try await gate.require(request, .admin, .csr)
+        return try await voidPage(try Self.attemptId(context), signedIn: signedIn, reason: "", error: nil)
+    }
+
+    @Sendable func void(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
+        let signedIn = try await gate.require(request, .admin, .csr)
+        let form = try await Form.read(request, context: context)
+        try gate.checkForm(form, of: signedIn)
+        let id = try Self.attemptId(context)
+        guard let reason = form.text("reason") else {
+            return try await voidPage(id, signedIn: signedIn, reason: "", error: "Say why the attempt does not count")
+        }
+        do {
+            try await client.perform(.POST, .verification, "/attempts/\(id)/void", body: VoidRequest(reason: reason), for: signedIn.account.principal)
+        } catch let problem as ServiceProblem where problem.status == 409 || problem.status == 422 {
+            return try await voidPage(id, signedIn: signedIn, reason: reason, error: problem.fieldErrors["reason"].map { Messages.about("The reason", $0) } ?? RefusalMessages.text(for: problem))
+        }
+        return redirect(to: "/verification/\(id)?done=voided")
+    }
+
+    private func voidPage(_ id: String, signedIn: SignedIn, reason: String, error: String?) async throws -> Response {
+        let attempt = try await load(id, principal: signedIn.account.principal)
+        let candidate = await label(of: attempt, principal: signedIn.account.principal).candidate
+        return renderer.render(
+            "attempt-void", title: error == nil ? "Void the attempt?" : "Error: Void the attempt?",
+            content: VoidContent(id: id, candidate: candidate, reason: reason, error: error), signedIn: signedIn, section: "/verification",
+            status: error == nil ? .ok : .unprocessableContent
+        )
+    }
+
+    private func attemptPage(_ id: String, signedIn: SignedIn, error: String?, comment: String, notice: String? = nil) async throws -> Response {
         let principal = signedIn.account.principal
         let attempt = try await load(id, principal: principal)
         let (candidate, session) = await label(of: attempt, principal: principal)
@@ -172,7 +219,8 @@ struct VerificationController: Sendable {
             audit: (attempt.audit ?? []).map { AuditRow(at: DisplayTime.dateAndTime($0.at, timeZone: "UTC"), action: $0.action, actor: $0.actor, detail: $0.detail ?? "") },
             awaitingVerdict: attempt.status == "finished" && attempt.verdict == nil,
             verdictGiven: attempt.verdict.map { "\($0.capitalized)\(attempt.verdictComment.map { ": \($0)" } ?? "")" },
-            error: error, comment: comment
+            error: error, comment: comment,
+            canVoid: ["booked", "started", "finished", "no-show"].contains(attempt.status) && attempt.verdict == nil, notice: notice
         )
         return renderer.render(
             "attempt", title: error == nil ? "Attempt of \(content.candidate)" : "Error: Attempt of \(content.candidate)", content: content,

@@ -6,6 +6,7 @@ import Foundation
 public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     case sessionCancelled
     case sessionStarted
+    case sessionEnded
     case sessionPrivate
     case bookingDeadlinePassed
     case cancellationDeadlinePassed
@@ -36,6 +37,7 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
         switch self {
         case .sessionCancelled: "session-cancelled"
         case .sessionStarted: "session-started"
+        case .sessionEnded: "session-ended"
         case .sessionPrivate: "session-private"
         case .bookingDeadlinePassed: "booking-deadline-passed"
         case .cancellationDeadlinePassed: "cancellation-deadline-passed"
@@ -76,6 +78,7 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
         switch self {
         case .sessionCancelled: "the session is cancelled"
         case .sessionStarted: "the session has already started"
+        case .sessionEnded: "the session has ended"
         case .sessionPrivate: "the session is private: only a CSR can add candidates to it"
         case .bookingDeadlinePassed: "the booking deadline of the session has passed"
         case .cancellationDeadlinePassed: "the cancellation deadline has passed; only a CSR can cancel now"

@@ -145,10 +145,15 @@ public enum BookingRules {
     }
 
     /// A session takes bookings: scheduled, not started, private only through staff, and (for
-    /// candidates) before the booking deadline.
+    /// candidates) before the booking deadline. On exam day a CSR may still add a walk-in or transfer a
+    /// candidate in after the start, until the session ends.
     public static func requireOpenForBooking(_ session: Session, requester: Requester, now: Date) throws(BookingRefusal) {
         guard session.status == .scheduled else { throw .sessionCancelled }
-        guard now < session.start else { throw .sessionStarted }
+        if case .staff = requester {
+            guard now < session.end else { throw .sessionEnded }
+        } else {
+            guard now < session.start else { throw .sessionStarted }
+        }
         switch session.enrollment {
         case .privateSession:
             guard requester.isStaff else { throw .sessionPrivate }

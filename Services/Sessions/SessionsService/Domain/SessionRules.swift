@@ -187,3 +187,39 @@ public enum LocalTime {
         return zone
     }
 }
+
+/// What a change to a session does, as decided before it is stored.
+public struct SessionEdit: Sendable, Equatable {
+    public var changedFields: [SessionField]
+    /// Its start or end moved: candidates are told, and proctors' other sessions are checked for overlap.
+    public var moved: Bool
+    /// More seats: the waitlist moves up.
+    public var capacityRaised: Bool
+}
+
+extension SessionRules {
+    /// A new session starts in the future.
+    public static func checkNew(_ draft: SessionDraft, now: Date) throws(ValidationError) {
+        guard draft.availability.start > now else { throw ValidationError(issues: [ValidationIssue(field: "availability.start", message: "must be in the future")]) }
+    }
+
+    /// A CSR's change of `current` into `updated` (described by `draft`): only a scheduled session
+    /// changes; once candidates hold seats or wait for one, its exams, enrollment, price and location
+    /// stay; capacity never drops below the seats taken; and a session moved in time still starts in
+    /// the future.
+    public static func edit(from current: Session, to updated: Session, draft: SessionDraft, waitlisted: Int, now: Date) throws -> SessionEdit {
+        guard current.status == .scheduled else { throw BookingRefusal.sessionCancelled }
+        if current.seatsTaken > 0 || waitlisted > 0, let field = frozenOnceBooked(current: current, draft: draft) {
+            throw BookingRefusal.sessionHasBookings(field: field)
+        }
+        if let capacity = updated.publicSettings?.capacity, capacity < current.seatsTaken {
+            throw BookingRefusal.capacityBelowBookings(seatsTaken: current.seatsTaken)
+        }
+        let moved = isMoved(from: current, to: updated)
+        if moved, updated.start <= now { throw ValidationError(issues: [ValidationIssue(field: "availability.start", message: "must be in the future")]) }
+        return SessionEdit(
+            changedFields: changedFields(from: current, to: updated), moved: moved,
+            capacityRaised: (updated.publicSettings?.capacity ?? 0) > (current.publicSettings?.capacity ?? 0)
+        )
+    }
+}

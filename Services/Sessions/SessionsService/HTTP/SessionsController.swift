@@ -22,37 +22,16 @@ struct SessionsController {
         let draft = try await request.decode(as: SessionDraft.self, context: context)
         let settings = try SessionRules.settings(of: draft)
         let now = environment.clock()
-        if draft.availability.start <= now {
-            throw Problem(.unprocessableContent, type: "validation-failed", detail: "availability.start must be in the future")
-        }
+        try SessionRules.checkNew(draft, now: now)
         let outbox = environment.outbox(correlationId: context.correlationId)
         let session = try await environment.database.transaction { connection -> Session in
             let store = SessionStore(connection: connection)
-            let session = try Self.resolve(draft, settings: settings, id: UUID.timeOrdered(), store: store, createdAt: now, now: now)
+            let session = try SessionChanges.resolve(draft, settings: settings, id: UUID.timeOrdered(), store: store, createdAt: now, now: now)
             try store.insert(session)
             try outbox.publish(SessionScheduled(session: session.snapshot), on: connection)
             return session
         }
         return EditedResponse(status: .created, response: SessionView(session, occupancy: .init(), proctors: []))
-    }
-
-    /// The session a valid draft describes, once its location and exams are known to exist.
-    static func resolve(
-        _ draft: SessionDraft, settings: (enrollment: Enrollment, candidatesPerProctor: Int, deliveryPreference: String),
-        id: UUID, store: SessionStore, createdAt: Date, now: Date
-    ) throws -> Session {
-        var v = Validator()
-        let location = try store.location(draft.locationId)
-        if location == nil { v.fail("locationId", "no location \(draft.locationId.uuidString.lowercased()) exists; create it with POST /locations") }
-        for code in try store.unknownExams(draft.examCodes) { v.fail("examCodes", "\(code) is not in the exam catalog; add it with POST /exams") }
-        try v.throwIfInvalid()
-        return Session(
-            id: id, location: location!, name: draft.name, examCodes: draft.examCodes, room: draft.room,
-            additionalInstructions: draft.additionalInstructions, instructions: draft.instructions,
-            deliveryPreference: settings.deliveryPreference, start: draft.availability.start, end: draft.availability.end,
-            enrollment: settings.enrollment, price: draft.price, candidatesPerProctor: settings.candidatesPerProctor,
-            status: .scheduled, seatsTaken: 0, createdAt: createdAt, updatedAt: now
-        )
     }
 
     @Sendable func list(_ request: Request, context: ExamHallRequestContext) async throws -> Page<SessionView> {
@@ -103,48 +82,8 @@ struct SessionsController {
         let window = environment.configuration.paymentWindow
         let (session, counts, proctors) = try await environment.database.transaction { connection -> (Session, SessionStore.Occupancy, [Proctor]) in
             let workflow = BookingWorkflow(connection: connection, outbox: outbox, now: now, paymentWindow: window)
-            let store = workflow.sessions
-            guard let current = try store.lock(id) else { throw NotFound(what: "session \(id.uuidString.lowercased())") }
-            guard current.status == .scheduled else { throw BookingRefusal.sessionCancelled }
-            let draft = try MergePatch.apply(Data(buffer: patch), to: SessionRules.draft(of: current))
-            let settings = try SessionRules.settings(of: draft)
-            var updated = try Self.resolve(draft, settings: settings, id: id, store: store, createdAt: current.createdAt, now: now)
-            updated.seatsTaken = current.seatsTaken
-            let countsBefore = try store.occupancy(of: [id])[id] ?? .init()
-            if current.seatsTaken > 0 || countsBefore.waitlisted > 0, let field = SessionRules.frozenOnceBooked(current: current, draft: draft) {
-                throw BookingRefusal.sessionHasBookings(field: field)
-            }
-            if let capacity = updated.publicSettings?.capacity, capacity < current.seatsTaken {
-                throw BookingRefusal.capacityBelowBookings(seatsTaken: current.seatsTaken)
-            }
-            let moved = SessionRules.isMoved(from: current, to: updated)
-            if moved {
-                if updated.start <= now {
-                    throw Problem(.unprocessableContent, type: "validation-failed", detail: "availability.start must be in the future")
-                }
-                for proctor in try store.proctors(of: id) {
-                    _ = try store.lockProctor(proctor.id)
-                    if let other = try store.overlappingAssignment(proctorId: proctor.id, start: updated.start, end: updated.end, excluding: id) {
-                        throw BookingRefusal.proctorOverlap(sessionId: other.id.uuidString.lowercased(), sessionName: other.name)
-                    }
-                }
-            }
-            let changed = SessionRules.changedFields(from: current, to: updated)
-            if !changed.isEmpty {
-                try store.update(updated)
-                try outbox.publish(
-                    SessionUpdated(
-                        session: updated.snapshot, previousStart: moved ? current.start : nil, previousEnd: moved ? current.end : nil,
-                        changedFields: changed
-                    ),
-                    on: connection
-                )
-                if (updated.publicSettings?.capacity ?? 0) > (current.publicSettings?.capacity ?? 0) {
-                    try workflow.promoteWaitlist(of: updated)
-                }
-            }
-            let after = try store.find(id) ?? updated
-            return (after, try store.occupancy(of: [id])[id] ?? .init(), try store.proctors(of: id))
+            let session = try SessionChanges(workflow: workflow).change(id, patch: Data(buffer: patch))
+            return (session, try workflow.sessions.occupancy(of: [id])[id] ?? .init(), try workflow.sessions.proctors(of: id))
         }
         return SessionView(session, occupancy: counts, proctors: proctors)
     }

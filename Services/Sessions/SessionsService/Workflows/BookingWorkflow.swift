@@ -480,6 +480,19 @@ struct BookingWorkflow {
         return completed
     }
 
+    /// A CSR voided the booking's attempt: the booking is cancelled whatever became of it (under way,
+    /// completed or a no-show), its seat freed if it held one, and its authorization Open again here.
+    func cancelForVoidedAttempt(bookingId: UUID, reason: String, actor: Actor) throws -> Booking? {
+        guard try bookings.find(bookingId) != nil else { return nil }
+        let (session, booking) = try lockBooking(bookingId)
+        guard [.confirmed, .completed, .noShow].contains(booking.status) else { return booking }
+        let ended = try end(booking, in: session, as: .cancelled, reason: "attempt voided: \(reason)", actor: actor)
+        if let authorizationId = booking.authorizationId, booking.attemptStartedAt != nil || booking.status == .noShow {
+            try bookings.release(authorizationId: authorizationId, from: booking.id, at: now)
+        }
+        return ended
+    }
+
     /// The attempt was never started: a confirmed booking becomes `no-show`, final. The exam's policy
     /// says whether its authorization is forfeited (stays Assigned) or released.
     func markNoShow(bookingId: UUID) throws -> Booking? {

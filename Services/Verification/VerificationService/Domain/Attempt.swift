@@ -1,11 +1,13 @@
 import ExamHallModels
 import Foundation
 
-/// Where an attempt is: booked (waiting for its session), taking place, done, or not taken at all.
+/// Where an attempt is: booked (waiting for its session), taking place, done, not taken at all, or
+/// voided by a CSR (it does not count).
 public enum AttemptStatus: String, Sendable, Equatable, Codable, CaseIterable {
     case booked, started, finished
     case noShow = "no-show"
     case cancelled
+    case voided
 }
 
 /// One candidate's attempt at one exam: there is one per confirmed booking, and its id is the booking's.

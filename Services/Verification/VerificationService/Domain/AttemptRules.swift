@@ -11,6 +11,7 @@ public enum AttemptRefusal: Error, Sendable, Equatable, CustomStringConvertible 
     case reportLocked
     case proctorNotAssigned
     case notVerifiedYet
+    case attemptVoided
 
     public var problemType: String {
         switch self {
@@ -22,11 +23,13 @@ public enum AttemptRefusal: Error, Sendable, Equatable, CustomStringConvertible 
         case .reportLocked: "report-locked"
         case .proctorNotAssigned: "proctor-not-assigned"
         case .notVerifiedYet: "not-verified-yet"
+        case .attemptVoided: "attempt-voided"
         }
     }
 
     public var description: String {
         switch self {
+        case .attemptVoided: "a CSR voided this attempt"
         case .attemptCancelled: "the booking of this attempt was cancelled"
         case .attemptNoShow: "the candidate did not show up for this attempt"
         case .alreadyFinished: "the attempt has already finished"
@@ -44,10 +47,39 @@ public enum AttemptRules {
     /// How long after its session's end an attempt never started becomes a no-show.
     public static let defaultNoShowGrace: TimeInterval = 3600
 
+    /// A proctor's mark of a start or finish: at most a minute ahead of our clock (clocks differ a
+    /// little; more is a mistake), and a finish's score from 0 up to a maximum above 0.
+    public static func checkMark(at time: Date?, now: Date, score: Double? = nil, maxScore: Double? = nil) -> Validator {
+        var v = Validator()
+        if let time, time > now.addingTimeInterval(60) { v.fail("at", "must not be in the future") }
+        if let score, let maxScore {
+            v.nonNegative("score", score)
+            v.nonNegative("maxScore", maxScore)
+            if maxScore == 0 { v.fail("maxScore", "must be greater than 0") }
+            if score > maxScore { v.fail("score", "must not exceed maxScore") }
+        }
+        return v
+    }
+
+    /// A CSR voids an attempt, with a reason: booked, under way, finished or a no-show, as long as no
+    /// verdict has made its result final (a result may already have gone back to the seller).
+    public static func void(_ attempt: Attempt, at time: Date) throws(AttemptRefusal) -> Attempt {
+        switch attempt.status {
+        case .cancelled: throw .attemptCancelled
+        case .voided: throw .attemptVoided
+        case .booked, .started, .finished, .noShow:
+            if let verdict = attempt.verdict { throw .alreadyVerified(verdict) }
+            var voided = attempt
+            voided.status = .voided
+            return voided
+        }
+    }
+
     /// The delivery engine (or the proctor) started the attempt. Starting again changes nothing.
     public static func start(_ attempt: Attempt, at time: Date) throws(AttemptRefusal) -> Attempt {
         switch attempt.status {
         case .cancelled: throw .attemptCancelled
+        case .voided: throw .attemptVoided
         case .finished: throw .alreadyFinished
         case .started: return attempt
         case .booked, .noShow:
@@ -63,6 +95,7 @@ public enum AttemptRules {
     public static func finish(_ attempt: Attempt, at time: Date, score: Double, maxScore: Double, passed: Bool) throws(AttemptRefusal) -> Attempt {
         switch attempt.status {
         case .cancelled: throw .attemptCancelled
+        case .voided: throw .attemptVoided
         case .finished:
             // The same finish again (a re-send) is not an error; a different one is.
             // Times compare to the millisecond, the precision they travel in.
@@ -90,6 +123,7 @@ public enum AttemptRules {
     public static func mayReport(_ attempt: Attempt, proctorAssignedToSession: Bool) throws(AttemptRefusal) {
         guard proctorAssignedToSession else { throw .proctorNotAssigned }
         if attempt.status == .cancelled { throw .attemptCancelled }
+        if attempt.status == .voided { throw .attemptVoided }
         if attempt.isVerified { throw .reportLocked }
     }
 

@@ -16,6 +16,7 @@ struct AttemptsController {
         router.post("/attempts/:id/finish", use: finish)
         router.post("/attempts/:id/report", use: report)
         router.post("/attempts/:id/verdict", use: verdict)
+        router.post("/attempts/:id/void", use: void)
         router.get("/attempts/:id/result", use: result)
         router.get("/exports", use: exports)
         router.post("/exports/run", use: runExports)
@@ -71,7 +72,7 @@ struct AttemptsController {
         let id = try context.uuidParameter(what: "attempt")
         let body = try await request.decodeIfPresent(as: StartRequest.self, context: context, upTo: 16_384) ?? StartRequest(at: nil)
         let now = environment.clock()
-        try Self.validateMarkTime(body.at, now: now).throwIfInvalidAsProblem()
+        try AttemptRules.checkMark(at: body.at, now: now).throwIfInvalidAsProblem()
         let attempt = try await progress(id, by: principal, context: context, now: now) { progress, attempt in
             try progress.start(attempt, at: body.at ?? now)
         }
@@ -91,23 +92,11 @@ struct AttemptsController {
         let id = try context.uuidParameter(what: "attempt")
         let body = try await request.decode(as: FinishRequest.self, context: context)
         let now = environment.clock()
-        var v = Self.validateMarkTime(body.at, now: now)
-        v.nonNegative("score", body.score)
-        v.nonNegative("maxScore", body.maxScore)
-        if body.maxScore == 0 { v.fail("maxScore", "must be greater than 0") }
-        if body.score > body.maxScore { v.fail("score", "must not exceed maxScore") }
-        try v.throwIfInvalidAsProblem()
+        try AttemptRules.checkMark(at: body.at, now: now, score: body.score, maxScore: body.maxScore).throwIfInvalidAsProblem()
         let attempt = try await progress(id, by: principal, context: context, now: now) { progress, attempt in
             try progress.finish(attempt, at: body.at ?? now, score: body.score, maxScore: body.maxScore, passed: body.passed)
         }
         return AttemptView(attempt, for: principal)
-    }
-
-    /// Clocks differ a little; a mark more than a minute ahead of ours is a mistake.
-    static func validateMarkTime(_ at: Date?, now: Date) -> Validator {
-        var v = Validator()
-        if let at, at > now.addingTimeInterval(60) { v.fail("at", "must not be in the future") }
-        return v
     }
 
     private func progress(
@@ -183,6 +172,30 @@ struct AttemptsController {
             return try AttemptProgress(store: store, outbox: outbox, now: now, actor: actor).verify(attempt, verdict: body.verdict, comment: body.comment)
         }
         return AttemptView(verified, for: principal)
+    }
+
+    struct VoidRequest: Decodable {
+        var reason: String
+    }
+
+    /// A CSR voids an attempt that does not count: its booking is cancelled and its authorization, used
+    /// or not, is Open again (`attempt.voided`).
+    @Sendable func void(_ request: Request, context: ExamHallRequestContext) async throws -> AttemptView {
+        let principal = try context.require(.admin, .csr)
+        let id = try context.uuidParameter(what: "attempt")
+        let body = try await request.decode(as: VoidRequest.self, context: context)
+        var v = Validator()
+        v.text("reason", body.reason, maxLength: 1000)
+        try v.throwIfInvalidAsProblem()
+        let now = environment.clock()
+        let outbox = environment.outbox(correlationId: context.correlationId)
+        let actor = "\(principal.role.rawValue):\(principal.subject)"
+        let voided = try await inTransaction { store in
+            guard let attempt = try store.lock(id) else { throw Problem.notFound("attempt \(id.uuidString.lowercased())") }
+            return try AttemptProgress(store: store, outbox: outbox, now: now, actor: actor)
+                .void(attempt, reason: body.reason, by: principal.role == .admin ? .admin : .csr)
+        }
+        return AttemptView(voided, for: principal)
     }
 
     /// The candidate's result: only their own, and only once verified.

@@ -51,6 +51,22 @@ struct AttemptProgress {
             .verify(finished, verdict: verdict, comment: "the exam needs no verification")
     }
 
+    /// A CSR's voiding, with its reason: the booking is cancelled and the authorization Open again.
+    func void(_ attempt: Attempt, reason: String, by requester: Actor) throws -> Attempt {
+        let voided = try AttemptRules.void(attempt, at: now)
+        try store.update(voided, at: now)
+        try store.audit(voided.id, action: "voided", actor: actor, detail: reason, at: now)
+        let id = voided.id.uuidString.lowercased()
+        try outbox.publish(
+            AttemptVoided(
+                attemptId: id, bookingId: id, sessionId: voided.sessionId, candidateId: voided.candidateId, examCode: voided.examCode,
+                authorizationId: voided.authorizationId, reason: reason, actor: requester, voidedAt: now
+            ),
+            on: store.connection
+        )
+        return voided
+    }
+
     /// Records a final verdict and tells the candidate their result is available.
     func verify(_ attempt: Attempt, verdict: Verdict, comment: String?) throws -> Attempt {
         let verified = try AttemptRules.verify(attempt, verdict: verdict, comment: comment, by: actor, at: now)
