@@ -516,4 +516,38 @@ import Testing
             #expect(candidateCalendar.status == .forbidden)
         }
     }
+
+    @Test func aProctorIsCorrectedOrDeactivatedAndADeactivatedOneGetsNoNewSession() async throws {
+        try await withAPI { api in
+            let exam = try await api.exam()
+            let csr = try await api.csr()
+            let start = Date().addingTimeInterval(20 * 86_400)
+            let first = try await api.publicSession(exam: exam, start: start)
+            let second = try await api.publicSession(exam: exam, start: start + 86_400)
+            let email = "sam-\(UUID().uuidString.prefix(6).lowercased())@example.org"
+            let proctorId = try #require(try await api.call(.post, "/proctors", as: csr, json: #"{"name":"Sam Proctr","email":"\#(email)"}"#).json["id"] as? String)
+            #expect(try await api.call(.put, "/sessions/\(first)/proctors/\(proctorId)", as: csr).status == .ok)
+
+            let renamed = try await api.call(.patch, "/proctors/\(proctorId)", as: csr, json: #"{"name":"Sam Proctor"}"#)
+            #expect(renamed.status == .ok && renamed.json["name"] as? String == "Sam Proctor" && renamed.json["active"] as? Bool == true)
+            let other = try await api.call(.post, "/proctors", as: csr, json: #"{"name":"Other","email":"other-\#(email)"}"#)
+            #expect(other.status == .created)
+            let taken = try await api.call(.patch, "/proctors/\(proctorId)", as: csr, json: #"{"email":"other-\#(email)"}"#)
+            #expect(taken.status == .conflict && taken.problem == "proctor-exists")
+            #expect(try await api.call(.patch, "/proctors/\(proctorId)", as: csr, json: #"{"email":"not an email"}"#).status == .unprocessableContent)
+
+            // Deactivated: the existing assignment is listed for a CSR to hand over; no new one is taken.
+            let deactivated = try await api.call(.patch, "/proctors/\(proctorId)", as: csr, json: #"{"active":false}"#)
+            #expect(deactivated.status == .ok && deactivated.json["active"] as? Bool == false)
+            let assignments = deactivated.json["assignments"] as? [[String: Any]] ?? []
+            #expect(assignments.compactMap { $0["sessionId"] as? String } == [first])
+            let refused = try await api.call(.put, "/sessions/\(second)/proctors/\(proctorId)", as: csr)
+            #expect(refused.status == .conflict && refused.problem == "proctor-inactive")
+            let listed = try await api.call(.get, "/proctors/\(proctorId)", as: csr)
+            #expect(listed.json["active"] as? Bool == false && (listed.json["assignments"] as? [[String: Any]])?.count == 1)
+            #expect(try await api.call(.patch, "/proctors/\(proctorId)", as: csr, json: #"{"active":true}"#).status == .ok)
+            #expect(try await api.call(.put, "/sessions/\(second)/proctors/\(proctorId)", as: csr).status == .ok)
+            #expect(try await api.call(.get, "/proctors/\(proctorId)", as: try await api.candidate("c")).status == .forbidden)
+        }
+    }
 }

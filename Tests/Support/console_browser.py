@@ -271,6 +271,20 @@ def main():
         driver.get(BASE + "/proctors")
         expect(PROCTOR in driver.page_source, "the registry lists the proctor")
         visit.check("proctors")
+        # Deactivated, the proctor keeps the private session, which the page names for a handover; then back.
+        row = driver.find_element(By.XPATH, f"//tr[td[contains(., '{PROCTOR}')]]")
+        page = driver.find_element(By.TAG_NAME, "html")
+        row.find_element(By.CSS_SELECTOR, "button").click()
+        WebDriverWait(driver, 15).until(lambda d: is_stale(page))
+        notice = driver.find_element(By.CSS_SELECTOR, ".notice").text
+        expect("is deactivated" in notice and private_name in notice, f"deactivating names the sessions still assigned: {notice}")
+        expect("Deactivated" in driver.find_element(By.XPATH, f"//tr[td[contains(., '{PROCTOR}')]]").text, "the registry shows the proctor deactivated")
+        visit.check("proctor-deactivated")
+        row = driver.find_element(By.XPATH, f"//tr[td[contains(., '{PROCTOR}')]]")
+        page = driver.find_element(By.TAG_NAME, "html")
+        row.find_element(By.CSS_SELECTOR, "button").click()
+        WebDriverWait(driver, 15).until(lambda d: is_stale(page))
+        expect("can be assigned to sessions again" in driver.page_source, "the proctor is reactivated")
 
         # A template: a preview before saving, an error with its line and column, then a saved version.
         driver.get(BASE + "/templates")

@@ -109,10 +109,25 @@ struct APIBooking: Decodable, Sendable {
     var candidateLabel: String { candidate.map { "\($0.name) (\($0.email))" } ?? candidateId }
 }
 
+/// `GET/PATCH /proctors/{id}`: the proctor with the sessions still to come they are assigned to.
+struct APIProctorDetail: Decodable, Sendable {
+    struct Assignment: Decodable, Sendable {
+        var sessionId: String
+        var name: String
+    }
+    var name: String
+    var active: Bool
+    var assignments: [Assignment]?
+}
+
 struct APIProctor: Decodable, Sendable {
     var id: String
     var name: String
     var email: String
+    var active: Bool?
+
+    /// Deactivated proctors get no new session.
+    var isActive: Bool { active ?? true }
 }
 
 struct APIAuthorization: Decodable, Sendable {

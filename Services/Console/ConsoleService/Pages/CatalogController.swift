@@ -28,11 +28,20 @@ struct CatalogController: Sendable {
 
     struct ProctorsContent: Sendable {
         var notice: String?
-        var rows: [APIProctor]
+        var rows: [ProctorRow]
         var hasRows: Bool
         var form: FormView
     }
 
+    struct ProctorRow: Sendable {
+        var id: String
+        var name: String
+        var email: String
+        var status: String
+        /// What the row's button sets `active` to, and says.
+        var makeActive: String
+        var action: String
+    }
 
     struct ExamRequest: Encodable, Sendable {
         var code: String
@@ -58,6 +67,7 @@ struct CatalogController: Sendable {
         router.post("/exams", use: addExam)
         router.get("/proctors", use: proctors)
         router.post("/proctors", use: addProctor)
+        router.post("/proctors/:id/active", use: setProctorActive)
     }
 
     @Sendable func exams(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
@@ -116,6 +126,26 @@ struct CatalogController: Sendable {
         }
     }
 
+    private struct ProctorChange: Encodable, Sendable { var active: Bool }
+
+    /// Deactivates or reactivates a proctor; the answer names the sessions a deactivated one still has.
+    @Sendable func setProctorActive(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
+        let signedIn = try await gate.require(request, .admin, .csr)
+        let form = try await Form.read(request, context: context)
+        try gate.checkForm(form, of: signedIn)
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:))?.uuidString.lowercased(), let active = form["active"].map({ $0 == "true" }) else {
+            throw PageRefusal.notFound("proctor")
+        }
+        let changed = try await client.send(
+            .PATCH, .sessions, "/proctors/\(id)", body: ProctorChange(active: active), for: signedIn.account.principal
+        ) as APIProctorDetail
+        let sessions = changed.assignments ?? []
+        let notice = active ? "\(changed.name) can be assigned to sessions again."
+            : sessions.isEmpty ? "\(changed.name) is deactivated and gets no new session."
+            : "\(changed.name) is deactivated and gets no new session. Still assigned to: \(sessions.map(\.name).joined(separator: ", ")). Assign someone else there."
+        return try await proctorsPage(FormState(), notice: notice, signedIn: signedIn)
+    }
+
     private func examsPage(_ state: FormState, notice: String?, signedIn: SignedIn) async throws -> Response {
         let exams = try await client.get(.sessions, "/exams", as: APIList<APIExam>.self, for: signedIn.account.principal).items
         let chosen = state.value("noShowPolicy")
@@ -139,7 +169,13 @@ struct CatalogController: Sendable {
 
     private func proctorsPage(_ state: FormState, notice: String?, signedIn: SignedIn) async throws -> Response {
         let proctors = try await client.get(.sessions, "/proctors", as: APIList<APIProctor>.self, for: signedIn.account.principal).items
-        let content = ProctorsContent(notice: notice, rows: proctors, hasRows: !proctors.isEmpty, form: state.view(order: Self.proctorFields))
+        let rows = proctors.map { proctor in
+            ProctorRow(
+                id: proctor.id, name: proctor.name, email: proctor.email, status: proctor.isActive ? "Active" : "Deactivated",
+                makeActive: proctor.isActive ? "false" : "true", action: proctor.isActive ? "Deactivate" : "Reactivate"
+            )
+        }
+        let content = ProctorsContent(notice: notice, rows: rows, hasRows: !rows.isEmpty, form: state.view(order: Self.proctorFields))
         return renderer.render(
             "proctors", title: state.hasErrors ? "Error: Proctors" : "Proctors", content: content, signedIn: signedIn, section: "/proctors",
             status: state.hasErrors ? .unprocessableContent : .ok

@@ -120,7 +120,7 @@ struct SessionPageController: Sendable {
         let rows = try await bookings.items.map(Self.row)
         let assigned = (session.proctors ?? []).map { ProctorRow(id: $0.id, name: $0.name) }
         let assignedIds = Set(assigned.map(\.id))
-        let others = try await registry.items.filter { !assignedIds.contains($0.id) }.map { Choice(value: $0.id, label: "\($0.name) (\($0.email))") }
+        let others = try await registry.items.filter { $0.isActive && !assignedIds.contains($0.id) }.map { Choice(value: $0.id, label: "\($0.name) (\($0.email))") }
         let occupancy = session.occupancy
         let content = Content(
             id: id, name: session.name, notice: outcome.notice, error: outcome.error, details: Self.details(session),

@@ -32,6 +32,7 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
     case capacityBelowBookings(seatsTaken: Int)
     case sessionHasBookings(field: String)
     case proctorOverlap(sessionId: String, sessionName: String)
+    case proctorInactive
 
     public var problemType: String {
         switch self {
@@ -63,6 +64,7 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
         case .capacityBelowBookings: "capacity-below-bookings"
         case .sessionHasBookings: "session-has-bookings"
         case .proctorOverlap: "proctor-overlap"
+        case .proctorInactive: "proctor-inactive"
         }
     }
 
@@ -105,6 +107,7 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
         case let .capacityBelowBookings(seatsTaken): "\(seatsTaken) seats are taken; capacity cannot go below that"
         case let .sessionHasBookings(field): "\(field) cannot change once candidates are booked; cancel the session and create another"
         case let .proctorOverlap(sessionId, sessionName): "the proctor is already assigned to the overlapping session '\(sessionName)' (\(sessionId))"
+        case .proctorInactive: "the proctor is deactivated; reactivate them first"
         }
     }
 }

@@ -97,4 +97,6 @@ public struct Proctor: Sendable, Equatable, Codable {
     public var id: UUID
     public var name: String
     public var email: String
+    /// A deactivated proctor keeps their past assignments but gets no new ones.
+    public var active: Bool = true
 }

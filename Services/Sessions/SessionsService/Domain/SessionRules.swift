@@ -159,6 +159,12 @@ public enum StaffingRules {
         return (confirmed + candidatesPerProctor - 1) / candidatesPerProctor
     }
 
+    /// Only a scheduled session takes a proctor, and only an active proctor is given one.
+    public static func checkAssignment(of proctor: Proctor, to session: Session) throws(BookingRefusal) {
+        guard session.status == .scheduled else { throw .sessionCancelled }
+        guard proctor.active else { throw .proctorInactive }
+    }
+
     /// Half-open intervals: a session ending at 12:00 does not collide with one starting at 12:00.
     public static func overlaps(_ a: (start: Date, end: Date), _ b: (start: Date, end: Date)) -> Bool {
         a.start < b.end && b.start < a.end

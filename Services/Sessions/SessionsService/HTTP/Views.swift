@@ -38,14 +38,26 @@ struct LocationView: ResponseEncodable, Codable, Equatable {
 }
 
 struct ProctorView: ResponseEncodable, Codable, Equatable {
+    struct Assignment: Codable, Equatable {
+        var sessionId: String
+        var name: String
+        var start: Date
+        var end: Date
+    }
+
     var id: String
     var name: String
     var email: String
+    var active: Bool
+    /// On `GET /proctors/{id}`: the sessions still to come (or under way) they are assigned to.
+    var assignments: [Assignment]?
 
-    init(_ proctor: Proctor) {
+    init(_ proctor: Proctor, assignments: [Assignment]? = nil) {
         id = proctor.id.uuidString.lowercased()
         name = proctor.name
         email = proctor.email
+        active = proctor.active
+        self.assignments = assignments
     }
 }
 
@@ -134,7 +146,7 @@ struct SessionView: ResponseEncodable, Codable, Equatable {
         candidatesPerProctor = session.candidatesPerProctor
         status = session.status
         occupancy = counts.map { Occupancy(session, $0) }
-        self.proctors = proctors.map { $0.map(ProctorView.init) }
+        self.proctors = proctors.map { $0.map { ProctorView($0) } }
         createdAt = session.createdAt
         updatedAt = session.updatedAt
     }

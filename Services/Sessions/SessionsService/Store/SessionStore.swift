@@ -208,19 +208,41 @@ struct SessionStore {
     }
 
     func proctors() throws -> [Proctor] {
-        try connection.query("SELECT id, name, email FROM proctors ORDER BY name, id").map(Self.decodeProctor)
+        try connection.query("SELECT id, name, email, active FROM proctors ORDER BY name, id").map(Self.decodeProctor)
     }
 
     /// The proctor, locked: assignments of one proctor are decided one at a time, so two CSRs cannot
     /// put them on overlapping sessions at once.
     func lockProctor(_ id: UUID) throws -> Proctor? {
-        try connection.query("SELECT id, name, email FROM proctors WHERE id = $1 FOR UPDATE", [id]).first.map(Self.decodeProctor)
+        try connection.query("SELECT id, name, email, active FROM proctors WHERE id = $1 FOR UPDATE", [id]).first.map(Self.decodeProctor)
+    }
+
+    func proctor(_ id: UUID) throws -> Proctor? {
+        try connection.query("SELECT id, name, email, active FROM proctors WHERE id = $1", [id]).first.map(Self.decodeProctor)
+    }
+
+    /// False when another proctor already has that email.
+    func update(_ proctor: Proctor) throws -> Bool {
+        let taken = try connection.query("SELECT 1 FROM proctors WHERE email = $1 AND id <> $2", [proctor.email, proctor.id])
+        guard taken.isEmpty else { return false }
+        try connection.execute("UPDATE proctors SET name = $2, email = $3, active = $4 WHERE id = $1", [proctor.id, proctor.name, proctor.email, proctor.active])
+        return true
+    }
+
+    /// The scheduled sessions a proctor is assigned to that have not ended, soonest first.
+    func assignments(of proctorId: UUID, after now: Date) throws -> [(id: UUID, name: String, start: Date, end: Date)] {
+        try connection.query(
+            """
+            SELECT s.id, s.name, s.starts_at, s.ends_at FROM sessions s JOIN session_proctors sp ON sp.session_id = s.id
+            WHERE sp.proctor_id = $1 AND s.status = 'scheduled' AND s.ends_at > $2 ORDER BY s.starts_at, s.id
+            """, [proctorId, now]
+        ).map { (try $0.decode("id"), try $0.decode("name"), try $0.decode("starts_at"), try $0.decode("ends_at")) }
     }
 
     func proctors(of sessionId: UUID) throws -> [Proctor] {
         try connection.query(
             """
-            SELECT p.id, p.name, p.email FROM proctors p JOIN session_proctors sp ON sp.proctor_id = p.id
+            SELECT p.id, p.name, p.email, p.active FROM proctors p JOIN session_proctors sp ON sp.proctor_id = p.id
             WHERE sp.session_id = $1 ORDER BY p.name, p.id
             """, [sessionId]
         ).map(Self.decodeProctor)
@@ -297,7 +319,7 @@ struct SessionStore {
     }
 
     private static func decodeProctor(_ row: PGRow) throws -> Proctor {
-        Proctor(id: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"))
+        Proctor(id: try row.decode("id"), name: try row.decode("name"), email: try row.decode("email"), active: try row.decode("active"))
     }
 
     private static func list(_ text: String) -> [String] {
