@@ -517,6 +517,28 @@ import Testing
         }
     }
 
+    @Test func aCSRFindsCandidatesByNameEmailOrIdInPages() async throws {
+        try await withAPI { api in
+            let exam = try await api.exam()
+            let session = try await api.publicSession(exam: exam, capacity: 10)
+            let tag = UUID().uuidString.prefix(8).lowercased()
+            for index in 0..<3 { #expect(try await api.book(session, candidate: "find-\(tag)-\(index)").status == .created) }
+            let csr = try await api.csr()
+            let byId = try await api.call(.get, "/candidates?query=find-\(tag)&limit=2", as: csr)
+            #expect(byId.status == .ok)
+            #expect(byId.json["total"] as? Int == 3 && (byId.json["items"] as? [[String: Any]])?.count == 2, "a capped page and the total")
+            let next = try await api.call(.get, "/candidates?query=find-\(tag)&limit=2&offset=2", as: csr)
+            #expect((next.json["items"] as? [[String: Any]])?.first?["candidateId"] as? String == "find-\(tag)-2")
+            let byEmail = try await api.call(.get, "/candidates?query=\(tag)-1@example", as: csr)
+            #expect((byEmail.json["items"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["Ada find-\(tag)-1"])
+            // A percent sign is looked for as itself, not as a wildcard.
+            #expect(try await api.call(.get, "/candidates?query=%25%25", as: csr).json["total"] as? Int == 0)
+            #expect(try await api.call(.get, "/candidates?query=a", as: csr).status == .badRequest)
+            #expect(try await api.call(.get, "/candidates?query=find-\(tag)&limit=201", as: csr).status == .badRequest)
+            #expect(try await api.call(.get, "/candidates?query=find-\(tag)", as: try await api.candidate("c")).status == .forbidden)
+        }
+    }
+
     @Test func aProctorIsCorrectedOrDeactivatedAndADeactivatedOneGetsNoNewSession() async throws {
         try await withAPI { api in
             let exam = try await api.exam()

@@ -29,6 +29,7 @@ public enum SessionsService {
         let sessions = SessionsController(environment: environment)
         let bookings = BookingsController(environment: environment)
         let proctors = ProctorsController(environment: environment)
+        let candidates = CandidatesController(environment: environment)
         return ServiceComponents(
             handlers: handlers,
             jobs: [ExpireHeldSeats.job(environment)],
@@ -38,6 +39,7 @@ public enum SessionsService {
                 sessions.add(to: router)
                 bookings.add(to: router)
                 proctors.add(to: router)
+                candidates.add(to: router)
             }
         )
     }

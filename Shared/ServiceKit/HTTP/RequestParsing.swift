@@ -36,6 +36,20 @@ public enum QueryValue {
         return id
     }
 
+    /// A free-text search: trimmed, 2 to 100 characters, or nil when absent or blank.
+    public static func search(_ text: String?, name: String = "query") throws -> String? {
+        guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard (2...100).contains(text.count) else {
+            throw Problem(.badRequest, type: "invalid-query", detail: "\(name) must be 2 to 100 characters long")
+        }
+        return text
+    }
+
+    /// The SQL `LIKE` pattern finding `text` anywhere, its wildcards taken literally.
+    public static func containsPattern(_ text: String) -> String {
+        "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+    }
+
     public static func choice<T: RawRepresentable & CaseIterable>(_ text: String?, name: String, as _: T.Type) throws -> T? where T.RawValue == String {
         guard let text else { return nil }
         guard let value = T(rawValue: text) else {

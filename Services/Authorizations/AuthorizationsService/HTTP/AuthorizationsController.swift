@@ -22,7 +22,7 @@ struct AuthorizationsController {
             examCode: query.get("examCode"),
             candidateId: query.get("candidateId"),
             purchaseId: query.get("purchaseId"),
-            query: try Self.search(query.get("query")),
+            query: try QueryValue.search(query.get("query")),
             limit: try QueryValue.boundedInt(query.get("limit"), name: "limit", default: 100, range: 1...1000),
             offset: try QueryValue.boundedInt(query.get("offset"), name: "offset", default: 0, range: 0...1_000_000)
         )
@@ -43,14 +43,6 @@ struct AuthorizationsController {
     }
 
     /// A search needs two characters or more (one would match nearly everyone) and at most 100.
-    static func search(_ text: String?) throws -> String? {
-        guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
-        guard (2...100).contains(text.count) else {
-            throw Problem(.badRequest, type: "invalid-query", detail: "query must be 2 to 100 characters long")
-        }
-        return text
-    }
-
     @Sendable func show(_ request: Request, context: ExamHallRequestContext) async throws -> AuthorizationView {
         let principal = try context.require(.admin, .csr, .candidate)
         let id = try context.uuidParameter(what: "authorization")

@@ -143,8 +143,7 @@ struct AuthorizationStore {
 
     /// A page of authorizations with their candidates' contact data, and how many match in all.
     func list(_ filter: Filter) throws -> (items: [(Authorization, CandidateContact?)], total: Int) {
-        let pattern = filter.query.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
-            .replacingOccurrences(of: "_", with: "\\_") + "%" }
+        let pattern = filter.query.map(QueryValue.containsPattern)
         let rows = try connection.query(
             """
             SELECT \(Self.qualifiedColumns), c.first_name, c.last_name, c.email, c.language, c.time_zone, count(*) OVER () AS total

@@ -364,6 +364,23 @@ struct BookingStore {
         })
     }
 
+    /// Candidates whose name, email or external id contains `query`, by name, with how many match in all.
+    func candidates(matching query: String, limit: Int, offset: Int) throws -> (items: [(id: String, contact: CandidateContact)], total: Int) {
+        let rows = try connection.query(
+            """
+            SELECT external_id, name, email, language, time_zone, count(*) OVER () AS total FROM candidates
+            WHERE external_id ILIKE $1 OR email ILIKE $1 OR name ILIKE $1
+            ORDER BY name, external_id LIMIT $2 OFFSET $3
+            """, [QueryValue.containsPattern(query), limit, offset]
+        )
+        let items = try rows.map { row in
+            (try row.decode("external_id", as: String.self), CandidateContact(
+                name: try row.decode("name"), email: try row.decode("email"), language: try row.decode("language"), timeZone: try row.decode("time_zone")
+            ))
+        }
+        return (items, try rows.first?.decode("total", as: Int.self) ?? 0)
+    }
+
     func candidate(_ id: String) throws -> CandidateContact? {
         try connection.query("SELECT name, email, language, time_zone FROM candidates WHERE external_id = $1", [id]).first.map { row in
             CandidateContact(name: try row.decode("name"), email: try row.decode("email"), language: try row.decode("language"), timeZone: try row.decode("time_zone"))
