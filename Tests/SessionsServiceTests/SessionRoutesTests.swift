@@ -517,6 +517,42 @@ import Testing
         }
     }
 
+    @Test func sessionsAreFilteredByEnrollmentAndStatusInPagesWithTheirTotal() async throws {
+        try await withAPI { api in
+            let exam = try await api.exam()
+            let csr = try await api.csr()
+            let location = try await api.location()
+            let start = Date().addingTimeInterval(30 * 86_400)
+            let first = try await api.publicSession(exam: exam, start: start, location: location)
+            let second = try await api.publicSession(exam: exam, start: start + 3600, location: location)
+            let cancelled = try await api.publicSession(exam: exam, start: start + 7200, location: location)
+            #expect(try await api.call(.post, "/sessions/\(cancelled)/cancel", as: csr, json: "{}").status == .ok)
+            let common = try await api.call(.post, "/sessions", as: csr, json: """
+                {"locationId":"\(location)","name":"Common","examCodes":["\(exam)"],"selfEnrollment":false,"privateKind":"common",
+                 "availability":{"start":"\(Timestamp.format(start + 10_800))","end":"\(Timestamp.format(start + 14_400))"}}
+                """)
+            let commonId = try #require(common.json["id"] as? String)
+            func ids(_ query: String, as token: String? = nil) async throws -> (ids: [String], total: Int?) {
+                let reply = try await api.call(.get, "/sessions?locationId=\(location)&\(query)", as: token ?? csr)
+                #expect(reply.status == .ok, "\(query): \(String(decoding: reply.body, as: UTF8.self))")
+                return ((reply.json["items"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }, reply.json["total"] as? Int)
+            }
+            #expect(try await ids("limit=10").ids == [first, second, cancelled, commonId])
+            let page = try await ids("limit=2&offset=1")
+            #expect(page.ids == [second, cancelled] && page.total == 4, "a page of two, and the total")
+            #expect(try await ids("order=newest&limit=1").ids == [commonId])
+            #expect(try await ids("enrollment=public&status=scheduled").ids == [first, second])
+            #expect(try await ids("enrollment=private-common").ids == [commonId])
+            #expect(try await ids("enrollment=private-individual").ids.isEmpty)
+            #expect(try await ids("status=cancelled").ids == [cancelled])
+            // A candidate sees public, scheduled sessions, whatever they ask for.
+            let asCandidate = try await ids("enrollment=private-common", as: try await api.candidate("c"))
+            #expect(asCandidate.ids == [first, second] && asCandidate.total == 2)
+            #expect(try await api.call(.get, "/sessions?enrollment=secret", as: csr).status == .badRequest)
+            #expect(try await api.call(.get, "/sessions?limit=1001", as: csr).status == .badRequest)
+        }
+    }
+
     @Test func aCSRFindsCandidatesByNameEmailOrIdInPages() async throws {
         try await withAPI { api in
             let exam = try await api.exam()

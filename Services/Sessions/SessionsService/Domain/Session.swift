@@ -42,7 +42,7 @@ public enum PrivateKind: String, Sendable, Equatable, Codable, CaseIterable {
     case common
 }
 
-public enum SessionStatus: String, Sendable, Equatable, Codable {
+public enum SessionStatus: String, Sendable, Equatable, Codable, CaseIterable {
     case scheduled, cancelled
 }
 
@@ -99,4 +99,16 @@ public struct Proctor: Sendable, Equatable, Codable {
     public var email: String
     /// A deactivated proctor keeps their past assignments but gets no new ones.
     public var active: Bool = true
+}
+
+/// How sessions are asked for by their enrollment: public, or private of either kind.
+public enum EnrollmentKind: String, Sendable, CaseIterable {
+    case `public`
+    case privateIndividual = "private-individual"
+    case privateCommon = "private-common"
+}
+
+/// The order of a list of sessions: the soonest first (the calendar's), or the newest created first.
+public enum SessionOrder: String, Sendable, CaseIterable {
+    case soonest, newest
 }

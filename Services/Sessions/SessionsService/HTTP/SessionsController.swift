@@ -34,23 +34,31 @@ struct SessionsController {
         return EditedResponse(status: .created, response: SessionView(session, occupancy: .init(), proctors: []))
     }
 
-    @Sendable func list(_ request: Request, context: ExamHallRequestContext) async throws -> Page<SessionView> {
+    /// The largest page `GET /sessions` answers with.
+    static let maximumPage = 1000
+
+    @Sendable func list(_ request: Request, context: ExamHallRequestContext) async throws -> SessionPage {
         let principal = try context.require(.admin, .csr, .proctor, .candidate)
         let query = request.uri.queryParameters
+        let candidate = principal.role == .candidate
         let filter = SessionStore.Filter(
             from: try QueryValue.date(query.get("from"), name: "from"), to: try QueryValue.date(query.get("to"), name: "to"),
             locationId: try QueryValue.uuid(query.get("locationId"), name: "locationId"), examCode: query.get("examCode"),
-            proctorId: principal.role == .candidate ? nil : try QueryValue.uuid(query.get("proctorId"), name: "proctorId"),
-            includeCancelled: principal.isStaff, limit: try QueryValue.boundedInt(query.get("limit"), name: "limit", default: 200, range: 1...1000)
+            proctorId: candidate ? nil : try QueryValue.uuid(query.get("proctorId"), name: "proctorId"),
+            // Candidates see what they can book: public, scheduled sessions.
+            enrollment: candidate ? .public : try QueryValue.choice(query.get("enrollment"), name: "enrollment", as: EnrollmentKind.self),
+            status: candidate ? nil : try QueryValue.choice(query.get("status"), name: "status", as: SessionStatus.self),
+            includeCancelled: principal.isStaff,
+            order: try QueryValue.choice(query.get("order"), name: "order", as: SessionOrder.self) ?? .soonest,
+            limit: try QueryValue.boundedInt(query.get("limit"), name: "limit", default: 200, range: 1...Self.maximumPage),
+            offset: try QueryValue.boundedInt(query.get("offset"), name: "offset", default: 0, range: 0...1_000_000)
         )
-        let (sessions, counts) = try await environment.database.withConnection { connection in
+        let (sessions, total, counts) = try await environment.database.withConnection { connection in
             let store = SessionStore(connection: connection)
-            let sessions = try store.sessions(filter)
-            return (sessions, try store.occupancy(of: sessions.map(\.id)))
+            let (sessions, total) = try store.sessions(filter)
+            return (sessions, total, try store.occupancy(of: sessions.map(\.id)))
         }
-        // Candidates see what they can book: public sessions.
-        let visible = principal.role == .candidate ? sessions.filter { $0.publicSettings != nil } : sessions
-        return Page(items: visible.map { SessionView($0, occupancy: counts[$0.id]) }, limit: filter.limit, offset: 0)
+        return SessionPage(items: sessions.map { SessionView($0, occupancy: counts[$0.id]) }, total: total, limit: filter.limit, offset: filter.offset)
     }
 
     @Sendable func show(_ request: Request, context: ExamHallRequestContext) async throws -> SessionView {
@@ -126,7 +134,7 @@ struct SessionsController {
         )
         let entries = try await environment.database.withConnection { connection in
             let store = SessionStore(connection: connection)
-            let sessions = try store.sessions(filter)
+            let sessions = try store.sessions(filter).items
             let counts = try store.occupancy(of: sessions.map(\.id))
             return sessions.map { CalendarEntry($0, counts[$0.id] ?? .init()) }
         }

@@ -223,6 +223,14 @@ struct BookingView: ResponseEncodable, Codable, Equatable {
     }
 }
 
+/// `GET /sessions`: one page, and how many sessions match in all.
+struct SessionPage: ResponseEncodable, Codable, Sendable {
+    var items: [SessionView]
+    var total: Int
+    var limit: Int
+    var offset: Int
+}
+
 struct Page<Item: Codable & Sendable>: ResponseEncodable, Codable, Sendable {
     var items: [Item]
     var limit: Int

@@ -149,23 +149,37 @@ struct SessionStore {
         var examCode: String?
         /// Only sessions this proctor is assigned to.
         var proctorId: UUID?
+        var enrollment: EnrollmentKind?
+        var status: SessionStatus?
         var includeCancelled = true
+        var order: SessionOrder = .soonest
         var limit = 500
+        var offset = 0
     }
 
-    /// Sessions overlapping [from, to), earliest first.
-    func sessions(_ filter: Filter) throws -> [Session] {
-        try connection.query(
+    /// Sessions overlapping [from, to) in the order asked, one page of them, and how many match in all.
+    func sessions(_ filter: Filter) throws -> (items: [Session], total: Int) {
+        let order = switch filter.order {
+        case .soonest: "s.starts_at, s.id"
+        case .newest: "s.created_at DESC, s.id DESC"
+        }
+        let rows = try connection.query(
             """
-            SELECT \(Self.sessionColumns) FROM sessions s JOIN locations l ON l.id = s.location_id
+            SELECT \(Self.sessionColumns), count(*) OVER () AS total FROM sessions s JOIN locations l ON l.id = s.location_id
             WHERE ($1::timestamptz IS NULL OR s.ends_at > $1) AND ($2::timestamptz IS NULL OR s.starts_at < $2)
               AND ($3::uuid IS NULL OR s.location_id = $3)
               AND ($4::text IS NULL OR $4 = ANY(string_to_array(s.exam_codes, ',')))
               AND ($5 OR s.status = 'scheduled')
               AND ($7::uuid IS NULL OR EXISTS (SELECT 1 FROM session_proctors sp WHERE sp.session_id = s.id AND sp.proctor_id = $7))
-            ORDER BY s.starts_at, s.id LIMIT $6
-            """, [filter.from, filter.to, filter.locationId, filter.examCode, filter.includeCancelled, filter.limit, filter.proctorId]
-        ).map(Self.decodeSession)
+              AND ($8::text IS NULL OR ($8 = 'public' AND s.self_enrollment) OR ($8 = 'private-individual' AND s.private_kind = 'individual')
+                   OR ($8 = 'private-common' AND s.private_kind = 'common'))
+              AND ($9::text IS NULL OR s.status = $9)
+            ORDER BY \(order) LIMIT $6 OFFSET $10
+            """,
+            [filter.from, filter.to, filter.locationId, filter.examCode, filter.includeCancelled, filter.limit, filter.proctorId,
+             filter.enrollment?.rawValue, filter.status?.rawValue, filter.offset]
+        )
+        return (try rows.map(Self.decodeSession), try rows.first?.decode("total", as: Int.self) ?? 0)
     }
 
     /// Per session: confirmed seats, seats held for payment, waitlist length and proctors assigned.
