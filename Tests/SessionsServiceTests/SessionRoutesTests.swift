@@ -553,6 +553,47 @@ import Testing
         }
     }
 
+    @Test func everyChangeToABookingOrASessionHasAHistoryLine() async throws {
+        try await withAPI { api in
+            let exam = try await api.exam()
+            let csr = try await api.csr()
+            let session = try await api.publicSession(exam: exam, capacity: 10)
+            let other = try await api.publicSession(exam: exam, capacity: 10)
+            func lines(_ path: String) async throws -> [[String: Any]] {
+                let reply = try await api.call(.get, path, as: csr)
+                #expect(reply.status == .ok, "\(path): \(String(decoding: reply.body, as: UTF8.self))")
+                return reply.json["items"] as? [[String: Any]] ?? []
+            }
+            #expect(try await api.call(.patch, "/sessions/\(session)", as: csr, json: #"{"name":"Renamed","capacity":12}"#).status == .ok)
+            let booking = try #require(try await api.book(session, candidate: "hist-\(UUID().uuidString.prefix(6))").json["id"] as? String)
+            #expect(try await api.call(.post, "/bookings/\(booking)/transfer", as: csr, json: #"{"sessionId":"\#(other)"}"#).status == .ok)
+            #expect(try await api.call(.post, "/bookings/\(booking)/cancel", as: csr, json: #"{"reason":"asked by phone"}"#).status == .ok)
+            #expect(try await api.call(.post, "/sessions/\(session)/cancel", as: csr, json: #"{"reason":"room flooded"}"#).status == .ok)
+
+            let sessionLines = try await lines("/sessions/\(session)/history")
+            #expect(sessionLines.compactMap { $0["change"] as? String } == ["created", "changed", "cancelled"])
+            #expect(sessionLines.allSatisfy { $0["actor"] as? String == "csr:csr-1" })
+            let change = sessionLines[1]
+            #expect((change["before"] as? [String: Any])?["name"] as? String == "Morning \(exam)")
+            #expect((change["after"] as? [String: Any])?["name"] as? String == "Renamed")
+            #expect((change["after"] as? [String: Any])?["capacity"] as? Int == 12)
+            #expect((change["after"] as? [String: Any])?.keys.sorted() == ["capacity", "name"], "only what changed")
+            #expect((sessionLines[2]["after"] as? [String: Any])?["reason"] as? String == "room flooded")
+
+            let bookingLines = try await lines("/bookings/\(booking)/history")
+            #expect(bookingLines.compactMap { $0["change"] as? String } == ["created", "moved", "cancelled"])
+            #expect((bookingLines[0]["actor"] as? String)?.hasPrefix("candidate:") == true)
+            #expect(bookingLines[1]["actor"] as? String == "csr:csr-1")
+            #expect((bookingLines[1]["before"] as? [String: Any])?["sessionId"] as? String == session)
+            #expect((bookingLines[1]["after"] as? [String: Any])?["sessionId"] as? String == other)
+            #expect((bookingLines[2]["after"] as? [String: Any])?["status"] as? String == "cancelled")
+            #expect((bookingLines[2]["after"] as? [String: Any])?["endReason"] as? String == "asked by phone")
+
+            #expect(try await api.call(.get, "/bookings/\(booking)/history", as: try await api.candidate("c")).status == .forbidden)
+            #expect(try await api.call(.get, "/sessions/\(UUID())/history", as: csr).status == .notFound)
+        }
+    }
+
     @Test func aCSRFindsCandidatesByNameEmailOrIdInPages() async throws {
         try await withAPI { api in
             let exam = try await api.exam()

@@ -30,6 +30,7 @@ public enum SessionsService {
         let bookings = BookingsController(environment: environment)
         let proctors = ProctorsController(environment: environment)
         let candidates = CandidatesController(environment: environment)
+        let history = HistoryController(environment: environment)
         return ServiceComponents(
             handlers: handlers,
             jobs: [ExpireHeldSeats.job(environment)],
@@ -40,6 +41,7 @@ public enum SessionsService {
                 bookings.add(to: router)
                 proctors.add(to: router)
                 candidates.add(to: router)
+                history.add(to: router)
             }
         )
     }

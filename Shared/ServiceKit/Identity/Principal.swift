@@ -25,4 +25,7 @@ public struct Principal: Sendable, Equatable {
     }
 
     public var isStaff: Bool { role == .admin || role == .csr }
+
+    /// How audit and history lines name the caller: `csr:<id>`, `candidate:<id>`, ….
+    public var auditName: String { "\(role.rawValue):\(subject)" }
 }

@@ -156,7 +156,7 @@ struct BookingsController {
         try v.throwIfInvalidAsProblem()
         let requester = Self.requester(principal)
         let reason = body?.reason ?? (principal.isStaff ? "cancelled by \(principal.role.rawValue)" : "cancelled by the candidate")
-        let booking = try await inWorkflow(context) { try $0.cancel(id, by: requester, reason: reason) }
+        let booking = try await inWorkflow(context, by: principal) { try $0.cancel(id, by: requester, reason: reason) }
         return BookingView(booking)
     }
 
@@ -171,16 +171,18 @@ struct BookingsController {
         let id = try context.uuidParameter(what: "booking")
         let body = try await request.decode(as: TransferRequest.self, context: context)
         let requester = Self.requester(principal)
-        let booking = try await inWorkflow(context) { try $0.transfer(id, to: body.sessionId, by: requester) }
+        let booking = try await inWorkflow(context, by: principal) { try $0.transfer(id, to: body.sessionId, by: requester) }
         return BookingView(booking)
     }
 
-    private func inWorkflow<T: Sendable>(_ context: ExamHallRequestContext, _ body: @escaping @Sendable (BookingWorkflow) throws -> T) async throws -> T {
+    private func inWorkflow<T: Sendable>(
+        _ context: ExamHallRequestContext, by principal: Principal, _ body: @escaping @Sendable (BookingWorkflow) throws -> T
+    ) async throws -> T {
         let now = environment.clock()
         let outbox = environment.outbox(correlationId: context.correlationId)
         let window = environment.configuration.paymentWindow
         return try await environment.database.transaction { connection in
-            try body(BookingWorkflow(connection: connection, outbox: outbox, now: now, paymentWindow: window))
+            try body(BookingWorkflow(connection: connection, outbox: outbox, now: now, paymentWindow: window, by: principal.auditName))
         }
     }
 

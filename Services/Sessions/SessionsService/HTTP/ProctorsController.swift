@@ -100,7 +100,7 @@ struct ProctorsController {
     }
 
     @Sendable func assign(_ request: Request, context: ExamHallRequestContext) async throws -> Staffing {
-        try context.require(.admin, .csr)
+        let principal = try context.require(.admin, .csr)
         let sessionId = try context.uuidParameter(what: "session")
         let proctorId = try context.uuidParameter("proctorId", what: "proctor")
         let now = environment.clock()
@@ -114,6 +114,10 @@ struct ProctorsController {
                 throw BookingRefusal.proctorOverlap(sessionId: other.id.uuidString.lowercased(), sessionName: other.name)
             }
             if try store.assign(proctorId: proctorId, to: sessionId, at: now) {
+                try store.recordHistory(
+                    of: sessionId, at: now, by: principal.auditName, change: "proctor-assigned", before: nil,
+                    after: try SessionHistory.text(["proctorId": proctorId.uuidString.lowercased(), "proctorName": proctor.name])
+                )
                 try outbox.publish(
                     ProctorAssigned(sessionId: session.snapshot.sessionId, proctorId: proctorId.uuidString.lowercased(), proctorName: proctor.name, start: session.start, end: session.end),
                     on: connection
@@ -124,7 +128,7 @@ struct ProctorsController {
     }
 
     @Sendable func unassign(_ request: Request, context: ExamHallRequestContext) async throws -> Staffing {
-        try context.require(.admin, .csr)
+        let principal = try context.require(.admin, .csr)
         let sessionId = try context.uuidParameter(what: "session")
         let proctorId = try context.uuidParameter("proctorId", what: "proctor")
         let outbox = environment.outbox(correlationId: context.correlationId)
@@ -134,6 +138,10 @@ struct ProctorsController {
             guard try store.unassign(proctorId: proctorId, from: sessionId) else {
                 throw NotFound(what: "assignment of proctor \(proctorId.uuidString.lowercased()) to this session")
             }
+            try store.recordHistory(
+                of: sessionId, at: environment.clock(), by: principal.auditName, change: "proctor-unassigned",
+                before: try SessionHistory.text(["proctorId": proctorId.uuidString.lowercased()]), after: "{}"
+            )
             try outbox.publish(ProctorUnassigned(sessionId: session.snapshot.sessionId, proctorId: proctorId.uuidString.lowercased()), on: connection)
             return try Self.staffing(session, store: store)
         }

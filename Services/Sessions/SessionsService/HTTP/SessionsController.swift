@@ -18,7 +18,7 @@ struct SessionsController {
     }
 
     @Sendable func create(_ request: Request, context: ExamHallRequestContext) async throws -> EditedResponse<SessionView> {
-        try context.require(.admin, .csr)
+        let principal = try context.require(.admin, .csr)
         let draft = try await request.decode(as: SessionDraft.self, context: context)
         let settings = try SessionRules.settings(of: draft)
         let now = environment.clock()
@@ -28,6 +28,7 @@ struct SessionsController {
             let store = SessionStore(connection: connection)
             let session = try SessionChanges.resolve(draft, settings: settings, id: UUID.timeOrdered(), store: store, createdAt: now, now: now)
             try store.insert(session)
+            try store.recordHistory(of: session.id, at: now, by: principal.auditName, change: "created", before: nil, after: try SessionHistory.settings(of: draft))
             try outbox.publish(SessionScheduled(session: session.snapshot), on: connection)
             return session
         }
@@ -82,14 +83,14 @@ struct SessionsController {
     /// A JSON merge patch of the session's settings. Moving a booked session in time tells its
     /// candidates (`session.updated`); raising capacity moves the waitlist up.
     @Sendable func update(_ request: Request, context: ExamHallRequestContext) async throws -> SessionView {
-        try context.require(.admin, .csr)
+        let principal = try context.require(.admin, .csr)
         let id = try context.uuidParameter(what: "session")
         let patch = try await request.body.collect(upTo: 1 << 20)
         let now = environment.clock()
         let outbox = environment.outbox(correlationId: context.correlationId)
         let window = environment.configuration.paymentWindow
         let (session, counts, proctors) = try await environment.database.transaction { connection -> (Session, SessionStore.Occupancy, [Proctor]) in
-            let workflow = BookingWorkflow(connection: connection, outbox: outbox, now: now, paymentWindow: window)
+            let workflow = BookingWorkflow(connection: connection, outbox: outbox, now: now, paymentWindow: window, by: principal.auditName)
             let session = try SessionChanges(workflow: workflow).change(id, patch: Data(buffer: patch))
             return (session, try workflow.sessions.occupancy(of: [id])[id] ?? .init(), try workflow.sessions.proctors(of: id))
         }
@@ -111,7 +112,7 @@ struct SessionsController {
         let outbox = environment.outbox(correlationId: context.correlationId)
         let window = environment.configuration.paymentWindow
         let session = try await environment.database.transaction { connection in
-            try BookingWorkflow(connection: connection, outbox: outbox, now: now, paymentWindow: window)
+            try BookingWorkflow(connection: connection, outbox: outbox, now: now, paymentWindow: window, by: principal.auditName)
                 .cancelSession(id, reason: body?.reason, actor: principal.role == .admin ? .admin : .csr)
         }
         return SessionView(session)

@@ -16,12 +16,26 @@ struct BookingStore {
         """
 
     /// Inserts `booking`; a waitlisted one gets the next place in line.
+    /// What a booking's history line records of it.
+    static func snapshot(_ table: String, endReason: Bool = true) -> String {
+        """
+        jsonb_build_object('status', \(table).status, 'sessionId', \(table).session_id, 'authorizationId', \(table).authorization_id,
+            'paymentExpiresAt', \(table).payment_expires_at, 'endReason', \(endReason ? "\(table).end_reason" : "NULL"))
+        """
+    }
+
+    /// Inserts the booking with the first line of its history, written by whoever made it.
     func insert(_ booking: Booking) throws -> Booking {
         let row = try connection.query(
             """
-            INSERT INTO bookings (\(Self.bookingColumns))
-            VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 = 'waitlisted' THEN nextval('waitlist_positions') END, $7, $8, $9, NULL, $10, $11, $12)
-            RETURNING \(Self.bookingColumns)
+            WITH b AS (
+                INSERT INTO bookings (\(Self.bookingColumns))
+                VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 = 'waitlisted' THEN nextval('waitlist_positions') END, $7, $8, $9, NULL, $10, $11, $12)
+                RETURNING \(Self.bookingColumns)
+            ), history AS (
+                INSERT INTO booking_history (booking_id, at, actor, change, after) SELECT b.id, b.created_at, b.created_by, 'created', \(Self.snapshot("b")) FROM b
+            )
+            SELECT \(Self.bookingColumns) FROM b
             """,
             [booking.id, booking.sessionId, booking.candidateId, booking.examCode, booking.authorizationId, booking.status.rawValue,
              booking.paymentExpiresAt, booking.paymentId, booking.endReason, booking.createdBy, booking.createdAt, booking.updatedAt]
@@ -104,6 +118,9 @@ struct BookingStore {
             WHERE i.session_id IN (SELECT id FROM seat) AND (i.authorization_id IS NULL OR i.authorization_id IN (SELECT id FROM claim))
             ORDER BY i.position
             RETURNING id
+        ), history AS (
+            INSERT INTO booking_history (booking_id, at, actor, change, after)
+            SELECT i.id, $18, i.created_by, 'created', \(snapshot("i", endReason: false)) FROM input i JOIN booking USING (id)
         ), event AS (
             INSERT INTO outbox (\(OutboxWriter.columns))
             SELECT i.message_id, i.exchange, i.routing_key, i.body, i.correlation_id FROM input i JOIN booking USING (id) ORDER BY i.position
@@ -119,18 +136,48 @@ struct BookingStore {
         SELECT i.session_id IN (SELECT id FROM seat) AS seated, i.id IN (SELECT id FROM booking) AS booked FROM input i ORDER BY i.position
         """
 
-    /// Saves the booking's session, status, authorization and payment fields.
-    func update(_ booking: Booking) throws {
+    /// Saves the booking's session, status, authorization and payment fields, with a history line saying
+    /// who changed what, from what to what (in the same statement, so no change goes unrecorded).
+    func update(_ booking: Booking, by actor: String) throws {
         try connection.execute(
             """
-            UPDATE bookings SET session_id = $2, authorization_id = $3, status = $4,
-                waitlist_position = CASE WHEN $4 = 'waitlisted' THEN waitlist_position END,
-                payment_expires_at = $5, payment_id = $6, end_reason = $7, updated_at = $8
-            WHERE id = $1
+            WITH before AS (SELECT * FROM bookings WHERE id = $1), changed AS (
+                UPDATE bookings SET session_id = $2, authorization_id = $3, status = $4,
+                    waitlist_position = CASE WHEN $4 = 'waitlisted' THEN waitlist_position END,
+                    payment_expires_at = $5, payment_id = $6, end_reason = $7, updated_at = $8
+                WHERE id = $1
+                RETURNING *
+            )
+            INSERT INTO booking_history (booking_id, at, actor, change, before, after)
+            SELECT c.id, $8, $9,
+                CASE WHEN b.status <> c.status THEN c.status WHEN b.session_id <> c.session_id THEN 'moved' ELSE 'changed' END,
+                \(Self.snapshot("b")), \(Self.snapshot("c"))
+            FROM before b, changed c
+            WHERE (b.status, b.session_id, b.authorization_id, b.payment_expires_at, b.end_reason)
+                IS DISTINCT FROM (c.status, c.session_id, c.authorization_id, c.payment_expires_at, c.end_reason)
             """,
             [booking.id, booking.sessionId, booking.authorizationId, booking.status.rawValue, booking.paymentExpiresAt,
-             booking.paymentId, booking.endReason, booking.updatedAt]
+             booking.paymentId, booking.endReason, booking.updatedAt, actor]
         )
+    }
+
+    /// A line of a booking's or a session's history.
+    struct HistoryLine: Sendable {
+        var at: Date
+        var actor: String
+        var change: String
+        var before: String?
+        var after: String
+    }
+
+    func history(of bookingId: UUID) throws -> [HistoryLine] {
+        try connection.query(
+            "SELECT at, actor, change, before::text AS before, after::text AS after FROM booking_history WHERE booking_id = $1 ORDER BY id", [bookingId]
+        ).map(Self.historyLine)
+    }
+
+    static func historyLine(_ row: PGRow) throws -> HistoryLine {
+        HistoryLine(at: try row.decode("at"), actor: try row.decode("actor"), change: try row.decode("change"), before: try row.decode("before"), after: try row.decode("after"))
     }
 
     func find(_ id: UUID) throws -> Booking? {

@@ -211,6 +211,22 @@ struct SessionStore {
         return result
     }
 
+    // MARK: - History
+
+    /// A line of the session's history: who changed what, from what (a JSON object) to what.
+    func recordHistory(of sessionId: UUID, at now: Date, by actor: String, change: String, before: String?, after: String) throws {
+        try connection.execute(
+            "INSERT INTO session_history (session_id, at, actor, change, before, after) VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb)",
+            [sessionId, now, actor, change, before, after]
+        )
+    }
+
+    func history(of sessionId: UUID) throws -> [BookingStore.HistoryLine] {
+        try connection.query(
+            "SELECT at, actor, change, before::text AS before, after::text AS after FROM session_history WHERE session_id = $1 ORDER BY id", [sessionId]
+        ).map(BookingStore.historyLine)
+    }
+
     // MARK: - Proctors
 
     /// False when a proctor with that email is already registered.

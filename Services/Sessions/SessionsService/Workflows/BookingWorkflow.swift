@@ -19,9 +19,13 @@ struct BookingWorkflow {
     let connection: PGConnection
     let now: Date
     let paymentWindow: TimeInterval
+    /// Who the history lines name: the person behind an HTTP request (`csr:<id>`, `candidate:<id>`), or
+    /// `system` for what events and jobs do.
+    let actor: String
 
-    init(connection: PGConnection, outbox: OutboxWriter, now: Date, paymentWindow: Duration) {
+    init(connection: PGConnection, outbox: OutboxWriter, now: Date, paymentWindow: Duration, by actor: String = "system") {
         self.connection = connection
+        self.actor = actor
         self.sessions = SessionStore(connection: connection)
         self.bookings = BookingStore(connection: connection)
         self.outbox = outbox
@@ -327,7 +331,7 @@ struct BookingWorkflow {
         ended.endReason = reason
         ended.paymentExpiresAt = nil
         ended.updatedAt = now
-        try bookings.update(ended)
+        try bookings.update(ended, by: self.actor)
         // An authorization whose attempt started is used: it never returns to Open.
         if let authorizationId = booking.authorizationId, booking.attemptStartedAt == nil {
             try bookings.release(authorizationId: authorizationId, from: booking.id, at: now)
@@ -405,7 +409,7 @@ struct BookingWorkflow {
                     }
                     promoted.status = .confirmed
                     promoted.updatedAt = now
-                    try bookings.update(promoted)
+                    try bookings.update(promoted, by: self.actor)
                     try sessions.adjustSeats(session.id, by: 1)
                     session.seatsTaken += 1
                     let contact = try self.contact(of: entry.candidateId)
@@ -418,7 +422,7 @@ struct BookingWorkflow {
                     promoted.status = .awaitingPayment
                     promoted.paymentExpiresAt = until
                     promoted.updatedAt = now
-                    try bookings.update(promoted)
+                    try bookings.update(promoted, by: self.actor)
                     try sessions.adjustSeats(session.id, by: 1)
                     session.seatsTaken += 1
                     try requestPayment(for: promoted, in: session, contact: try bookings.candidate(entry.candidateId), price: price)
@@ -443,7 +447,7 @@ struct BookingWorkflow {
         var moved = booking
         moved.sessionId = target.id
         moved.updatedAt = now
-        try bookings.update(moved)
+        try bookings.update(moved, by: self.actor)
         try sessions.adjustSeats(source.id, by: -1)
         try sessions.adjustSeats(target.id, by: 1)
         guard let contact = try bookings.candidate(booking.candidateId) else { throw BookingRefusal.candidateContactUnknown(candidateId: booking.candidateId) }
@@ -474,7 +478,7 @@ struct BookingWorkflow {
         completed.endReason = "attempt finished"
         completed.attemptStartedAt = startedAt
         completed.updatedAt = now
-        try bookings.update(completed)
+        try bookings.update(completed, by: self.actor)
         try bookings.recordAttemptStart(bookingId, at: startedAt)
         try outbox.publish(BookingCompleted(booking: completed.ref, finishedAt: finishedAt, completedAt: now), on: connection)
         return completed
@@ -504,7 +508,7 @@ struct BookingWorkflow {
         ended.status = .noShow
         ended.endReason = "no-show"
         ended.updatedAt = now
-        try bookings.update(ended)
+        try bookings.update(ended, by: self.actor)
         if policy == .release, let authorizationId = booking.authorizationId {
             try bookings.release(authorizationId: authorizationId, from: booking.id, at: now)
         }
@@ -535,7 +539,7 @@ struct BookingWorkflow {
         confirmed.paymentId = paymentId
         confirmed.paymentExpiresAt = nil
         confirmed.updatedAt = now
-        try bookings.update(confirmed)
+        try bookings.update(confirmed, by: self.actor)
         let contact = try self.contact(of: booking.candidateId)
         try outbox.publish(
             BookingConfirmed(booking: confirmed.ref, session: session.snapshot, candidate: contact, confirmedAt: now, actor: .system, fromWaitlist: false),
@@ -563,6 +567,10 @@ struct BookingWorkflow {
         session.seatsTaken = 0
         session.updatedAt = now
         try sessions.update(session)
+        try sessions.recordHistory(
+            of: sessionId, at: now, by: self.actor, change: "cancelled", before: #"{"status":"scheduled"}"#,
+            after: try SessionHistory.text(["status": "cancelled", "reason": reason ?? NSNull()])
+        )
         try outbox.publish(SessionCancelled(sessionId: Self.text(sessionId), reason: reason, cancelledAt: now), on: connection)
         return session
     }

@@ -28,6 +28,8 @@ struct SessionChanges {
         }
         guard !edit.changedFields.isEmpty else { return current }
         try store.update(updated)
+        let (before, after) = try SessionHistory.changes(from: SessionRules.draft(of: current), to: SessionRules.draft(of: updated))
+        try store.recordHistory(of: id, at: workflow.now, by: workflow.actor, change: "changed", before: before, after: after)
         try workflow.outbox.publish(
             SessionUpdated(
                 session: updated.snapshot, previousStart: edit.moved ? current.start : nil, previousEnd: edit.moved ? current.end : nil,
