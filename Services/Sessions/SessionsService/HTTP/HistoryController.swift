@@ -16,11 +16,7 @@ struct HistoryController {
     @Sendable func booking(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
         try context.require(.admin, .csr)
         let id = try context.uuidParameter(what: "booking")
-        let lines = try await environment.database.withConnection { connection -> [BookingStore.HistoryLine]? in
-            let store = BookingStore(connection: connection)
-            guard try store.find(id) != nil else { return nil }
-            return try store.history(of: id)
-        }
+        let lines = try await environment.database.withConnection { try BookingStore(connection: $0).history(of: id) }
         guard let lines else { throw Problem.notFound("booking \(id.uuidString.lowercased())") }
         return try Self.response(lines)
     }

@@ -1,5 +1,6 @@
 -- What happened to each booking and each session, for CSRs: who, when, what, and the values before
--- and after. A booking's line holds its status, session, authorization, payment hold and end reason.
+-- and after. A booking's line holds its status, session, authorization, payment hold and end reason;
+-- its creation is read from the booking itself.
 CREATE TABLE booking_history (
     id         bigserial PRIMARY KEY,
     booking_id uuid NOT NULL,

@@ -17,25 +17,19 @@ struct BookingStore {
 
     /// Inserts `booking`; a waitlisted one gets the next place in line.
     /// What a booking's history line records of it.
-    static func snapshot(_ table: String, endReason: Bool = true) -> String {
+    static func snapshot(_ table: String) -> String {
         """
         jsonb_build_object('status', \(table).status, 'sessionId', \(table).session_id, 'authorizationId', \(table).authorization_id,
-            'paymentExpiresAt', \(table).payment_expires_at, 'endReason', \(endReason ? "\(table).end_reason" : "NULL"))
+            'paymentExpiresAt', \(table).payment_expires_at, 'endReason', \(table).end_reason)
         """
     }
 
-    /// Inserts the booking with the first line of its history, written by whoever made it.
     func insert(_ booking: Booking) throws -> Booking {
         let row = try connection.query(
             """
-            WITH b AS (
-                INSERT INTO bookings (\(Self.bookingColumns))
-                VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 = 'waitlisted' THEN nextval('waitlist_positions') END, $7, $8, $9, NULL, $10, $11, $12)
-                RETURNING \(Self.bookingColumns)
-            ), history AS (
-                INSERT INTO booking_history (booking_id, at, actor, change, after) SELECT b.id, b.created_at, b.created_by, 'created', \(Self.snapshot("b")) FROM b
-            )
-            SELECT \(Self.bookingColumns) FROM b
+            INSERT INTO bookings (\(Self.bookingColumns))
+            VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 = 'waitlisted' THEN nextval('waitlist_positions') END, $7, $8, $9, NULL, $10, $11, $12)
+            RETURNING \(Self.bookingColumns)
             """,
             [booking.id, booking.sessionId, booking.candidateId, booking.examCode, booking.authorizationId, booking.status.rawValue,
              booking.paymentExpiresAt, booking.paymentId, booking.endReason, booking.createdBy, booking.createdAt, booking.updatedAt]
@@ -118,9 +112,6 @@ struct BookingStore {
             WHERE i.session_id IN (SELECT id FROM seat) AND (i.authorization_id IS NULL OR i.authorization_id IN (SELECT id FROM claim))
             ORDER BY i.position
             RETURNING id
-        ), history AS (
-            INSERT INTO booking_history (booking_id, at, actor, change, after)
-            SELECT i.id, $18, i.created_by, 'created', \(snapshot("i", endReason: false)) FROM input i JOIN booking USING (id)
         ), event AS (
             INSERT INTO outbox (\(OutboxWriter.columns))
             SELECT i.message_id, i.exchange, i.routing_key, i.body, i.correlation_id FROM input i JOIN booking USING (id) ORDER BY i.position
@@ -170,10 +161,21 @@ struct BookingStore {
         var after: String
     }
 
-    func history(of bookingId: UUID) throws -> [HistoryLine] {
-        try connection.query(
+    /// The booking's history, or nil when there is no such booking. Its first line, the creation, is
+    /// read from the booking itself (who made it, when, and the state the first change started from),
+    /// so booking a seat writes nothing more than the booking.
+    func history(of bookingId: UUID) throws -> [HistoryLine]? {
+        guard let booking = try connection.query(
+            "SELECT created_at, created_by, \(Self.snapshot("bookings"))::text AS now FROM bookings WHERE id = $1", [bookingId]
+        ).first else { return nil }
+        let changes = try connection.query(
             "SELECT at, actor, change, before::text AS before, after::text AS after FROM booking_history WHERE booking_id = $1 ORDER BY id", [bookingId]
         ).map(Self.historyLine)
+        let created = HistoryLine(
+            at: try booking.decode("created_at"), actor: try booking.decode("created_by"), change: "created", before: nil,
+            after: try changes.first?.before ?? booking.decode("now")
+        )
+        return [created] + changes
     }
 
     static func historyLine(_ row: PGRow) throws -> HistoryLine {
