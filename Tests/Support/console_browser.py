@@ -141,6 +141,8 @@ def main():
         capacity.send_keys("25")
         submit(driver, "form.session-form button[type=submit]")
         expect("Changes saved" in driver.page_source and "0 of 25 booked, 25 left" in driver.page_source, "the change is saved")
+        history = driver.find_element(By.ID, "history").find_element(By.XPATH, "following-sibling::div[1]").text
+        expect("capacity: 20 → 25" in history and "Created" in history, f"the session's history shows the change: {history}")
 
         driver.get(f"{BASE}/calendar?scope=day&day={DAY}")
         expect(driver.find_elements(By.LINK_TEXT, public_name), "the public session is on the calendar that day")

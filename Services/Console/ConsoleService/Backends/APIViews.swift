@@ -255,3 +255,33 @@ struct APIMoney: Decodable, Sendable {
     var amount: Decimal
     var currency: String
 }
+
+/// `GET /sessions/{id}/history` and `GET /bookings/{id}/history`: each change with the values before
+/// and after, read as text for people.
+struct APIHistory: Decodable, Sendable {
+    struct Line: Decodable, Sendable {
+        var at: Date
+        var actor: String
+        var change: String
+        var before: [String: Value]?
+        var after: [String: Value]
+    }
+
+    /// A JSON value, as a person reads it.
+    struct Value: Decodable, Sendable {
+        var text: String
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() { text = "none" }
+            else if let string = try? container.decode(String.self) { text = string }
+            else if let bool = try? container.decode(Bool.self) { text = bool ? "yes" : "no" }
+            else if let number = try? container.decode(Double.self) { text = number.rounded() == number ? String(Int(number)) : String(number) }
+            else if let list = try? container.decode([Value].self) { text = list.map(\.text).joined(separator: ", ") }
+            else if let object = try? container.decode([String: Value].self) { text = object.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.text)" }.joined(separator: ", ") }
+            else { text = "?" }
+        }
+    }
+
+    var items: [Line]
+}

@@ -32,6 +32,15 @@ struct SessionPageController: Sendable {
         var staffing: String
         var understaffed: Bool
         var search: Search
+        var history: [HistoryRow]
+    }
+
+    /// One change to the session: when, who, what, and each setting from → to.
+    struct HistoryRow: Sendable {
+        var at: String
+        var actor: String
+        var change: String
+        var details: String
     }
 
 
@@ -101,6 +110,24 @@ struct SessionPageController: Sendable {
         "cancelled": "Session cancelled. Its candidates are being told by email.",
     ]
 
+    /// "name: Morning → Renamed; capacity: 10 → 12", newest line first on the page.
+    static func historyRow(_ line: APIHistory.Line, timeZone: String) -> HistoryRow {
+        let keys = Set(line.before?.keys.map { $0 } ?? []).union(line.after.keys).sorted()
+        let details = keys.map { key in
+            let before = line.before?[key]?.text, after = line.after[key]?.text
+            return switch (before, after) {
+            case let (was?, now?): "\(key): \(was) → \(now)"
+            case let (nil, now?): "\(key): \(now)"
+            case let (was?, nil): "\(key): \(was) (removed)"
+            case (nil, nil): key
+            }
+        }
+        return HistoryRow(
+            at: DisplayTime.dateAndTime(line.at, timeZone: timeZone), actor: line.actor, change: line.change.replacingOccurrences(of: "-", with: " ").capitalized,
+            details: line.change == "created" ? "" : details.joined(separator: "; ")
+        )
+    }
+
     static func sessionId(_ context: ExamHallRequestContext) throws -> String {
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw PageRefusal.notFound("session") }
         return id.uuidString.lowercased()
@@ -116,6 +143,7 @@ struct SessionPageController: Sendable {
         }
         async let bookings = client.get(.sessions, "/bookings", query: ["sessionId": id, "limit": "1000"], as: APIList<APIBooking>.self, for: principal)
         async let registry = client.get(.sessions, "/proctors", as: APIList<APIProctor>.self, for: principal)
+        async let history = client.get(.sessions, "/sessions/\(id)/history", as: APIHistory.self, for: principal)
         let search = try await self.search(query, session: session, principal: principal)
         let rows = try await bookings.items.map(Self.row)
         let assigned = (session.proctors ?? []).map { ProctorRow(id: $0.id, name: $0.name) }
@@ -130,7 +158,8 @@ struct SessionPageController: Sendable {
             exams: session.examCodes.map { Choice(value: $0, label: $0) },
             proctors: assigned, hasProctors: !assigned.isEmpty, otherProctors: others, hasOtherProctors: !others.isEmpty,
             staffing: occupancy.map { "\($0.proctorsAssigned) of \($0.proctorsRequired) proctors required" } ?? "",
-            understaffed: occupancy?.understaffed ?? false, search: search
+            understaffed: occupancy?.understaffed ?? false, search: search,
+            history: try await history.items.reversed().map { Self.historyRow($0, timeZone: session.availability.timeZone) }
         )
         return renderer.render(
             "session", title: outcome.error == nil ? session.name : "Error: \(session.name)", content: content, signedIn: signedIn,
