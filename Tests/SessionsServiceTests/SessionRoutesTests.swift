@@ -589,6 +589,8 @@ import Testing
             #expect((bookingLines[2]["after"] as? [String: Any])?["status"] as? String == "cancelled")
             #expect((bookingLines[2]["after"] as? [String: Any])?["endReason"] as? String == "asked by phone")
 
+            let inOther = try await api.call(.get, "/bookings?sessionId=\(other)&limit=1", as: csr)
+            #expect(inOther.json["total"] as? Int == 1 && inOther.json["limit"] as? Int == 1)
             #expect(try await api.call(.get, "/bookings/\(booking)/history", as: try await api.candidate("c")).status == .forbidden)
             #expect(try await api.call(.get, "/sessions/\(UUID())/history", as: csr).status == .notFound)
         }

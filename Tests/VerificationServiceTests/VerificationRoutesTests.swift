@@ -102,6 +102,7 @@ import Testing
             #expect(report.status == .ok)
             let queue = try await client.call(.get, "/attempts?awaitingVerdict=true&sessionId=\(scenario.sessionId)", as: csr)
             #expect((queue.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [scenario.attemptId])
+            #expect(queue.json["total"] as? Int == 1)
 
             let verdict = try await client.call(.post, "/attempts/\(scenario.attemptId)/verdict", as: csr, json: #"{"verdict":"positive","comment":"clean"}"#)
             #expect(verdict.status == .ok)

@@ -116,14 +116,14 @@ struct BookingsController {
             filter.candidateId = principal.subject
         }
         let staff = principal.isStaff
-        let (found, contacts, positions) = try await environment.database.withConnection { [filter] connection in
+        let (found, total, contacts, positions) = try await environment.database.withConnection { [filter] connection in
             let store = BookingStore(connection: connection)
-            let found = try store.bookings(filter)
-            return (found, staff ? try store.candidates(Array(Set(found.map(\.candidateId)))) : [:], try store.waitlistPositions(of: found.map(\.id)))
+            let (found, total) = try store.page(filter)
+            return (found, total, staff ? try store.candidates(Array(Set(found.map(\.candidateId)))) : [:], try store.waitlistPositions(of: found.map(\.id)))
         }
         return Page(
             items: found.map { BookingView($0, candidate: contacts[$0.candidateId], waitlistPosition: positions[$0.id]) },
-            limit: filter.limit, offset: filter.offset
+            total: total, limit: filter.limit, offset: filter.offset
         )
     }
 

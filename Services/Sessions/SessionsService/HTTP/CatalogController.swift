@@ -60,7 +60,7 @@ struct CatalogController {
     @Sendable func listExams(_ request: Request, context: ExamHallRequestContext) async throws -> Page<ExamView> {
         try context.require(.admin, .csr, .proctor, .candidate)
         let exams = try await environment.database.withConnection { try SessionStore(connection: $0).exams() }
-        return Page(items: exams.map(ExamView.init), limit: exams.count, offset: 0)
+        return Page(items: exams.map(ExamView.init), total: exams.count, limit: exams.count, offset: 0)
     }
 
     struct LocationRequest: Decodable {
@@ -86,7 +86,7 @@ struct CatalogController {
     @Sendable func listLocations(_ request: Request, context: ExamHallRequestContext) async throws -> Page<LocationView> {
         try context.require(.admin, .csr, .proctor, .candidate)
         let locations = try await environment.database.withConnection { try SessionStore(connection: $0).locations() }
-        return Page(items: locations.map(LocationView.init), limit: locations.count, offset: 0)
+        return Page(items: locations.map(LocationView.init), total: locations.count, limit: locations.count, offset: 0)
     }
 
     @Sendable func showLocation(_ request: Request, context: ExamHallRequestContext) async throws -> LocationView {

@@ -39,7 +39,7 @@ struct ProctorsController {
     @Sendable func list(_ request: Request, context: ExamHallRequestContext) async throws -> Page<ProctorView> {
         try context.require(.admin, .csr)
         let proctors = try await environment.database.withConnection { try SessionStore(connection: $0).proctors() }
-        return Page(items: proctors.map { ProctorView($0) }, limit: proctors.count, offset: 0)
+        return Page(items: proctors.map { ProctorView($0) }, total: proctors.count, limit: proctors.count, offset: 0)
     }
 
     /// One proctor with the sessions still to come they are assigned to.

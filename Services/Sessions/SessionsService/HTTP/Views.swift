@@ -231,8 +231,11 @@ struct SessionPage: ResponseEncodable, Codable, Sendable {
     var offset: Int
 }
 
+/// A list answer: one page, and how many match in all. The catalog lists (exams, locations, proctors)
+/// are answered whole.
 struct Page<Item: Codable & Sendable>: ResponseEncodable, Codable, Sendable {
     var items: [Item]
+    var total: Int
     var limit: Int
     var offset: Int
 }

@@ -291,13 +291,19 @@ struct BookingStore {
     }
 
     func bookings(_ filter: Filter) throws -> [Booking] {
-        try connection.query(
+        try page(filter).items
+    }
+
+    /// One page of bookings, oldest first, and how many match in all.
+    func page(_ filter: Filter) throws -> (items: [Booking], total: Int) {
+        let rows = try connection.query(
             """
-            SELECT \(Self.bookingColumns) FROM bookings
+            SELECT \(Self.bookingColumns), count(*) OVER () AS total FROM bookings
             WHERE ($1::text IS NULL OR candidate_id = $1) AND ($2::uuid IS NULL OR session_id = $2) AND ($3::text IS NULL OR status = $3)
             ORDER BY created_at, id LIMIT $4 OFFSET $5
             """, [filter.candidateId, filter.sessionId, filter.status?.rawValue, filter.limit, filter.offset]
-        ).map(Self.decode)
+        )
+        return (try rows.map(Self.decode), try rows.first?.decode("total", as: Int.self) ?? 0)
     }
 
     private static func decode(_ row: PGRow) throws -> Booking {

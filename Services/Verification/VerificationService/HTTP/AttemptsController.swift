@@ -42,8 +42,8 @@ struct AttemptsController {
         case .proctor: filter.proctorId = principal.subject
         case .admin, .csr: break
         }
-        let found = try await environment.database.withConnection { [filter] in try AttemptStore(connection: $0).list(filter) }
-        return AttemptList(items: found.map { AttemptView($0, for: principal) }, limit: filter.limit, offset: filter.offset)
+        let (found, total) = try await environment.database.withConnection { [filter] in try AttemptStore(connection: $0).list(filter) }
+        return AttemptList(items: found.map { AttemptView($0, for: principal) }, total: total, limit: filter.limit, offset: filter.offset)
     }
 
     @Sendable func show(_ request: Request, context: ExamHallRequestContext) async throws -> AttemptView {
@@ -299,6 +299,7 @@ struct AttemptView: ResponseEncodable, Codable {
 
 struct AttemptList: ResponseEncodable, Codable {
     var items: [AttemptView]
+    var total: Int
     var limit: Int
     var offset: Int
 }

@@ -245,10 +245,11 @@ extension AttemptStore {
         var offset = 0
     }
 
-    func list(_ filter: Filter) throws -> [Attempt] {
-        try connection.query(
+    /// One page of attempts, and how many match in all.
+    func list(_ filter: Filter) throws -> (items: [Attempt], total: Int) {
+        let rows = try connection.query(
             """
-            SELECT \(Self.qualifiedColumns)
+            SELECT \(Self.qualifiedColumns), count(*) OVER () AS total
             FROM attempts a LEFT JOIN proctor_reports r ON r.attempt_id = a.id
             WHERE ($1::text IS NULL OR a.status = $1) AND ($2::text IS NULL OR a.exam_code = $2) AND ($3::text IS NULL OR a.session_id = $3)
               AND ($4::text IS NULL OR a.candidate_id = $4)
@@ -259,7 +260,8 @@ extension AttemptStore {
             """,
             [filter.status?.rawValue, filter.examCode, filter.sessionId, filter.candidateId, filter.proctorId, filter.awaitingVerdict,
              filter.maximumRating, filter.limit, filter.offset]
-        ).map(Self.decode)
+        )
+        return (try rows.map(Self.decode), try rows.first?.decode("total", as: Int.self) ?? 0)
     }
 
     /// One line of `GET /exports`.
