@@ -24,7 +24,7 @@ struct HistoryController {
     @Sendable func session(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
         try context.require(.admin, .csr)
         let id = try context.uuidParameter(what: "session")
-        let lines = try await environment.database.withConnection { connection -> [BookingStore.HistoryLine]? in
+        let lines = try await environment.database.withConnection { connection -> [HistoryLine]? in
             let store = SessionStore(connection: connection)
             guard try store.find(id) != nil else { return nil }
             return try store.history(of: id)
@@ -35,7 +35,7 @@ struct HistoryController {
 
     /// `{"items": [{"at", "actor", "change", "before", "after"}]}`; before and after are the JSON objects
     /// as stored.
-    static func response(_ lines: [BookingStore.HistoryLine]) throws -> Response {
+    static func response(_ lines: [HistoryLine]) throws -> Response {
         func text(_ value: some Encodable) throws -> String { String(decoding: try EventCoding.encoder.encode(value), as: UTF8.self) }
         let items = try lines.map { line in
             "{\"at\":\(try text(line.at)),\"actor\":\(try text(line.actor)),\"change\":\(try text(line.change)),\"before\":\(line.before ?? "null"),\"after\":\(line.after)}"

@@ -152,15 +152,6 @@ struct BookingStore {
         )
     }
 
-    /// A line of a booking's or a session's history.
-    struct HistoryLine: Sendable {
-        var at: Date
-        var actor: String
-        var change: String
-        var before: String?
-        var after: String
-    }
-
     /// The booking's history, or nil when there is no such booking. Its first line, the creation, is
     /// read from the booking itself (who made it, when, and the state the first change started from),
     /// so booking a seat writes nothing more than the booking.
@@ -169,8 +160,8 @@ struct BookingStore {
             "SELECT created_at, created_by, \(Self.snapshot("bookings"))::text AS now FROM bookings WHERE id = $1", [bookingId]
         ).first else { return nil }
         let changes = try connection.query(
-            "SELECT at, actor, change, before::text AS before, after::text AS after FROM booking_history WHERE booking_id = $1 ORDER BY id", [bookingId]
-        ).map(Self.historyLine)
+            "SELECT \(HistoryLine.columns) FROM booking_history WHERE booking_id = $1 ORDER BY id", [bookingId]
+        ).map(HistoryLine.init)
         let created = HistoryLine(
             at: try booking.decode("created_at"), actor: try booking.decode("created_by"), change: "created", before: nil,
             after: try changes.first?.before ?? booking.decode("now")
@@ -178,9 +169,6 @@ struct BookingStore {
         return [created] + changes
     }
 
-    static func historyLine(_ row: PGRow) throws -> HistoryLine {
-        HistoryLine(at: try row.decode("at"), actor: try row.decode("actor"), change: try row.decode("change"), before: try row.decode("before"), after: try row.decode("after"))
-    }
 
     func find(_ id: UUID) throws -> Booking? {
         try connection.query("SELECT \(Self.bookingColumns) FROM bookings WHERE id = $1", [id]).first.map(Self.decode)

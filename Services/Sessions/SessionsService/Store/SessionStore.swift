@@ -221,10 +221,10 @@ struct SessionStore {
         )
     }
 
-    func history(of sessionId: UUID) throws -> [BookingStore.HistoryLine] {
+    func history(of sessionId: UUID) throws -> [HistoryLine] {
         try connection.query(
-            "SELECT at, actor, change, before::text AS before, after::text AS after FROM session_history WHERE session_id = $1 ORDER BY id", [sessionId]
-        ).map(BookingStore.historyLine)
+            "SELECT \(HistoryLine.columns) FROM session_history WHERE session_id = $1 ORDER BY id", [sessionId]
+        ).map(HistoryLine.init)
     }
 
     // MARK: - Proctors
@@ -251,12 +251,15 @@ struct SessionStore {
         try connection.query("SELECT id, name, email, active FROM proctors WHERE id = $1", [id]).first.map(Self.decodeProctor)
     }
 
-    /// False when another proctor already has that email.
+    /// False when another proctor already has that email (the unique index decides, so two changes at
+    /// once cannot both take it).
     func update(_ proctor: Proctor) throws -> Bool {
-        let taken = try connection.query("SELECT 1 FROM proctors WHERE email = $1 AND id <> $2", [proctor.email, proctor.id])
-        guard taken.isEmpty else { return false }
-        try connection.execute("UPDATE proctors SET name = $2, email = $3, active = $4 WHERE id = $1", [proctor.id, proctor.name, proctor.email, proctor.active])
-        return true
+        do {
+            try connection.execute("UPDATE proctors SET name = $2, email = $3, active = $4 WHERE id = $1", [proctor.id, proctor.name, proctor.email, proctor.active])
+            return true
+        } catch let error as PostgresError where error.isUniqueViolation {
+            return false
+        }
     }
 
     /// The scheduled sessions a proctor is assigned to that have not ended, soonest first.

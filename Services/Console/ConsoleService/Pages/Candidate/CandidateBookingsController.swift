@@ -163,11 +163,7 @@ struct CandidateBookingsController: Sendable {
 
     @Sendable func calendar(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
         let signedIn = try await pages.gate.requireCandidate(request)
-        let principal = signedIn.candidate.principal
-        let booking = try await pages.client.get(.sessions, "/bookings/\(try context.parameters.require("id"))", as: APIBooking.self, for: principal)
-        async let session = pages.client.get(.sessions, "/sessions/\(booking.sessionId)", as: APISessionDetail.self, for: principal)
-        async let titles = pages.examTitles(for: principal)
-        let (detail, names) = try await (session, titles)
+        let (booking, detail, names, _) = try await load(context, signedIn)
         let invite = CalendarInvite(
             method: nil, bookingId: booking.id, sequence: 0, start: detail.availability.start, end: detail.availability.end,
             summary: "\(names[booking.examCode] ?? booking.examCode) – \(detail.name)", location: "\(detail.location.name), \(detail.location.address)",
@@ -182,10 +178,8 @@ struct CandidateBookingsController: Sendable {
 
     private func reschedulePage(_ request: Request, context: ExamHallRequestContext, signedIn: SignedInCandidate, error: String?) async throws -> Response {
         let words = CandidateWords.of(signedIn.language)
-        let (booking, current) = try await load(context, signedIn)
-        async let sessions = pages.upcomingSessions(for: signedIn.candidate.principal, examCode: booking.examCode)
-        async let titles = pages.examTitles(for: signedIn.candidate.principal)
-        let (others, names) = try await (sessions, titles)
+        let (booking, _, names, current) = try await load(context, signedIn)
+        let others = try await pages.upcomingSessions(for: signedIn.candidate.principal, examCode: booking.examCode)
         let now = pages.clock()
         let cards = others.filter { $0.id != booking.sessionId && now < ($0.bookingDeadline ?? $0.availability.start) }
             .map { CandidatePages.card($0, titles: names, words: words) }
@@ -196,14 +190,17 @@ struct CandidateBookingsController: Sendable {
         )
     }
 
-    /// The booking in the address, if it is the candidate's (the service answers 404 otherwise).
-    private func load(_ context: ExamHallRequestContext, _ signedIn: SignedInCandidate) async throws -> (booking: APIBooking, view: BookingView) {
+    /// The booking in the address, if it is the candidate's (the service answers 404 otherwise), with its
+    /// session, the exam titles, and the booking written out for the page.
+    private func load(
+        _ context: ExamHallRequestContext, _ signedIn: SignedInCandidate
+    ) async throws -> (booking: APIBooking, session: APISessionDetail, titles: [String: String], view: BookingView) {
         let principal = signedIn.candidate.principal
-        let words = CandidateWords.of(signedIn.language)
         let booking = try await pages.client.get(.sessions, "/bookings/\(try context.parameters.require("id"))", as: APIBooking.self, for: principal)
         async let session = pages.client.get(.sessions, "/sessions/\(booking.sessionId)", as: APISessionDetail.self, for: principal)
         async let titles = pages.examTitles(for: principal)
-        return (booking, view(booking, session: try await session, titles: try await titles, words: words))
+        let (detail, names) = try await (session, titles)
+        return (booking, detail, names, view(booking, session: detail, titles: names, words: CandidateWords.of(signedIn.language)))
     }
 
     private func sessions(_ ids: Set<String>, for principal: Principal) async throws -> [String: APISessionDetail] {
