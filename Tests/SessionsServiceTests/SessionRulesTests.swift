@@ -117,7 +117,7 @@ struct SessionRulesTests {
 
 /// What `session.updated` says changed, field by field, and what a CSR's change may do.
 @Suite struct SessionChangeTests {
-    func refusal(_ body: () throws -> SessionEdit) -> String? {
+    func refusal<T>(_ body: () throws -> T) -> String? {
         do { _ = try body(); return nil } catch let refusal as BookingRefusal { return refusal.problemType } catch { return "\(error)" }
     }
 
@@ -164,5 +164,27 @@ struct SessionRulesTests {
         after.start = before.start + 3600
         after.end = before.end + 3600
         #expect(SessionRules.changedFields(from: before, to: after) == [.location, .room, .availability])
+    }
+
+    @Test func deactivatedCatalogEntriesServeOnlyTheSessionsThatAlreadyUseThem() {
+        let session = BookingRulesTests.session()
+        var closed = session.location
+        closed.active = false
+        let exam = Exam(code: session.examCodes[0], title: "Cloud", durationMinutes: 90, languages: [], verificationRequired: true, noShowPolicy: .forfeit, active: false)
+        var other = exam
+        other.code = "OTHER-1"
+        #expect(refusal { try CatalogRules.checkUsable(location: closed, exams: [], current: nil) } == "location-inactive")
+        #expect(refusal { try CatalogRules.checkUsable(location: closed, exams: [], current: session) } == nil, "a planned session keeps its place")
+        var elsewhere = session
+        elsewhere.location.id = UUID()
+        #expect(refusal { try CatalogRules.checkUsable(location: closed, exams: [], current: elsewhere) } == "location-inactive", "moving there")
+        #expect(refusal { try CatalogRules.checkUsable(location: session.location, exams: [exam], current: nil) } == "exam-inactive")
+        #expect(refusal { try CatalogRules.checkUsable(location: session.location, exams: [exam], current: session) } == nil)
+        #expect(refusal { try CatalogRules.checkUsable(location: session.location, exams: [exam, other], current: session) } == "exam-inactive")
+
+        var renamed = session.location
+        #expect(!CatalogRules.candidatesSee(session.location, closed), "deactivating changes nothing a candidate sees")
+        renamed.address = "3 quai Saint-Antoine"
+        #expect(CatalogRules.candidatesSee(session.location, renamed))
     }
 }

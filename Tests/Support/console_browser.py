@@ -288,6 +288,56 @@ def main():
         WebDriverWait(driver, 15).until(lambda d: is_stale(page))
         expect("can be assigned to sessions again" in driver.page_source, "the proctor is reactivated")
 
+        # The location corrected (its candidates are told), deactivated (its sessions keep it, new ones may
+        # not use it), then reactivated; an exam changed and deactivated the same way.
+        driver.get(BASE + "/locations")
+        driver.find_element(By.XPATH, f"//tr[td[contains(., '{location}')]]//a[starts-with(@href, '/locations/')]").click()
+        wait.until(lambda d: d.current_url.endswith("/edit"))
+        expect(visit.h1() == f"Change {location}", "the location's page is named for it")
+        expect(driver.find_element(By.ID, "address").get_attribute("value") == "12 Rue de la Paix, Paris", "the form holds the address")
+        visit.check("location-edit")
+        driver.find_element(By.ID, "address").clear()
+        submit(driver, "form[action$='/edit'] button")
+        expect(driver.find_element(By.ID, "address-error").text.endswith("Enter the location's address"), "an emptied address is explained")
+        driver.find_element(By.ID, "address").send_keys("14 Rue de la Paix, Paris")
+        submit(driver, "form[action$='/edit'] button")
+        wait.until(lambda d: "/locations?changed" in d.current_url)
+        expect("14 Rue de la Paix" in driver.find_element(By.TAG_NAME, "table").text, "the corrected address is listed")
+        row = driver.find_element(By.XPATH, f"//tr[td[contains(., '{location}')]]")
+        page = driver.find_element(By.TAG_NAME, "html")
+        row.find_element(By.CSS_SELECTOR, "button").click()
+        WebDriverWait(driver, 15).until(lambda d: is_stale(page))
+        notice = driver.find_element(By.CSS_SELECTOR, ".notice").text
+        expect("is deactivated" in notice and public_name in notice, f"deactivating names the sessions that keep it: {notice}")
+        visit.check("location-deactivated")
+        driver.get(BASE + "/sessions/new")
+        expect(not [o for o in Select(driver.find_element(By.ID, "locationId")).options if location in o.text],
+               "a new session is not offered the deactivated location")
+        driver.get(BASE + "/locations")
+        page = driver.find_element(By.TAG_NAME, "html")
+        driver.find_element(By.XPATH, f"//tr[td[contains(., '{location}')]]//button").click()
+        WebDriverWait(driver, 15).until(lambda d: is_stale(page))
+        expect("takes new sessions again" in driver.page_source, "the location is reactivated")
+
+        driver.get(BASE + "/exams")
+        driver.find_element(By.CSS_SELECTOR, f"a[href='/exams/{code}/edit']").click()
+        wait.until(lambda d: d.current_url.endswith("/edit"))
+        visit.check("exam-edit")
+        driver.find_element(By.ID, "title").clear()
+        driver.find_element(By.ID, "title").send_keys("Browser-made exam, second edition")
+        driver.find_element(By.ID, "noShowPolicy-release").click()
+        submit(driver, "form[action$='/edit'] button")
+        wait.until(lambda d: f"Exam {code} changed" in d.page_source)
+        exam_row = driver.find_element(By.XPATH, f"//tr[td[normalize-space()='{code}']]").text
+        expect("second edition" in exam_row and "Release" in exam_row, f"the exam's row shows the change: {exam_row}")
+        page = driver.find_element(By.TAG_NAME, "html")
+        driver.find_element(By.XPATH, f"//tr[td[normalize-space()='{code}']]//button").click()
+        WebDriverWait(driver, 15).until(lambda d: is_stale(page))
+        expect("is deactivated" in driver.page_source and "Deactivated" in driver.find_element(By.XPATH, f"//tr[td[normalize-space()='{code}']]").text,
+               "the exam is deactivated")
+        driver.get(BASE + "/sessions/new")
+        expect(not driver.find_elements(By.ID, f"exam-{code}"), "a new session is not offered the deactivated exam")
+
         # A template: a preview before saving, an error with its line and column, then a saved version.
         driver.get(BASE + "/templates")
         expect(driver.find_elements(By.CSS_SELECTOR, "a[href='/templates/booking-confirmed/en']"), "the templates are listed by kind and language")

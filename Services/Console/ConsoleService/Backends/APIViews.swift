@@ -4,10 +4,21 @@ import Foundation
 // are ignored, so a service may add fields without breaking the console.
 
 struct APILocation: Decodable, Sendable {
+    struct UpcomingSession: Decodable, Sendable {
+        var sessionId: String
+        var name: String
+    }
+
     var id: String
     var name: String
     var address: String
     var timeZone: String
+    var active: Bool?
+    /// In the answer to a change: the sessions there that have not ended.
+    var sessions: [UpcomingSession]?
+
+    /// A deactivated location takes no new session.
+    var isActive: Bool { active ?? true }
 }
 
 struct APIExam: Decodable, Sendable {
@@ -17,6 +28,10 @@ struct APIExam: Decodable, Sendable {
     var languages: [String]?
     var verificationRequired: Bool?
     var noShowPolicy: String?
+    var active: Bool?
+
+    /// A deactivated exam is offered by no new session.
+    var isActive: Bool { active ?? true }
 }
 
 struct APITimeWindow: Decodable, Sendable {

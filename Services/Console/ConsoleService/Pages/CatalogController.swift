@@ -3,7 +3,8 @@ import Foundation
 import Hummingbird
 
 /// The catalog CSRs and admins keep: exams (`/exams`) and the proctor registry (`/proctors`), each a
-/// list with a form to add one.
+/// list with a form to add one; exams are changed on a page of their own (`/exams/{code}/edit`), and
+/// exams and proctors are deactivated rather than deleted.
 struct CatalogController: Sendable {
     let gate: SignInGate
     let renderer: PageRenderer
@@ -24,7 +25,29 @@ struct CatalogController: Sendable {
         var languages: String
         var verification: String
         var noShow: String
+        var status: String
+        /// What the row's button sets `active` to, and says.
+        var makeActive: String
+        var action: String
     }
+
+    struct ExamFormContent: Sendable {
+        var code: String
+        var form: FormView
+        var verificationRequired: Bool
+        var policies: [Choice]
+    }
+
+    /// The fields of an exam that change; its code never does.
+    struct ExamChange: Encodable, Sendable {
+        var title: String
+        var durationMinutes: Int
+        var languages: [String]
+        var verificationRequired: Bool
+        var noShowPolicy: String
+    }
+
+    private struct ActiveChange: Encodable, Sendable { var active: Bool }
 
     struct ProctorsContent: Sendable {
         var notice: String?
@@ -65,6 +88,9 @@ struct CatalogController: Sendable {
     func add(to router: Router<ExamHallRequestContext>) {
         router.get("/exams", use: exams)
         router.post("/exams", use: addExam)
+        router.get("/exams/:code/edit", use: editExam)
+        router.post("/exams/:code/edit", use: changeExam)
+        router.post("/exams/:code/active", use: setExamActive)
         router.get("/proctors", use: proctors)
         router.post("/proctors", use: addProctor)
         router.post("/proctors/:id/active", use: setProctorActive)
@@ -82,16 +108,12 @@ struct CatalogController: Sendable {
         try gate.checkForm(form, of: signedIn)
         var state = FormState(values: Dictionary(uniqueKeysWithValues: Self.examFields.map { ($0, form[$0] ?? "") }))
         let code = form.text("code")?.uppercased()
-        let title = form.text("title")
-        let duration = form.text("durationMinutes").flatMap(Int.init)
         if code == nil { state.fail("code", "Enter the exam's code, as the payment system names it") }
-        if title == nil { state.fail("title", "Enter the exam's title") }
-        if duration == nil { state.fail("durationMinutes", "Enter the duration in minutes, for example 90") }
-        guard !state.hasErrors, let code, let title, let duration else { return try await examsPage(state, notice: nil, signedIn: signedIn) }
-        let languages = form.text("languages").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty } }
+        let change = Self.examChange(form, state: &state)
+        guard let code, let change else { return try await examsPage(state, notice: nil, signedIn: signedIn) }
         let body = ExamRequest(
-            code: code, title: title, durationMinutes: duration, languages: languages, verificationRequired: form["verificationRequired"] == "yes",
-            noShowPolicy: form["noShowPolicy"] == "release" ? "release" : "forfeit"
+            code: code, title: change.title, durationMinutes: change.durationMinutes, languages: change.languages,
+            verificationRequired: change.verificationRequired, noShowPolicy: change.noShowPolicy
         )
         do {
             let _: APIExam = try await client.post(.sessions, "/exams", body: body, as: APIExam.self, for: signedIn.account.principal)
@@ -100,6 +122,83 @@ struct CatalogController: Sendable {
             state.absorb(problem, field: { Self.examFields.contains($0) ? $0 : ($0.hasPrefix("languages") ? "languages" : "code") }, labels: Self.examLabels)
             return try await examsPage(state, notice: nil, signedIn: signedIn)
         }
+    }
+
+    @Sendable func editExam(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
+        let signedIn = try await gate.require(request, .admin, .csr)
+        let exam = try await loadExam(context, signedIn: signedIn)
+        let state = FormState(values: [
+            "title": exam.title, "durationMinutes": String(exam.durationMinutes), "languages": (exam.languages ?? []).joined(separator: ", "),
+            "verificationRequired": exam.verificationRequired == false ? "" : "yes", "noShowPolicy": exam.noShowPolicy ?? "forfeit",
+        ])
+        return examPage(state, code: exam.code, signedIn: signedIn)
+    }
+
+    @Sendable func changeExam(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
+        let signedIn = try await gate.require(request, .admin, .csr)
+        let exam = try await loadExam(context, signedIn: signedIn)
+        let form = try await Form.read(request, context: context)
+        try gate.checkForm(form, of: signedIn)
+        var state = FormState(values: Dictionary(uniqueKeysWithValues: Self.examFields.map { ($0, form[$0] ?? "") }))
+        guard let change = Self.examChange(form, state: &state) else { return examPage(state, code: exam.code, signedIn: signedIn) }
+        do {
+            let _: APIExam = try await client.send(.PATCH, .sessions, Self.examPath(exam.code), body: change, for: signedIn.account.principal)
+            return try await examsPage(FormState(values: ["noShowPolicy": "forfeit", "verificationRequired": "yes"]), notice: "Exam \(exam.code) changed.", signedIn: signedIn)
+        } catch let problem as ServiceProblem where problem.status == 422 {
+            state.absorb(problem, field: { Self.examFields.contains($0) ? $0 : ($0.hasPrefix("languages") ? "languages" : "title") }, labels: Self.examLabels)
+            return examPage(state, code: exam.code, signedIn: signedIn)
+        }
+    }
+
+    /// Deactivates or reactivates an exam: sessions already planned keep it, no new one offers it.
+    @Sendable func setExamActive(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
+        let signedIn = try await gate.require(request, .admin, .csr)
+        let form = try await Form.read(request, context: context)
+        try gate.checkForm(form, of: signedIn)
+        guard let code = context.parameters.get("code"), let active = form["active"].map({ $0 == "true" }) else { throw PageRefusal.notFound("exam") }
+        let changed: APIExam = try await client.send(.PATCH, .sessions, Self.examPath(code), body: ActiveChange(active: active), for: signedIn.account.principal)
+        let notice = active ? "\(changed.code) can be offered by new sessions again."
+            : "\(changed.code) is deactivated: no new session offers it. Sessions already planned keep it."
+        return try await examsPage(FormState(values: ["noShowPolicy": "forfeit", "verificationRequired": "yes"]), notice: notice, signedIn: signedIn)
+    }
+
+    private func loadExam(_ context: ExamHallRequestContext, signedIn: SignedIn) async throws -> APIExam {
+        guard let code = context.parameters.get("code") else { throw PageRefusal.notFound("exam") }
+        return try await client.get(.sessions, Self.examPath(code), as: APIExam.self, for: signedIn.account.principal)
+    }
+
+    private static func examPath(_ code: String) -> String {
+        "/exams/" + (code.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._"))) ?? "")
+    }
+
+    /// The exam fields of a form (all but its code), or nil with each problem beside its field.
+    private static func examChange(_ form: Form, state: inout FormState) -> ExamChange? {
+        let title = form.text("title")
+        let duration = form.text("durationMinutes").flatMap(Int.init)
+        if title == nil { state.fail("title", "Enter the exam's title") }
+        if duration == nil { state.fail("durationMinutes", "Enter the duration in minutes, for example 90") }
+        guard !state.hasErrors, let title, let duration else { return nil }
+        let languages = (form.text("languages") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+        return ExamChange(
+            title: title, durationMinutes: duration, languages: languages, verificationRequired: form["verificationRequired"] == "yes",
+            noShowPolicy: form["noShowPolicy"] == "release" ? "release" : "forfeit"
+        )
+    }
+
+    private func examPage(_ state: FormState, code: String, signedIn: SignedIn) -> Response {
+        let content = ExamFormContent(
+            code: code, form: state.view(order: Self.examFields), verificationRequired: state.value("verificationRequired") == "yes",
+            policies: policyChoices(state)
+        )
+        return renderer.render(
+            "exam-form", title: state.hasErrors ? "Error: Change \(code)" : "Change \(code)", content: content, signedIn: signedIn, section: "/exams",
+            status: state.hasErrors ? .unprocessableContent : .ok
+        )
+    }
+
+    private func policyChoices(_ state: FormState) -> [Choice] {
+        let chosen = state.value("noShowPolicy")
+        return Self.policies.map { Choice(value: $0.0, label: $0.1, selected: $0.0 == chosen, id: "noShowPolicy-\($0.0)") }
     }
 
     @Sendable func proctors(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
@@ -148,18 +247,18 @@ struct CatalogController: Sendable {
 
     private func examsPage(_ state: FormState, notice: String?, signedIn: SignedIn) async throws -> Response {
         let exams = try await client.get(.sessions, "/exams", as: APIList<APIExam>.self, for: signedIn.account.principal).items
-        let chosen = state.value("noShowPolicy")
         let content = ExamsContent(
             notice: notice,
             rows: exams.map { exam in
                 ExamRow(
                     code: exam.code, title: exam.title, duration: "\(exam.durationMinutes) minutes", languages: (exam.languages ?? []).joined(separator: ", "),
                     verification: exam.verificationRequired == false ? "By the system" : "By a CSR",
-                    noShow: exam.noShowPolicy == "release" ? "Release" : "Forfeit"
+                    noShow: exam.noShowPolicy == "release" ? "Release" : "Forfeit", status: exam.isActive ? "Active" : "Deactivated",
+                    makeActive: exam.isActive ? "false" : "true", action: exam.isActive ? "Deactivate" : "Reactivate"
                 )
             },
             form: state.view(order: Self.examFields), verificationRequired: state.value("verificationRequired") == "yes",
-            policies: Self.policies.map { Choice(value: $0.0, label: $0.1, selected: $0.0 == chosen, id: "noShowPolicy-\($0.0)") }
+            policies: policyChoices(state)
         )
         return renderer.render(
             "exams", title: state.hasErrors ? "Error: Exams" : "Exams", content: content, signedIn: signedIn, section: "/exams",

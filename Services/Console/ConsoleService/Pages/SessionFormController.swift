@@ -254,10 +254,11 @@ struct SessionFormController: Sendable {
         let delivery = state.value("deliveryPreference")
         let content = Content(
             form: state.view(order: Self.fieldOrder),
-            locations: try await locations.items.map {
+            // A deactivated entry is offered only where the session already uses it.
+            locations: try await locations.items.filter { $0.isActive || $0.id == chosenLocation }.map {
                 Choice(value: $0.id, label: "\($0.name) (\($0.timeZone))", selected: $0.id == chosenLocation, id: "location-\($0.id)")
             },
-            exams: try await exams.items.map {
+            exams: try await exams.items.filter { $0.isActive || examCodes.contains($0.code) }.map {
                 Choice(value: $0.code, label: "\($0.code) – \($0.title)", selected: examCodes.contains($0.code), id: "exam-\($0.code)")
             },
             kinds: [("public", "Public: candidates book seats themselves"), ("individual", "Private, individual: one exam, candidates added by a CSR"),

@@ -33,6 +33,8 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
     case sessionHasBookings(field: String)
     case proctorOverlap(sessionId: String, sessionName: String)
     case proctorInactive
+    case locationInactive
+    case examInactive(examCode: String)
 
     public var problemType: String {
         switch self {
@@ -65,6 +67,8 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
         case .sessionHasBookings: "session-has-bookings"
         case .proctorOverlap: "proctor-overlap"
         case .proctorInactive: "proctor-inactive"
+        case .locationInactive: "location-inactive"
+        case .examInactive: "exam-inactive"
         }
     }
 
@@ -108,6 +112,8 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
         case let .sessionHasBookings(field): "\(field) cannot change once candidates are booked; cancel the session and create another"
         case let .proctorOverlap(sessionId, sessionName): "the proctor is already assigned to the overlapping session '\(sessionName)' (\(sessionId))"
         case .proctorInactive: "the proctor is deactivated; reactivate them first"
+        case .locationInactive: "the location is deactivated: no new session is placed there; reactivate it first"
+        case let .examInactive(examCode): "\(examCode) is deactivated: no new session offers it; reactivate it first"
         }
     }
 }

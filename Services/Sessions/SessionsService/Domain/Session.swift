@@ -10,6 +10,8 @@ public struct Exam: Sendable, Equatable, Codable {
     /// False: finished attempts are verified by the system, without a CSR.
     public var verificationRequired: Bool
     public var noShowPolicy: NoShowPolicy
+    /// A deactivated exam stays on the sessions that already offer it; no new session offers it.
+    public var active: Bool = true
 }
 
 /// A testing location; session times are shown in its time zone.
@@ -18,6 +20,8 @@ public struct Location: Sendable, Equatable, Codable {
     public var name: String
     public var address: String
     public var timeZone: String
+    /// A deactivated location keeps its sessions; no new session is placed there.
+    public var active: Bool = true
 }
 
 /// How candidates get into a session.

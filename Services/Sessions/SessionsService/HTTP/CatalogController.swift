@@ -3,17 +3,21 @@ import ExamHallServiceKit
 import Foundation
 import Hummingbird
 
-/// `GET/POST /exams`, `GET/POST /locations`, `GET /locations/{id}`: CSRs and admins manage them,
-/// every signed-in user reads them.
+/// `GET/POST /exams`, `GET/PATCH /exams/{code}`, `GET/POST /locations`, `GET/PATCH /locations/{id}`:
+/// CSRs and admins manage them, every signed-in user reads them. Nothing in the catalog is deleted:
+/// it is deactivated, and the sessions already planned keep it.
 struct CatalogController {
     let environment: ServiceEnvironment
 
     func add(to router: Router<ExamHallRequestContext>) {
         router.get("/exams", use: listExams)
         router.post("/exams", use: createExam)
+        router.get("/exams/:code", use: showExam)
+        router.patch("/exams/:code", use: updateExam)
         router.get("/locations", use: listLocations)
         router.post("/locations", use: createLocation)
         router.get("/locations/:id", use: showLocation)
+        router.patch("/locations/:id", use: updateLocation)
     }
 
     struct ExamRequest: Decodable {
@@ -57,6 +61,60 @@ struct CatalogController {
         return EditedResponse(status: .created, response: ExamView(exam))
     }
 
+    @Sendable func showExam(_ request: Request, context: ExamHallRequestContext) async throws -> ExamView {
+        try context.require(.admin, .csr, .proctor, .candidate)
+        let code = context.parameters.get("code") ?? ""
+        guard let exam = try await environment.database.withConnection({ try SessionStore(connection: $0).exam(code) }) else {
+            throw Problem.notFound("exam \(code)")
+        }
+        return ExamView(exam)
+    }
+
+    struct ExamChange: Decodable {
+        var title: String?
+        var durationMinutes: Int?
+        var languages: [String]?
+        var verificationRequired: Bool?
+        var noShowPolicy: NoShowPolicy?
+        var active: Bool?
+    }
+
+    /// Corrects an exam or deactivates (and reactivates) it; the services that follow the catalog hear
+    /// of it through `exam.updated`. Its code is the payment system's name for it and never changes.
+    @Sendable func updateExam(_ request: Request, context: ExamHallRequestContext) async throws -> ExamView {
+        try context.require(.admin, .csr)
+        let code = context.parameters.get("code") ?? ""
+        let body = try await request.decode(as: ExamChange.self, context: context)
+        var v = Validator()
+        if let title = body.title { v.text("title", title) }
+        if let minutes = body.durationMinutes { v.range("durationMinutes", minutes, 1...1440) }
+        for (index, language) in (body.languages ?? []).enumerated() { v.language("languages[\(index)]", language) }
+        try v.throwIfInvalidAsProblem()
+        let now = environment.clock()
+        let outbox = environment.outbox(correlationId: context.correlationId)
+        return try await environment.database.transaction { connection in
+            let store = SessionStore(connection: connection)
+            guard var exam = try store.lockExam(code) else { throw NotFound(what: "exam \(code)") }
+            let before = exam
+            exam.title = body.title ?? exam.title
+            exam.durationMinutes = body.durationMinutes ?? exam.durationMinutes
+            exam.languages = body.languages ?? exam.languages
+            exam.verificationRequired = body.verificationRequired ?? exam.verificationRequired
+            exam.noShowPolicy = body.noShowPolicy ?? exam.noShowPolicy
+            exam.active = body.active ?? exam.active
+            guard exam != before else { return ExamView(exam) }
+            try store.update(exam, at: now)
+            try outbox.publish(
+                ExamUpdated(
+                    examCode: exam.code, title: exam.title, verificationRequired: exam.verificationRequired, noShowPolicy: exam.noShowPolicy,
+                    updatedAt: now
+                ),
+                on: connection
+            )
+            return ExamView(exam)
+        }
+    }
+
     @Sendable func listExams(_ request: Request, context: ExamHallRequestContext) async throws -> Page<ExamView> {
         try context.require(.admin, .csr, .proctor, .candidate)
         let exams = try await environment.database.withConnection { try SessionStore(connection: $0).exams() }
@@ -86,7 +144,7 @@ struct CatalogController {
     @Sendable func listLocations(_ request: Request, context: ExamHallRequestContext) async throws -> Page<LocationView> {
         try context.require(.admin, .csr, .proctor, .candidate)
         let locations = try await environment.database.withConnection { try SessionStore(connection: $0).locations() }
-        return Page(items: locations.map(LocationView.init), total: locations.count, limit: locations.count, offset: 0)
+        return Page(items: locations.map { LocationView($0) }, total: locations.count, limit: locations.count, offset: 0)
     }
 
     @Sendable func showLocation(_ request: Request, context: ExamHallRequestContext) async throws -> LocationView {
@@ -96,5 +154,47 @@ struct CatalogController {
             throw Problem.notFound("location \(id.uuidString.lowercased())")
         }
         return LocationView(location)
+    }
+
+    struct LocationChange: Decodable {
+        var name: String?
+        var address: String?
+        var timeZone: String?
+        var active: Bool?
+    }
+
+    /// Corrects a location or deactivates (and reactivates) it. A change its candidates would see (name,
+    /// address or clock) reaches every session there that has not ended: a history line on each and a
+    /// `session.updated` naming `location`, so their candidates are told. The answer lists those sessions.
+    @Sendable func updateLocation(_ request: Request, context: ExamHallRequestContext) async throws -> LocationView {
+        let principal = try context.require(.admin, .csr)
+        let id = try context.uuidParameter(what: "location")
+        let body = try await request.decode(as: LocationChange.self, context: context)
+        var v = Validator()
+        if let name = body.name { v.text("name", name) }
+        if let address = body.address { v.text("address", address, maxLength: 500) }
+        if let timeZone = body.timeZone { v.timeZone("timeZone", timeZone) }
+        try v.throwIfInvalidAsProblem()
+        let now = environment.clock()
+        let outbox = environment.outbox(correlationId: context.correlationId)
+        return try await environment.database.transaction { connection in
+            let store = SessionStore(connection: connection)
+            guard var location = try store.lockLocation(id) else { throw NotFound(what: "location \(id.uuidString.lowercased())") }
+            let before = location
+            location.name = body.name ?? location.name
+            location.address = body.address ?? location.address
+            location.timeZone = body.timeZone ?? location.timeZone
+            location.active = body.active ?? location.active
+            if location != before { try store.update(location, at: now) }
+            let sessions = try store.upcomingSessions(at: id, after: now)
+            if CatalogRules.candidatesSee(before, location) {
+                let was = try SessionHistory.text(CatalogRules.place(before)), becomes = try SessionHistory.text(CatalogRules.place(location))
+                for session in sessions {
+                    try store.recordHistory(of: session.id, at: now, by: principal.auditName, change: "location-changed", before: was, after: becomes)
+                    try outbox.publish(SessionUpdated(session: session.snapshot, previousStart: nil, previousEnd: nil, changedFields: [.location]), on: connection)
+                }
+            }
+            return LocationView(location, sessions: sessions)
+        }
     }
 }

@@ -26,7 +26,7 @@ struct SessionsController {
         let outbox = environment.outbox(correlationId: context.correlationId)
         let session = try await environment.database.transaction { connection -> Session in
             let store = SessionStore(connection: connection)
-            let session = try SessionChanges.resolve(draft, settings: settings, id: UUID.timeOrdered(), store: store, createdAt: now, now: now)
+            let session = try SessionChanges.resolve(draft, settings: settings, id: UUID.timeOrdered(), store: store, current: nil, now: now)
             try store.insert(session)
             try store.recordHistory(of: session.id, at: now, by: principal.auditName, change: "created", before: nil, after: try SessionHistory.settings(of: draft))
             try outbox.publish(SessionScheduled(session: session.snapshot), on: connection)

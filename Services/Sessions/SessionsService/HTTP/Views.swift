@@ -12,6 +12,7 @@ struct ExamView: ResponseEncodable, Codable, Equatable {
     var languages: [String]
     var verificationRequired: Bool
     var noShowPolicy: NoShowPolicy
+    var active: Bool
 
     init(_ exam: Exam) {
         code = exam.code
@@ -20,20 +21,34 @@ struct ExamView: ResponseEncodable, Codable, Equatable {
         languages = exam.languages
         verificationRequired = exam.verificationRequired
         noShowPolicy = exam.noShowPolicy
+        active = exam.active
     }
 }
 
 struct LocationView: ResponseEncodable, Codable, Equatable {
+    /// A session at the location that has not ended.
+    struct UpcomingSession: Codable, Equatable {
+        var sessionId: String
+        var name: String
+        var start: Date
+        var end: Date
+    }
+
     var id: String
     var name: String
     var address: String
     var timeZone: String
+    var active: Bool
+    /// Set by a change: the sessions there that have not ended, which keep the location whatever it becomes.
+    var sessions: [UpcomingSession]?
 
-    init(_ location: Location) {
+    init(_ location: Location, sessions: [Session]? = nil) {
         id = location.id.uuidString.lowercased()
         name = location.name
         address = location.address
         timeZone = location.timeZone
+        active = location.active
+        self.sessions = sessions?.map { UpcomingSession(sessionId: $0.snapshot.sessionId, name: $0.name, start: $0.start, end: $0.end) }
     }
 }
 

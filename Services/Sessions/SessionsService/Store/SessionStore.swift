@@ -21,7 +21,7 @@ struct SessionStore {
         ).affectedRows == 1
     }
 
-    private static let examColumns = "code, title, duration_minutes, languages, verification_required, no_show_policy"
+    private static let examColumns = "code, title, duration_minutes, languages, verification_required, no_show_policy, active"
 
     func exams() throws -> [Exam] {
         try connection.query("SELECT \(Self.examColumns) FROM exams ORDER BY code").map(Self.decodeExam)
@@ -31,41 +31,80 @@ struct SessionStore {
         try connection.query("SELECT \(Self.examColumns) FROM exams WHERE code = $1", [code]).first.map(Self.decodeExam)
     }
 
+    func lockExam(_ code: String) throws -> Exam? {
+        try connection.query("SELECT \(Self.examColumns) FROM exams WHERE code = $1 FOR UPDATE", [code]).first.map(Self.decodeExam)
+    }
+
+    /// The exams among `codes` that are in the catalog.
+    func exams(_ codes: [String]) throws -> [Exam] {
+        try connection.query("SELECT \(Self.examColumns) FROM exams WHERE code = ANY($1::text[]) ORDER BY code", [codes]).map(Self.decodeExam)
+    }
+
+    func update(_ exam: Exam, at now: Date) throws {
+        try connection.execute(
+            """
+            UPDATE exams SET title = $2, duration_minutes = $3, languages = $4, verification_required = $5, no_show_policy = $6,
+                active = $7, updated_at = $8
+            WHERE code = $1
+            """,
+            [exam.code, exam.title, exam.durationMinutes, exam.languages.joined(separator: ","), exam.verificationRequired,
+             exam.noShowPolicy.rawValue, exam.active, now]
+        )
+    }
+
     private static func decodeExam(_ row: PGRow) throws -> Exam {
         Exam(
             code: try row.decode("code"), title: try row.decode("title"), durationMinutes: try row.decode("duration_minutes"),
             languages: Self.list(try row.decode("languages")), verificationRequired: try row.decode("verification_required"),
-            noShowPolicy: try known(NoShowPolicy.self, try row.decode("no_show_policy"), column: "exams.no_show_policy")
+            noShowPolicy: try known(NoShowPolicy.self, try row.decode("no_show_policy"), column: "exams.no_show_policy"),
+            active: try row.decode("active")
         )
-    }
-
-    /// The codes among `codes` that are not in the catalog.
-    func unknownExams(_ codes: [String]) throws -> [String] {
-        let known = Set(try connection.query("SELECT code FROM exams WHERE code = ANY($1::text[])", [codes]).map { try $0.decode("code", as: String.self) })
-        return codes.filter { !known.contains($0) }
     }
 
     // MARK: - Locations
 
     func insert(_ location: Location, at now: Date) throws {
         try connection.execute(
-            "INSERT INTO locations (id, name, address, time_zone, created_at) VALUES ($1, $2, $3, $4, $5)",
-            [location.id, location.name, location.address, location.timeZone, now]
+            "INSERT INTO locations (id, name, address, time_zone, active, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+            [location.id, location.name, location.address, location.timeZone, location.active, now]
         )
     }
 
     func locations() throws -> [Location] {
-        try connection.query("SELECT id, name, address, time_zone FROM locations ORDER BY name, id").map(Self.decodeLocation)
+        try connection.query("SELECT id, name, address, time_zone, active FROM locations ORDER BY name, id").map(Self.decodeLocation)
     }
 
     func location(_ id: UUID) throws -> Location? {
-        try connection.query("SELECT id, name, address, time_zone FROM locations WHERE id = $1", [id]).first.map(Self.decodeLocation)
+        try connection.query("SELECT id, name, address, time_zone, active FROM locations WHERE id = $1", [id]).first.map(Self.decodeLocation)
+    }
+
+    func lockLocation(_ id: UUID) throws -> Location? {
+        try connection.query("SELECT id, name, address, time_zone, active FROM locations WHERE id = $1 FOR UPDATE", [id]).first.map(Self.decodeLocation)
+    }
+
+    func update(_ location: Location, at now: Date) throws {
+        try connection.execute(
+            "UPDATE locations SET name = $2, address = $3, time_zone = $4, active = $5, updated_at = $6 WHERE id = $1",
+            [location.id, location.name, location.address, location.timeZone, location.active, now]
+        )
+    }
+
+    /// The scheduled sessions at a location that have not ended by `now`, soonest first.
+    func upcomingSessions(at locationId: UUID, after now: Date) throws -> [Session] {
+        try connection.query(
+            """
+            SELECT \(Self.sessionColumns) FROM sessions s JOIN locations l ON l.id = s.location_id
+            WHERE s.location_id = $1 AND s.status = 'scheduled' AND s.ends_at > $2
+            ORDER BY s.starts_at, s.id
+            """,
+            [locationId, now]
+        ).map(Self.decodeSession)
     }
 
     // MARK: - Sessions
 
     private static let sessionColumns = """
-        s.id, s.location_id, l.name AS location_name, l.address, l.time_zone, s.name, s.exam_codes, s.room,
+        s.id, s.location_id, l.name AS location_name, l.address, l.time_zone, l.active AS location_active, s.name, s.exam_codes, s.room,
         s.additional_instructions, s.instructions, s.delivery_preference, s.starts_at, s.ends_at, s.self_enrollment,
         s.private_kind, s.booking_deadline, s.cancellation_deadline, s.capacity, s.authorization_required,
         s.price_amount, s.price_currency, s.candidates_per_proctor, s.status, s.seats_taken, s.created_at, s.updated_at
@@ -335,7 +374,7 @@ struct SessionStore {
             id: try row.decode("id"),
             location: Location(
                 id: try row.decode("location_id"), name: try row.decode("location_name"),
-                address: try row.decode("address"), timeZone: try row.decode("time_zone")
+                address: try row.decode("address"), timeZone: try row.decode("time_zone"), active: try row.decode("location_active")
             ),
             name: try row.decode("name"), examCodes: list(try row.decode("exam_codes")), room: try row.decode("room"),
             additionalInstructions: try row.decode("additional_instructions"), instructions: try row.decode("instructions"),
@@ -348,7 +387,10 @@ struct SessionStore {
     }
 
     private static func decodeLocation(_ row: PGRow) throws -> Location {
-        Location(id: try row.decode("id"), name: try row.decode("name"), address: try row.decode("address"), timeZone: try row.decode("time_zone"))
+        Location(
+            id: try row.decode("id"), name: try row.decode("name"), address: try row.decode("address"), timeZone: try row.decode("time_zone"),
+            active: try row.decode("active")
+        )
     }
 
     private static func decodeProctor(_ row: PGRow) throws -> Proctor {

@@ -14,7 +14,7 @@ struct SessionChanges {
         guard let current = try store.lock(id) else { throw NotFound(what: "session \(id.uuidString.lowercased())") }
         let draft = try MergePatch.apply(patch, to: SessionRules.draft(of: current))
         let settings = try SessionRules.settings(of: draft)
-        var updated = try Self.resolve(draft, settings: settings, id: id, store: store, createdAt: current.createdAt, now: workflow.now)
+        var updated = try Self.resolve(draft, settings: settings, id: id, store: store, current: current, now: workflow.now)
         updated.seatsTaken = current.seatsTaken
         let waitlisted = try store.occupancy(of: [id])[id]?.waitlisted ?? 0
         let edit = try SessionRules.edit(from: current, to: updated, draft: draft, waitlisted: waitlisted, now: workflow.now)
@@ -41,22 +41,27 @@ struct SessionChanges {
         return try store.find(id) ?? updated
     }
 
-    /// The session a valid draft describes, once its location and exams are known to exist.
+    /// The session a valid draft describes, once its location and exams are known to exist and
+    /// may be used (`current` is the session before a change, nil for a new one).
     static func resolve(
         _ draft: SessionDraft, settings: (enrollment: Enrollment, candidatesPerProctor: Int, deliveryPreference: String),
-        id: UUID, store: SessionStore, createdAt: Date, now: Date
+        id: UUID, store: SessionStore, current: Session?, now: Date
     ) throws -> Session {
         var v = Validator()
         let location = try store.location(draft.locationId)
         if location == nil { v.fail("locationId", "no location \(draft.locationId.uuidString.lowercased()) exists; create it with POST /locations") }
-        for code in try store.unknownExams(draft.examCodes) { v.fail("examCodes", "\(code) is not in the exam catalog; add it with POST /exams") }
+        let exams = try store.exams(draft.examCodes)
+        for code in draft.examCodes where !exams.contains(where: { $0.code == code }) {
+            v.fail("examCodes", "\(code) is not in the exam catalog; add it with POST /exams")
+        }
         try v.throwIfInvalid()
+        try CatalogRules.checkUsable(location: location!, exams: exams, current: current)
         return Session(
             id: id, location: location!, name: draft.name, examCodes: draft.examCodes, room: draft.room,
             additionalInstructions: draft.additionalInstructions, instructions: draft.instructions,
             deliveryPreference: settings.deliveryPreference, start: draft.availability.start, end: draft.availability.end,
             enrollment: settings.enrollment, price: draft.price, candidatesPerProctor: settings.candidatesPerProctor,
-            status: .scheduled, seatsTaken: 0, createdAt: createdAt, updatedAt: now
+            status: .scheduled, seatsTaken: 0, createdAt: current?.createdAt ?? now, updatedAt: now
         )
     }
 }
