@@ -126,6 +126,13 @@ import Testing
             let exports = try await client.call(.get, "/exports", as: csr)
             let line = (exports.json["items"] as? [[String: Any]])?.first { $0["attemptId"] as? String == scenario.attemptId }
             #expect(line?["state"] as? String == "pending")
+            let counts = exports.json["counts"] as? [String: Int] ?? [:]
+            #expect(exports.json["total"] as? Int == counts.values.reduce(0, +), "unfiltered, the total is every verified result")
+            let pending = try await client.call(.get, "/exports?state=pending&limit=1", as: csr)
+            #expect(pending.json["total"] as? Int == counts["pending"] && (pending.json["items"] as? [[String: Any]])?.count == 1)
+            #expect(pending.json["limit"] as? Int == 1 && pending.json["counts"] as? [String: Int] == counts, "counts do not depend on the page")
+            #expect(try await client.call(.get, "/exports?state=lost", as: csr).status == .badRequest)
+            #expect(try await client.call(.get, "/exports?limit=1001", as: csr).status == .badRequest)
             #expect(try await client.call(.post, "/exports/run", as: csr).status == .forbidden)
         }
         let events = try exportedEvents(scenario.attemptId)

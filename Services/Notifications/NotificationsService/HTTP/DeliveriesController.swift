@@ -12,8 +12,10 @@ struct DeliveriesController {
         router.get("/deliveries/:id", use: show)
     }
 
+    /// One page, with `total` (those matching the filter) and, for staff, `counts` (every email by status).
     struct DeliveryList: ResponseEncodable, Codable {
         var items: [EmailDelivery]
+        var total: Int
         var counts: [String: Int]?
         var limit: Int
         var offset: Int
@@ -37,11 +39,11 @@ struct DeliveriesController {
             filter.candidateId = principal.subject
         }
         let staff = principal.isStaff
-        let (items, counts) = try await environment.database.withConnection { [filter] connection in
+        let (page, counts) = try await environment.database.withConnection { [filter] connection in
             let store = DeliveryStore(connection: connection)
             return (try store.list(filter), staff ? try store.counts() : nil)
         }
-        return DeliveryList(items: items, counts: counts, limit: filter.limit, offset: filter.offset)
+        return DeliveryList(items: page.items, total: page.total, counts: counts, limit: filter.limit, offset: filter.offset)
     }
 
     struct DeliveryDetail: ResponseEncodable, Codable {

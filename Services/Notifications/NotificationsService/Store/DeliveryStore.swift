@@ -189,16 +189,18 @@ struct DeliveryStore {
         var offset = 0
     }
 
-    func list(_ filter: Filter) throws -> [EmailDelivery] {
-        try connection.query(
+    /// One page of deliveries, newest first, with how many match in all.
+    func list(_ filter: Filter) throws -> (items: [EmailDelivery], total: Int) {
+        let rows = try connection.query(
             """
-            SELECT \(Self.columns) FROM deliveries
+            SELECT \(Self.columns), count(*) OVER () AS total FROM deliveries
             WHERE ($1::text IS NULL OR candidate_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR kind = $3)
               AND ($4::text IS NULL OR booking_id = $4)
             ORDER BY created_at DESC, id LIMIT $5 OFFSET $6
             """,
             [filter.candidateId, filter.status?.rawValue, filter.kind?.rawValue, filter.bookingId, filter.limit, filter.offset]
-        ).map(Self.decode)
+        )
+        return (try rows.map(Self.decode), try rows.first?.decode("total", as: Int.self) ?? 0)
     }
 
     func find(_ id: UUID) throws -> (EmailDelivery, String?)? {

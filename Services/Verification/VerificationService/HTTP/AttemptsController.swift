@@ -216,10 +216,13 @@ struct AttemptsController {
 
     @Sendable func exports(_ request: Request, context: ExamHallRequestContext) async throws -> ExportList {
         try context.require(.admin, .csr)
-        let limit = try QueryValue.boundedInt(request.uri.queryParameters.get("limit"), name: "limit", default: 200, range: 1...1000)
+        let query = request.uri.queryParameters
+        let state = try QueryValue.choice(query.get("state"), name: "state", as: AttemptStore.ExportLine.State.self)
+        let limit = try QueryValue.boundedInt(query.get("limit"), name: "limit", default: 200, range: 1...1000)
+        let offset = try QueryValue.boundedInt(query.get("offset"), name: "offset", default: 0, range: 0...1_000_000)
         let now = environment.clock()
-        let lines = try await environment.database.withConnection { try AttemptStore(connection: $0).exports(now: now, limit: limit) }
-        return ExportList(items: lines, counts: Dictionary(grouping: lines, by: \.state.rawValue).mapValues(\.count))
+        let page = try await environment.database.withConnection { try AttemptStore(connection: $0).exports(state: state, now: now, limit: limit, offset: offset) }
+        return ExportList(items: page.items, counts: page.counts, total: page.total, limit: limit, offset: offset)
     }
 
     struct RunReply: ResponseEncodable, Codable {
@@ -324,7 +327,12 @@ struct ResultView: ResponseEncodable, Codable {
     }
 }
 
+/// One page of export lines, with `total` (those matching the filter) and `counts` (every verified
+/// result by state, whatever the page).
 struct ExportList: ResponseEncodable, Codable {
     var items: [AttemptStore.ExportLine]
     var counts: [String: Int]
+    var total: Int
+    var limit: Int
+    var offset: Int
 }

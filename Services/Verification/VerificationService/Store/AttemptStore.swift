@@ -266,7 +266,7 @@ extension AttemptStore {
 
     /// One line of `GET /exports`.
     struct ExportLine: Codable, Sendable, Equatable {
-        enum State: String, Codable, Sendable { case waiting, pending, exported, failing }
+        enum State: String, Codable, Sendable, CaseIterable { case waiting, pending, exported, failing }
         var attemptId: String
         var messageId: String
         var state: State
@@ -275,30 +275,46 @@ extension AttemptStore {
         var confirmedAt: Date?
     }
 
-    /// Due attempts not handed over yet (`waiting`), handed to the outbox but not confirmed by the broker
-    /// (`pending`, or `failing` after a minute), and confirmed (`exported`), newest first.
-    func exports(now: Date, limit: Int) throws -> [ExportLine] {
-        try connection.query(
+    /// Every verified result with where its export stands: not handed over yet (`waiting`), handed to
+    /// the outbox but not confirmed by the broker (`pending`, or `failing` after `failingAfter`), and
+    /// confirmed (`exported`). Published outbox rows are removed by retention after a while, so a
+    /// handed-over result whose row is gone was confirmed.
+    private static let exportLines = """
+        SELECT a.id, a.verified_at, a.exported_at, o.sent_at,
+            CASE WHEN a.exported_at IS NULL THEN 'waiting'
+                 WHEN o.sent_at IS NOT NULL OR o.message_id IS NULL THEN 'exported'
+                 WHEN a.exported_at < $1 THEN 'failing'
+                 ELSE 'pending' END AS state
+        FROM attempts a LEFT JOIN outbox o ON o.message_id = 'result-verified-' || a.id::text
+        WHERE a.verdict IS NOT NULL AND a.authorization_id IS NOT NULL AND a.status = 'finished'
+        """
+
+    /// A handed-over result unconfirmed for longer than this is `failing`.
+    static let failingAfter: TimeInterval = 60
+
+    /// One page of export lines in `state` (all when nil), newest verified first, with how many match
+    /// in all and how many are in each state.
+    func exports(state: ExportLine.State?, now: Date, limit: Int, offset: Int) throws -> (items: [ExportLine], total: Int, counts: [String: Int]) {
+        let failingBefore = now.addingTimeInterval(-Self.failingAfter)
+        let rows = try connection.query(
             """
-            SELECT a.id, a.verified_at, a.exported_at, o.sent_at, o.message_id AS outbox_row FROM attempts a
-            LEFT JOIN outbox o ON o.message_id = 'result-verified-' || a.id::text
-            WHERE a.verdict IS NOT NULL AND a.authorization_id IS NOT NULL AND a.status = 'finished'
-            ORDER BY a.verified_at DESC LIMIT $1
-            """, [limit]
-        ).map { row in
+            WITH lines AS (\(Self.exportLines))
+            SELECT *, count(*) OVER () AS total FROM lines WHERE $2::text IS NULL OR state = $2
+            ORDER BY verified_at DESC, id LIMIT $3 OFFSET $4
+            """, [failingBefore, state?.rawValue, limit, offset]
+        )
+        let items = try rows.map { row in
             let id: UUID = try row.decode("id")
-            let exportedAt: Date? = try row.decode("exported_at")
-            let sentAt: Date? = try row.decode("sent_at")
-            // Published rows are removed by retention after a while: no row left means it was confirmed.
-            let rowGone = try row.decode("outbox_row", as: String?.self) == nil
-            let state: ExportLine.State = if exportedAt == nil { .waiting }
-                else if sentAt != nil || rowGone { .exported }
-                else if let exportedAt, now.timeIntervalSince(exportedAt) > 60 { .failing }
-                else { .pending }
             return ExportLine(
-                attemptId: id.uuidString.lowercased(), messageId: ExportRules.messageId(for: id), state: state,
-                verifiedAt: try row.decode("verified_at"), exportedAt: exportedAt, confirmedAt: sentAt
+                attemptId: id.uuidString.lowercased(), messageId: ExportRules.messageId(for: id),
+                state: try known(ExportLine.State.self, try row.decode("state"), column: "export state"),
+                verifiedAt: try row.decode("verified_at"), exportedAt: try row.decode("exported_at"), confirmedAt: try row.decode("sent_at")
             )
         }
+        var counts: [String: Int] = [:]
+        for row in try connection.query("WITH lines AS (\(Self.exportLines)) SELECT state, count(*)::int AS n FROM lines GROUP BY state", [failingBefore]) {
+            counts[try row.decode("state")] = try row.decode("n")
+        }
+        return (items, try rows.first?.decode("total", as: Int.self) ?? 0, counts)
     }
 }
