@@ -589,8 +589,13 @@ import Testing
             #expect((bookingLines[2]["after"] as? [String: Any])?["status"] as? String == "cancelled")
             #expect((bookingLines[2]["after"] as? [String: Any])?["endReason"] as? String == "asked by phone")
 
+            let added = try #require(try await api.call(.post, "/sessions/\(other)/bookings", as: csr, json: """
+                {"candidateId":"hist-\(UUID().uuidString.prefix(6))","candidate":{"name":"Ada","email":"ada@example.org","language":"en","timeZone":"Europe/Paris"}}
+                """).json["id"] as? String)
+            #expect(try await lines("/bookings/\(added)/history").first?["actor"] as? String == "csr:csr-1", "a booking a CSR made names them")
+
             let inOther = try await api.call(.get, "/bookings?sessionId=\(other)&limit=1", as: csr)
-            #expect(inOther.json["total"] as? Int == 1 && inOther.json["limit"] as? Int == 1)
+            #expect(inOther.json["total"] as? Int == 2 && inOther.json["limit"] as? Int == 1)
             #expect(try await api.call(.get, "/bookings/\(booking)/history", as: try await api.candidate("c")).status == .forbidden)
             #expect(try await api.call(.get, "/sessions/\(UUID())/history", as: csr).status == .notFound)
         }

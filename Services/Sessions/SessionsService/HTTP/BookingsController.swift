@@ -71,6 +71,7 @@ struct BookingsController {
         )
         if principal.isStaff {
             command.requester = .staff(actor: principal.role == .admin ? .admin : .csr)
+            command.staffMember = principal.auditName
             if let candidateId = body.candidateId {
                 command.candidateId = candidateId
             } else if let authorizationId = body.authorizationId {

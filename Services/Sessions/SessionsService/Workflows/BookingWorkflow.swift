@@ -46,6 +46,11 @@ struct BookingWorkflow {
         var joinWaitlistWhenFull: Bool
         /// Contact data that came with the request (a candidate's token, or a CSR's body); otherwise the projection's.
         var contact: CandidateContact?
+        /// The staff member who asked, as history names them (`csr:<id>`); nil for a candidate or the system.
+        var staffMember: String? = nil
+
+        /// Who the booking's history says created it.
+        var createdBy: String { staffMember ?? BookingWorkflow.describe(requester) }
     }
 
     /// A refusal or failure after seats or authorizations were written: the transaction must be rolled
@@ -210,7 +215,7 @@ struct BookingWorkflow {
         Booking(
             id: UUID.timeOrdered(), sessionId: plan.snapshot.id, candidateId: plan.command.candidateId, examCode: plan.exam, authorizationId: nil,
             status: .confirmed, waitlistPosition: nil, paymentExpiresAt: nil, paymentId: nil, endReason: nil,
-            createdBy: describe(plan.command.requester), createdAt: now, updatedAt: now
+            createdBy: plan.command.createdBy, createdAt: now, updatedAt: now
         )
     }
 
