@@ -660,16 +660,17 @@ import Testing
     @Test func examsAndLocationsAreCorrectedOrDeactivatedAndPlannedSessionsKeepThem() async throws {
         try await withAPI { api in
             let csr = try await api.csr()
+            let tag = UUID().uuidString.prefix(8).lowercased()
             let exam = try await api.exam()
             let location = try await api.location()
             let session = try await api.publicSession(exam: exam, location: location)
             #expect(try await api.book(session, candidate: candidateId()).status == .created)
 
             // A correction candidates would see reaches the planned session: history, and a session.updated naming the place.
-            let moved = try await api.call(.patch, "/locations/\(location)", as: csr, json: #"{"name":"Paris Bastille","address":"2 place de la Bastille"}"#)
+            let moved = try await api.call(.patch, "/locations/\(location)", as: csr, json: #"{"name":"Paris Bastille","address":"2 place de la Bastille \#(tag)"}"#)
             #expect(moved.status == .ok && moved.json["name"] as? String == "Paris Bastille" && moved.json["active"] as? Bool == true)
             #expect((moved.json["sessions"] as? [[String: Any]])?.compactMap { $0["sessionId"] as? String } == [session])
-            let updates = try outbox.events("session.updated", mentioning: "2 place de la Bastille")
+            let updates = try outbox.events("session.updated", mentioning: "2 place de la Bastille \(tag)")
             #expect(updates.count == 1)
             #expect(updates.first?["changedFields"] as? [String] == ["location"])
             #expect((updates.first?["session"] as? [String: Any])?["locationName"] as? String == "Paris Bastille")
@@ -677,16 +678,16 @@ import Testing
             let line = try #require(history.last)
             #expect(line["change"] as? String == "location-changed" && line["actor"] as? String == "csr:csr-1")
             #expect((line["before"] as? [String: Any])?["locationName"] as? String == "Paris Centre")
-            #expect((line["after"] as? [String: Any])?["address"] as? String == "2 place de la Bastille")
+            #expect((line["after"] as? [String: Any])?["address"] as? String == "2 place de la Bastille \(tag)")
             #expect(try await api.session(session).location.name == "Paris Bastille")
 
             // Deactivated: the planned session keeps both and can still change; no new session uses either.
             let closed = try await api.call(.patch, "/locations/\(location)", as: csr, json: #"{"active":false}"#)
             #expect(closed.status == .ok && closed.json["active"] as? Bool == false)
-            #expect(try outbox.events("session.updated", mentioning: "2 place de la Bastille").count == 1, "deactivating tells no candidate")
-            let retired = try await api.call(.patch, "/exams/\(exam)", as: csr, json: #"{"active":false,"title":"Retired exam"}"#)
-            #expect(retired.status == .ok && retired.json["active"] as? Bool == false && retired.json["title"] as? String == "Retired exam")
-            #expect(try outbox.events("exam.updated", mentioning: "Retired exam").count == 1)
+            #expect(try outbox.events("session.updated", mentioning: "2 place de la Bastille \(tag)").count == 1, "deactivating tells no candidate")
+            let retired = try await api.call(.patch, "/exams/\(exam)", as: csr, json: #"{"active":false,"title":"Retired exam \#(tag)"}"#)
+            #expect(retired.status == .ok && retired.json["active"] as? Bool == false && retired.json["title"] as? String == "Retired exam \(tag)")
+            #expect(try outbox.events("exam.updated", mentioning: "Retired exam \(tag)").count == 1)
             #expect(try await api.call(.patch, "/sessions/\(session)", as: csr, json: #"{"room":"C4"}"#).status == .ok)
             let start = Timestamp.format(Date().addingTimeInterval(5 * 86_400)), end = Timestamp.format(Date().addingTimeInterval(5 * 86_400 + 3600))
             func create(location: String, exam: String) async throws -> SessionsTestClient.Reply {
@@ -712,6 +713,11 @@ import Testing
             #expect(try await api.call(.patch, "/exams/NO-SUCH", as: csr, json: #"{"active":false}"#).status == .notFound)
             #expect(try await api.call(.patch, "/locations/\(location)", as: try await api.candidate("c"), json: #"{"active":false}"#).status == .forbidden)
             #expect(try await api.call(.get, "/exams/\(exam)", as: try await api.candidate("c")).json["active"] as? Bool == true)
+            for list in ["/exams", "/locations", "/proctors"] {
+                let page = try await api.call(.get, "\(list)?limit=1", as: csr)
+                #expect((page.json["items"] as? [Any])?.count == 1 && (page.json["total"] as? Int ?? 0) >= 2, "\(list) pages with its total")
+                #expect(try await api.call(.get, "\(list)?limit=1001", as: csr).status == .badRequest, "\(list) never answers more than 1000")
+            }
         }
     }
 }

@@ -13,6 +13,20 @@ extension ExamHallRequestContext {
     }
 }
 
+/// The `limit` and `offset` of a list request. No list in ExamHall answers with more than
+/// `maximumLimit` items at once.
+public struct PageRequest: Sendable {
+    public static let maximumLimit = 1000
+
+    public var limit: Int
+    public var offset: Int
+
+    public init(limit: String?, offset: String?, defaultLimit: Int, maximum: Int = PageRequest.maximumLimit) throws {
+        self.limit = try QueryValue.boundedInt(limit, name: "limit", default: defaultLimit, range: 1...maximum)
+        self.offset = try QueryValue.boundedInt(offset, name: "offset", default: 0, range: 0...1_000_000)
+    }
+}
+
 public enum QueryValue {
     public static func boundedInt(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text else { return value }

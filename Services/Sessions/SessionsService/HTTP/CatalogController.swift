@@ -117,8 +117,9 @@ struct CatalogController {
 
     @Sendable func listExams(_ request: Request, context: ExamHallRequestContext) async throws -> Page<ExamView> {
         try context.require(.admin, .csr, .proctor, .candidate)
-        let exams = try await environment.database.withConnection { try SessionStore(connection: $0).exams() }
-        return Page(items: exams.map(ExamView.init), total: exams.count, limit: exams.count, offset: 0)
+        let page = try Self.page(request)
+        let exams = try await environment.database.withConnection { try SessionStore(connection: $0).exams(limit: page.limit, offset: page.offset) }
+        return Page(items: exams.items.map(ExamView.init), total: exams.total, limit: page.limit, offset: page.offset)
     }
 
     struct LocationRequest: Decodable {
@@ -143,8 +144,9 @@ struct CatalogController {
 
     @Sendable func listLocations(_ request: Request, context: ExamHallRequestContext) async throws -> Page<LocationView> {
         try context.require(.admin, .csr, .proctor, .candidate)
-        let locations = try await environment.database.withConnection { try SessionStore(connection: $0).locations() }
-        return Page(items: locations.map { LocationView($0) }, total: locations.count, limit: locations.count, offset: 0)
+        let page = try Self.page(request)
+        let locations = try await environment.database.withConnection { try SessionStore(connection: $0).locations(limit: page.limit, offset: page.offset) }
+        return Page(items: locations.items.map { LocationView($0) }, total: locations.total, limit: page.limit, offset: page.offset)
     }
 
     @Sendable func showLocation(_ request: Request, context: ExamHallRequestContext) async throws -> LocationView {
@@ -154,6 +156,12 @@ struct CatalogController {
             throw Problem.notFound("location \(id.uuidString.lowercased())")
         }
         return LocationView(location)
+    }
+
+    /// Catalog lists answer with the whole catalog up to the largest page, so a form offers every entry.
+    static func page(_ request: Request) throws -> PageRequest {
+        let query = request.uri.queryParameters
+        return try PageRequest(limit: query.get("limit"), offset: query.get("offset"), defaultLimit: PageRequest.maximumLimit)
     }
 
     struct LocationChange: Decodable {

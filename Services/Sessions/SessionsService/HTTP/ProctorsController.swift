@@ -38,8 +38,9 @@ struct ProctorsController {
 
     @Sendable func list(_ request: Request, context: ExamHallRequestContext) async throws -> Page<ProctorView> {
         try context.require(.admin, .csr)
-        let proctors = try await environment.database.withConnection { try SessionStore(connection: $0).proctors() }
-        return Page(items: proctors.map { ProctorView($0) }, total: proctors.count, limit: proctors.count, offset: 0)
+        let page = try CatalogController.page(request)
+        let proctors = try await environment.database.withConnection { try SessionStore(connection: $0).proctors(limit: page.limit, offset: page.offset) }
+        return Page(items: proctors.items.map { ProctorView($0) }, total: proctors.total, limit: page.limit, offset: page.offset)
     }
 
     /// One proctor with the sessions still to come they are assigned to.

@@ -23,8 +23,12 @@ struct SessionStore {
 
     private static let examColumns = "code, title, duration_minutes, languages, verification_required, no_show_policy, active"
 
-    func exams() throws -> [Exam] {
-        try connection.query("SELECT \(Self.examColumns) FROM exams ORDER BY code").map(Self.decodeExam)
+    /// One page of the catalog by code, with how many exams there are in all.
+    func exams(limit: Int, offset: Int) throws -> (items: [Exam], total: Int) {
+        let rows = try connection.query(
+            "SELECT \(Self.examColumns), count(*) OVER () AS total FROM exams ORDER BY code LIMIT $1 OFFSET $2", [limit, offset]
+        )
+        return (try rows.map(Self.decodeExam), try rows.first?.decode("total", as: Int.self) ?? 0)
     }
 
     func exam(_ code: String) throws -> Exam? {
@@ -70,8 +74,13 @@ struct SessionStore {
         )
     }
 
-    func locations() throws -> [Location] {
-        try connection.query("SELECT id, name, address, time_zone, active FROM locations ORDER BY name, id").map(Self.decodeLocation)
+    /// One page of the locations by name, with how many there are in all.
+    func locations(limit: Int, offset: Int) throws -> (items: [Location], total: Int) {
+        let rows = try connection.query(
+            "SELECT id, name, address, time_zone, active, count(*) OVER () AS total FROM locations ORDER BY name, id LIMIT $1 OFFSET $2",
+            [limit, offset]
+        )
+        return (try rows.map(Self.decodeLocation), try rows.first?.decode("total", as: Int.self) ?? 0)
     }
 
     func location(_ id: UUID) throws -> Location? {
@@ -276,8 +285,12 @@ struct SessionStore {
         ).affectedRows == 1
     }
 
-    func proctors() throws -> [Proctor] {
-        try connection.query("SELECT id, name, email, active FROM proctors ORDER BY name, id").map(Self.decodeProctor)
+    /// One page of the registry by name, with how many proctors there are in all.
+    func proctors(limit: Int, offset: Int) throws -> (items: [Proctor], total: Int) {
+        let rows = try connection.query(
+            "SELECT id, name, email, active, count(*) OVER () AS total FROM proctors ORDER BY name, id LIMIT $1 OFFSET $2", [limit, offset]
+        )
+        return (try rows.map(Self.decodeProctor), try rows.first?.decode("total", as: Int.self) ?? 0)
     }
 
     /// The proctor, locked: assignments of one proctor are decided one at a time, so two CSRs cannot
