@@ -149,6 +149,8 @@ let package = Package(
             name: "ExamHallCLI",
             dependencies: [
                 "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit",
+                // `examhall topology` reads each service's handler registry: the bindings of its inbox.
+                "SessionsService", "AuthorizationsService", "VerificationService", "NotificationsService", "ConsoleService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/examhall"

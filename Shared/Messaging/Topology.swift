@@ -13,8 +13,34 @@ public struct ServiceTopology: Sendable {
     /// Exchange name → kind; every service declares them all, idempotently.
     public static let exchanges: [(name: String, kind: String)] = [
         ("examhall.events", "topic"), ("examhall.inbound", "topic"), ("examhall.outbound", "topic"), ("examhall.dead", "direct"),
+        ("examhall.unroutable", "fanout"),
     ]
     public static let deadLetterExchange = "examhall.dead"
+
+    /// Where `examhall.events` and `examhall.inbound` send what no binding routes (a routing key nobody
+    /// consumes): a fanout exchange and a durable queue of the same name, kept for operators.
+    public static let unroutable = "examhall.unroutable"
+
+    /// The most messages an inbox holds; past it the broker refuses new ones (`reject-publish`), which
+    /// publishers see as a negative confirm and retry.
+    public static let inboxMaxLength = 100_000
+
+    /// A RabbitMQ policy: settings the broker applies to the exchanges or queues whose names match.
+    /// Policies, unlike declaration arguments, can change on a running broker.
+    public struct Policy: Sendable, Equatable {
+        public var name: String
+        public var pattern: String
+        public var applyTo: String
+        public var definition: [String: AMQPValue]
+    }
+
+    public static let policies: [Policy] = [
+        Policy(
+            name: "examhall-unroutable", pattern: "^examhall\\.(events|inbound)$", applyTo: "exchanges",
+            definition: ["alternate-exchange": .string(unroutable)]
+        ),
+        Policy(name: "examhall-inbox-length", pattern: "^[a-z-]+\\.inbox$", applyTo: "queues", definition: ["max-length": .int(Int64(inboxMaxLength))]),
+    ]
 
     public var service: String
     public var bindings: [Binding]
@@ -45,11 +71,14 @@ public struct ServiceTopology: Sendable {
     }
 
     public static let deadQueueArguments: [String: AMQPValue] = ["x-queue-type": .string("quorum")]
+    public static let unroutableQueueArguments: [String: AMQPValue] = ["x-queue-type": .string("quorum")]
 
     public func declare(on connection: AMQPConnection) throws(AMQPError) {
         for exchange in Self.exchanges {
             try connection.declareExchange(exchange.name, type: exchange.kind)
         }
+        try connection.declareQueue(Self.unroutable, arguments: Self.unroutableQueueArguments)
+        try connection.bindQueue(Self.unroutable, exchange: Self.unroutable, routingKey: "")
         try connection.declareQueue(deadQueue, arguments: Self.deadQueueArguments)
         try connection.bindQueue(deadQueue, exchange: Self.deadLetterExchange, routingKey: deadRoutingKey)
         try connection.declareQueue(inboxQueue, arguments: inboxArguments)

@@ -83,6 +83,30 @@ import Testing
         #expect(!matches(payment["read"], "examhall.events") && !matches(payment["configure"], "examhall.outbound"))
     }
 
+    @Test func theCommittedDefinitionsHoldTheTopologyTheServicesDeclare() throws {
+        let examhall = TestStack.root.appendingPathComponent(".build/debug/examhall")
+        let committed = "deploy/rabbitmq/definitions.json"
+        let check = try Program.run(examhall, ["topology", "--check", committed], in: TestStack.root)
+        #expect(check.status == 0, "\(check.text)")
+
+        // The check fails on a file that lacks one binding of the code's.
+        let data = try Data(contentsOf: TestStack.root.appendingPathComponent(committed))
+        var document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        var bindings = try #require(document["bindings"] as? [[String: Any]])
+        #expect(bindings.contains { $0["destination"] as? String == "authorizations.inbox" && $0["routing_key"] as? String == "purchase.completed" })
+        bindings.removeAll { $0["destination"] as? String == "authorizations.inbox" && $0["routing_key"] as? String == "purchase.completed" }
+        document["bindings"] = bindings
+        let stale = FileManager.default.temporaryDirectory.appendingPathComponent("definitions-\(UUID().uuidString).json")
+        try JSONSerialization.data(withJSONObject: document).write(to: stale)
+        defer { try? FileManager.default.removeItem(at: stale) }
+        #expect(try Program.run(examhall, ["topology", "--check", stale.path], in: TestStack.root).status != 0)
+
+        let policies = Set((document["policies"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String })
+        #expect(policies == ["examhall-unroutable", "examhall-inbox-length"])
+        let config = try String(contentsOf: TestStack.root.appendingPathComponent("deploy/rabbitmq/rabbitmq.conf"), encoding: .utf8)
+        #expect(config.contains("max_message_size = 1048576"), "compose's broker refuses messages over 1 MiB")
+    }
+
     @Test func databaseInitCreatesEverySchemaAndRole() throws {
         let script = try String(contentsOf: TestStack.root.appendingPathComponent("deploy/postgres/init.sh"), encoding: .utf8)
         #expect(script.contains("for service in \(["sessions", "authorizations", "verification", "notifications", "console"].joined(separator: " ")); do"))

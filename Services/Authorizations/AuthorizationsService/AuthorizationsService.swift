@@ -9,7 +9,8 @@ public enum AuthorizationsService {
         migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!
     )
 
-    public static func components(_ environment: ServiceEnvironment) -> ServiceComponents {
+    /// What the service consumes: its handlers by exchange and routing key (the bindings of its inbox).
+    public static func handlers() -> HandlerRegistry {
         var handlers = HandlerRegistry()
         handlers.register(OpenAuthorizationOnPurchaseCompleted(), from: .inbound)
         handlers.register(InactivateAuthorizationOnPurchaseRefunded(), from: .inbound)
@@ -22,6 +23,11 @@ public enum AuthorizationsService {
         handlers.register(MarkUsedOnAttemptStarted())
         handlers.register(ReleaseAuthorizationOnAttemptVoided())
         handlers.register(ReleaseOrForfeitOnBookingNoShow())
+        return handlers
+    }
+
+    public static func components(_ environment: ServiceEnvironment) -> ServiceComponents {
+        let handlers = handlers()
         let controller = AuthorizationsController(environment: environment)
         return ServiceComponents(
             handlers: handlers,

@@ -11,6 +11,14 @@ public enum ConsoleService {
         migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!
     )
 
+    /// What the service consumes: its handlers by exchange and routing key (the bindings of its inbox).
+    public static func handlers() -> HandlerRegistry {
+        var handlers = HandlerRegistry()
+        handlers.register(RecordCandidateOnAuthorizationOpened())
+        handlers.register(RecordCandidateOnCandidateUpdated(), from: .inbound)
+        return handlers
+    }
+
     static func components(_ environment: ServiceEnvironment, configuration: ConsoleConfiguration, mail: MailSettings, renderer: PageRenderer) -> ServiceComponents {
         let keys = SigningKeys(database: environment.database, configuration: configuration, clock: environment.clock, logger: environment.logger)
         let gate = SignInGate(database: environment.database, configuration: configuration, clock: environment.clock)
@@ -19,11 +27,8 @@ public enum ConsoleService {
         let database = environment.database
         let logger = environment.logger
         let mailer = ConsoleMailer(settings: mail)
-        var handlers = HandlerRegistry()
-        handlers.register(RecordCandidateOnAuthorizationOpened())
-        handlers.register(RecordCandidateOnCandidateUpdated(), from: .inbound)
         return ServiceComponents(
-            handlers: handlers,
+            handlers: handlers(),
             jobs: [
                 PeriodicJob(name: "signing-keys", interval: .seconds(60)) { try await keys.refresh() },
                 PeriodicJob(name: "sign-in-housekeeping", interval: .seconds(300)) {

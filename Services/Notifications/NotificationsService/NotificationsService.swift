@@ -11,7 +11,8 @@ public enum NotificationsService {
         migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!
     )
 
-    public static func components(_ environment: ServiceEnvironment, settings: NotificationSettings) -> ServiceComponents {
+    /// What the service consumes: its handlers by exchange and routing key (the bindings of its inbox).
+    public static func handlers(settings: NotificationSettings) -> HandlerRegistry {
         var handlers = HandlerRegistry()
         handlers.register(RecordContactOnAuthorizationOpened())
         handlers.register(RecordContactOnCandidateUpdated(), from: .inbound)
@@ -25,6 +26,11 @@ public enum NotificationsService {
         handlers.register(ForgetRemindersOnSessionCancelled())
         handlers.register(NotifyOnPaymentRequested(settings: settings), from: .outbound)
         handlers.register(NotifyOnAttemptVerified(settings: settings))
+        return handlers
+    }
+
+    public static func components(_ environment: ServiceEnvironment, settings: NotificationSettings) -> ServiceComponents {
+        let handlers = handlers(settings: settings)
         let templates = TemplatesController(environment: environment, settings: settings)
         let deliveries = DeliveriesController(environment: environment)
         return ServiceComponents(

@@ -11,8 +11,8 @@ public enum SessionsService {
         migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!
     )
 
-    public static func components(_ environment: ServiceEnvironment) -> ServiceComponents {
-        let window = environment.configuration.paymentWindow
+    /// What the service consumes: its handlers by exchange and routing key (the bindings of its inbox).
+    public static func handlers(paymentWindow window: Duration) -> HandlerRegistry {
         var handlers = HandlerRegistry()
         handlers.register(ProjectAuthorizationOpened())
         handlers.register(ProjectAuthorizationAssigned())
@@ -25,6 +25,11 @@ public enum SessionsService {
         handlers.register(CancelBookingOnAttemptVoided(paymentWindow: window))
         handlers.register(UpdateCandidateOnCandidateUpdated(), from: .inbound)
         handlers.register(ConfirmBookingOnPaymentCompleted(paymentWindow: window), from: .inbound)
+        return handlers
+    }
+
+    public static func components(_ environment: ServiceEnvironment) -> ServiceComponents {
+        let handlers = handlers(paymentWindow: environment.configuration.paymentWindow)
         let catalog = CatalogController(environment: environment)
         let sessions = SessionsController(environment: environment)
         let bookings = BookingsController(environment: environment)

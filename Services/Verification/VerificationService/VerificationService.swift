@@ -10,7 +10,8 @@ public enum VerificationService {
         migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!
     )
 
-    public static func components(_ environment: ServiceEnvironment) -> ServiceComponents {
+    /// What the service consumes: its handlers by exchange and routing key (the bindings of its inbox).
+    public static func handlers() -> HandlerRegistry {
         var handlers = HandlerRegistry()
         handlers.register(CreateAttemptOnBookingConfirmed())
         handlers.register(CancelAttemptOnBookingCancelled())
@@ -23,6 +24,11 @@ public enum VerificationService {
         handlers.register(RecordExamOnExamUpdated())
         handlers.register(StartAttemptOnDeliveryStarted(), from: .inbound)
         handlers.register(FinishAttemptOnDeliveryFinished(), from: .inbound)
+        return handlers
+    }
+
+    public static func components(_ environment: ServiceEnvironment) -> ServiceComponents {
+        let handlers = handlers()
         let attempts = AttemptsController(environment: environment)
         return ServiceComponents(
             handlers: handlers,
