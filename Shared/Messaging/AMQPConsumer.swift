@@ -9,7 +9,8 @@ public enum DeliveryDisposition: Sendable, Equatable {
     case ack
     /// Bad input: publish it to `<service>.dead` with the reason in a header, then ack it.
     case deadLetter(reason: String)
-    /// Failed unexpectedly: return it to the queue; the delivery limit dead-letters it eventually.
+    /// Failed unexpectedly: return it to the queue after the consumer's retry delay; the delivery limit
+    /// dead-letters it eventually.
     case requeue
 }
 
@@ -31,9 +32,11 @@ public final class AMQPConsumer: Service, Sendable {
     public struct Settings: Sendable {
         public var prefetch: Int
         public var batchSize: Int
-        public init(prefetch: Int = 200, batchSize: Int = 100) {
+        public var retryDelay: RetryDelay
+        public init(prefetch: Int = 200, batchSize: Int = 100, retryDelay: RetryDelay = RetryDelay()) {
             self.prefetch = prefetch
             self.batchSize = batchSize
+            self.retryDelay = retryDelay
         }
     }
 
@@ -48,6 +51,10 @@ public final class AMQPConsumer: Service, Sendable {
     /// consuming connection would read (and must never lose) the deliveries arriving meanwhile.
     private let deadLetterConnection = ThreadConfined<AMQPConnection?>(nil)
     private let connected = Atomic<Bool>(false)
+    /// Deliveries whose handler failed, held unacked until their retry delay has passed, then returned
+    /// to the queue. Their tags belong to the current connection; a new one starts empty (closing the
+    /// old one returned them).
+    private let heldForRetry = ThreadConfined<[(deliveryTag: UInt64, due: ContinuousClock.Instant)]>([])
 
     public init(endpoint: AMQPEndpoint, topology: ServiceTopology, settings: Settings, handler: any DeliveryBatchHandler, logger: Logger) {
         self.endpoint = endpoint
@@ -90,6 +97,7 @@ public final class AMQPConsumer: Service, Sendable {
             try fresh.startConsuming(topology.inboxQueue, prefetch: prefetch)
             connection.value = fresh
             deadLetterConnection.value = deadLetters
+            heldForRetry.value = []
         }
         connected.store(true, ordering: .relaxed)
         logger.info("consuming", metadata: ["queue": "\(topology.inboxQueue)", "broker": "\(endpoint)"])
@@ -111,6 +119,7 @@ public final class AMQPConsumer: Service, Sendable {
             let batch = try await thread.run { [self] () throws -> [Delivery] in
                 guard let current = connection.value else { throw AMQPError.library("not connected") }
                 try deadLetterConnection.value?.keepAlive()
+                try requeueDue(on: current)
                 // Short waits: a graceful stop is held up by at most one of them.
                 guard let first = try current.nextDelivery(timeout: .milliseconds(100)) else { return [] }
                 var batch = [first]
@@ -124,6 +133,14 @@ public final class AMQPConsumer: Service, Sendable {
             guard let dispositions = try await handleWithRetry(batch) else { return }
             try await settle(batch, dispositions)
         }
+    }
+
+    /// Returns to the queue the held deliveries whose retry delay has passed.
+    private func requeueDue(on current: AMQPConnection) throws {
+        let now = ContinuousClock.now
+        guard heldForRetry.value.contains(where: { $0.due <= now }) else { return }
+        for held in heldForRetry.value where held.due <= now { try current.reject(held.deliveryTag, requeue: true) }
+        heldForRetry.value.removeAll { $0.due <= now }
     }
 
     /// Retries a batch whose dependency is down, keeping the messages unacked and heartbeats flowing.
@@ -183,15 +200,19 @@ public final class AMQPConsumer: Service, Sendable {
                 deadLettered = true
             }
             if deadLettered { try deadLetters.waitForConfirms(timeout: .seconds(10)) }
-            // The usual case, a batch that is all acks or dead letters, takes one frame.
-            if !dispositions.contains(.requeue), let last = batch.map(\.deliveryTag).max(), Set(batch.map(\.deliveryTag)).count == batch.count {
+            // The usual case, a batch that is all acks or dead letters, takes one frame (unless deliveries
+            // held for a retry sit among the tags a multiple ack would cover).
+            if !dispositions.contains(.requeue), heldForRetry.value.isEmpty, let last = batch.map(\.deliveryTag).max(),
+               Set(batch.map(\.deliveryTag)).count == batch.count {
                 try current.ack(last, multiple: true)
                 return
             }
+            let now = ContinuousClock.now
             for (delivery, disposition) in zip(batch, dispositions) {
                 switch disposition {
                 case .ack, .deadLetter: try current.ack(delivery.deliveryTag)
-                case .requeue: try current.reject(delivery.deliveryTag, requeue: true)
+                case .requeue:
+                    heldForRetry.value.append((delivery.deliveryTag, now + settings.retryDelay.after(failedDeliveries: delivery.previousDeliveries + 1)))
                 }
             }
         }

@@ -21,14 +21,21 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         self.constraint = constraint
     }
 
-    /// Worth retrying the whole unit of work: the server is away or asked us to try again.
+    /// Worth retrying the whole unit of work later, unchanged: the server is away, short of resources or
+    /// read-only for a while, or asked us to try again. Such a failure says nothing about the message.
     public var isTransient: Bool {
         if kind == .connection { return true }
         guard let sqlState else { return false }
-        // 08: connection exception; 40001/40P01: serialization failure, deadlock; 57P0x: shutdown/restart;
-        // 53300: too many connections; 55P03: lock not available.
-        return sqlState.hasPrefix("08") || ["40001", "40P01", "57P01", "57P02", "57P03", "53300", "55P03"].contains(sqlState)
+        return Self.transientClasses.contains(where: sqlState.hasPrefix) || Self.transientStates.contains(sqlState)
     }
+
+    /// 08: connection exception; 53: insufficient resources (disk full, out of memory, too many
+    /// connections); 58: system error (I/O).
+    static let transientClasses = ["08", "53", "58"]
+    /// 40001/40P01: serialization failure, deadlock; 57P01–57P03: shutdown, restart, cannot connect now;
+    /// 57014: statement timeout; 25006: read-only transaction (a standby, or right after a failover);
+    /// 55P03: lock not available.
+    static let transientStates: Set<String> = ["40001", "40P01", "57P01", "57P02", "57P03", "57014", "25006", "55P03"]
 
     public var isUniqueViolation: Bool { sqlState == "23505" }
     /// Text the database cannot store (a NUL character): the caller's input, never worth a retry.

@@ -69,9 +69,9 @@ final class PurchaseFlow: @unchecked Sendable {
         service.stop()
     }
 
-    /// A publisher for purchases, once the authorizations inbox exists. On a new broker a purchase
-    /// published before the service bound its inbox is unroutable and dropped by the broker: that is a
-    /// scenario that forgot to start the service first, not a loss to count against it.
+    /// A publisher for purchases, once the authorizations inbox exists. A purchase published where the
+    /// inbox is missing (a broker restarted without its topology) waits in `examhall.unroutable`: that is
+    /// a scenario that forgot to set the broker up, not a loss to count against it.
     func inboxPublisher() throws -> TestPublisher {
         let connection = try AMQPConnection.open(try TestStack.amqp("admin"))
         defer { connection.close() }

@@ -57,7 +57,7 @@ import Testing
             default: .ack
             }
         }
-        let consumer = AMQPConsumer(endpoint: endpoint, topology: topology, settings: .init(prefetch: 10, batchSize: 5), handler: handler, logger: Logger(label: "test"))
+        let consumer = AMQPConsumer(endpoint: endpoint, topology: topology, settings: .init(prefetch: 10, batchSize: 5, retryDelay: RetryDelay(base: .milliseconds(50), maximum: .milliseconds(200))), handler: handler, logger: Logger(label: "test"))
         let group = ServiceGroup(services: [consumer], logger: Logger(label: "test"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }

@@ -35,6 +35,10 @@ public struct ServiceConfiguration: Sendable {
     /// Competing consumers per process, each with its own connection and database transaction.
     public var consumers: Int
     public var deliveryLimit: Int
+    /// How long a message whose handler failed waits before its next delivery: the first wait,
+    /// doubling with each failed delivery up to `retryMaximum`.
+    public var retryBase: Duration = .seconds(1)
+    public var retryMaximum: Duration = .seconds(60)
     /// How long a seat in a paid session is held for the candidate's payment (sessions).
     public var paymentWindow: Duration
     /// How often verified results are exported to the external system (verification).
@@ -109,7 +113,7 @@ public struct ServiceConfiguration: Sendable {
             roleClaim: reader.string("EXAMHALL_JWT_ROLE_CLAIM", default: "role"),
             maxLifetime: TimeInterval(try reader.int("EXAMHALL_JWT_MAX_LIFETIME_SECONDS", default: 3600, in: 60...86_400))
         )
-        return ServiceConfiguration(
+        var configuration = ServiceConfiguration(
             service: service,
             amqp: amqp,
             databaseURL: databaseURL,
@@ -133,6 +137,9 @@ public struct ServiceConfiguration: Sendable {
             tokenPolicy: tokenPolicy,
             acceptsSharedSecretTokens: jwksURL == nil || !(environment["EXAMHALL_JWT_SECRET"] ?? "").isEmpty
         )
+        configuration.retryBase = .milliseconds(try reader.int("EXAMHALL_RETRY_BASE_MILLISECONDS", default: 1000, in: 10...60_000))
+        configuration.retryMaximum = .seconds(try reader.int("EXAMHALL_RETRY_MAX_SECONDS", default: 60, in: 1...3600))
+        return configuration
     }
 }
 

@@ -73,30 +73,41 @@ public final class OutboxRelay: Service, Sendable {
     /// Claims, publishes and marks one batch; returns how many rows it relayed.
     func relayBatch(_ claims: DedicatedConnection) async throws -> Int {
         let limit = batchSize
-        let rows = try await claims.run { connection -> [PendingMessage] in
-            try connection.begin()
-            return try connection.query(
-                """
-                SELECT id, message_id, exchange, routing_key, body, correlation_id FROM outbox
-                WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
-                """, [limit]
-            ).map(PendingMessage.init)
-        }
-        guard !rows.isEmpty else {
-            try await claims.run { _ = try $0.execute("COMMIT") }
-            return 0
-        }
+        // Whatever fails below (the broker, or the database refusing the claim or the mark, e.g. while
+        // it is read-only), the claim is rolled back: a transaction left open and aborted would refuse
+        // every later statement on this connection.
+        func abandonClaim() async { _ = try? await claims.run { try $0.execute("ROLLBACK") } }
+        let rows: [PendingMessage]
         do {
+            rows = try await claims.run { connection -> [PendingMessage] in
+                try connection.begin()
+                return try connection.query(
+                    """
+                    SELECT id, message_id, exchange, routing_key, body, correlation_id FROM outbox
+                    WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+                    """, [limit]
+                ).map(PendingMessage.init)
+            }
+            guard !rows.isEmpty else {
+                try await claims.run { _ = try $0.execute("COMMIT") }
+                return 0
+            }
             try await publisher.publish(rows.map(\.message))
         } catch {
-            _ = try? await claims.run { try $0.execute("ROLLBACK") }
+            await abandonClaim()
             throw error
         }
         CrashPoint.afterConfirmBeforeMark.reach()
         let ids = rows.map(\.id)
-        try await claims.run { connection in
-            try connection.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [ids])
-            try connection.execute("COMMIT")
+        do {
+            try await claims.run { connection in
+                try connection.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [ids])
+                try connection.execute("COMMIT")
+            }
+        } catch {
+            // Published but not marked: they go out again, under the same message ids, which consumers skip.
+            await abandonClaim()
+            throw error
         }
         for (type, group) in Dictionary(grouping: rows, by: \.message.routingKey) {
             ExamHallMetrics.published(type: type, count: group.count)

@@ -81,7 +81,10 @@ public enum ServiceRunner {
             consumers = (0..<configuration.consumers).map { _ in
                 AMQPConsumer(
                     endpoint: configuration.amqp, topology: topology,
-                    settings: .init(prefetch: configuration.prefetch, batchSize: configuration.batchSize),
+                    settings: .init(
+                        prefetch: configuration.prefetch, batchSize: configuration.batchSize,
+                        retryDelay: RetryDelay(base: configuration.retryBase, maximum: configuration.retryMaximum)
+                    ),
                     handler: processor, logger: logger
                 )
             }
