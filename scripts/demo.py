@@ -78,8 +78,10 @@ def authorization(token, candidate, exam, status=None, booking_id=None):
 def main():
     csr, ada, grace = os.environ["CSR_TOKEN"], os.environ["ADA_TOKEN"], os.environ["GRACE_TOKEN"]
     prefix = os.environ["PREFIX"]
-    # The external system's own queue on examhall.outbound, bound before anything can be exported.
+    # The external system's own queues on examhall.outbound, bound before anything can be exported: until
+    # a queue is bound for a message, ExamHall keeps it in its outbox and tries again.
     print(examhall("receive", "--queue", "external-system.demo-results", "--declare-only", role="payment-system"))
+    print(examhall("receive", "--queue", "external-system.demo-payments", "--routing-key", "payment.#", "--declare-only", role="payment-system"))
     print()
     print("== A CSR sets up the catalog, a location and three sessions ==")
     for code, title in [("CLOUD-101", "Cloud Foundations"), ("NET-201", "Networking"), ("SEC-301", "Security"), ("INTRO-001", "Orientation")]:

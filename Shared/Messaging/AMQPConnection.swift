@@ -15,7 +15,9 @@ public final class AMQPConnection: @unchecked Sendable {
     /// Publisher-confirm sequence numbers per channel in confirm mode.
     private var nextPublishTag: [UInt16: UInt64] = [:]
     private var unconfirmed: [UInt16: Set<UInt64>] = [:]
-    private var nackedWhileWaiting = false
+    /// What the broker refused since confirms were last awaited: nacked publish tags, and mandatory
+    /// messages it returned because no queue took them.
+    private var refused = ConfirmOutcome()
     /// Deliveries read while waiting for something else (confirms, keep-alive); handed out first.
     private var buffered: [Delivery] = []
     /// The heartbeat the broker agreed to at login, in seconds (0: none).
@@ -216,27 +218,39 @@ public final class AMQPConnection: @unchecked Sendable {
     }
 
     /// Publishes without waiting; on a confirm channel, `waitForConfirms` then waits for the broker.
-    public func publish(_ message: OutgoingMessage, on channel: UInt16 = 1) throws(AMQPError) {
+    /// `mandatory`: a message no queue takes is returned (and reported by `awaitConfirms`) rather than
+    /// dropped. Returns the publish's confirm tag on a confirm channel.
+    @discardableResult
+    public func publish(_ message: OutgoingMessage, on channel: UInt16 = 1, mandatory: Bool = false) throws(AMQPError) -> UInt64? {
         try usable()
         let arena = ByteArena()
         var properties = arena.properties(message.properties)
         let result = message.body.withUnsafeBytes { raw -> Int32 in
             let body = amqp_bytes_t(len: raw.count, bytes: UnsafeMutableRawPointer(mutating: raw.baseAddress))
-            return amqp_basic_publish(state, channel, arena.bytes(message.exchange), arena.bytes(message.routingKey), 0, 0, &properties, body)
+            return amqp_basic_publish(
+                state, channel, arena.bytes(message.exchange), arena.bytes(message.routingKey), mandatory ? 1 : 0, 0, &properties, body
+            )
         }
         try status(result, "basic.publish")
-        if let tag = nextPublishTag[channel] {
-            unconfirmed[channel, default: []].insert(tag)
-            nextPublishTag[channel] = tag + 1
-        }
+        guard let tag = nextPublishTag[channel] else { return nil }
+        unconfirmed[channel, default: []].insert(tag)
+        nextPublishTag[channel] = tag + 1
+        return tag
     }
 
     /// Waits until the broker confirmed every message published on `channel` so far.
-    /// Throws `publishNacked` if it refused any: the caller publishes them again.
+    /// Throws `publishNacked` if it refused or returned any: the caller publishes them all again.
     public func waitForConfirms(on channel: UInt16 = 1, timeout: Duration) throws(AMQPError) {
+        let outcome = try awaitConfirms(on: channel, timeout: timeout)
+        if !outcome.isClean { throw .publishNacked }
+    }
+
+    /// Waits until the broker settled every message published on `channel` so far, and says which it
+    /// refused (a queue at its length limit) or returned (mandatory, and no queue took it).
+    public func awaitConfirms(on channel: UInt16 = 1, timeout: Duration) throws(AMQPError) -> ConfirmOutcome {
         try usable()
         let deadline = ContinuousClock.now + timeout
-        nackedWhileWaiting = false
+        defer { refused = ConfirmOutcome() }
         while !(unconfirmed[channel]?.isEmpty ?? true) {
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { throw fail(.timeout("publisher confirms")) }
@@ -251,7 +265,7 @@ public final class AMQPConnection: @unchecked Sendable {
             try status(result, "waiting for confirms")
             try handle(frame)
         }
-        if nackedWhileWaiting { throw .publishNacked }
+        return refused
     }
 
     // MARK: - Internals
@@ -280,8 +294,9 @@ public final class AMQPConnection: @unchecked Sendable {
             settle(channel: frame.channel, tag: ack.delivery_tag, multiple: ack.multiple != 0)
         case EXAMHALL_BASIC_NACK:
             let nack = method.decoded.assumingMemoryBound(to: amqp_basic_nack_t.self).pointee
+            let pending = unconfirmed[frame.channel] ?? []
+            refused.nacked.formUnion(nack.multiple != 0 ? pending.filter { $0 <= nack.delivery_tag } : pending.filter { $0 == nack.delivery_tag })
             settle(channel: frame.channel, tag: nack.delivery_tag, multiple: nack.multiple != 0)
-            nackedWhileWaiting = true
         case EXAMHALL_BASIC_DELIVER:
             // A delivery that arrived while we waited for something else: keep it for nextDelivery.
             let deliver = method.decoded.assumingMemoryBound(to: amqp_basic_deliver_t.self).pointee
@@ -293,10 +308,15 @@ public final class AMQPConnection: @unchecked Sendable {
                 redelivered: deliver.redelivered != 0, body: message.body.array, properties: MessageProperties(message.properties)
             ))
         case EXAMHALL_BASIC_RETURN:
-            // Unroutable mandatory message: read and drop its header and body so the stream stays in step.
+            // A mandatory message no queue took; its confirm follows. Its header and body are read so the
+            // stream stays in step, and its message id tells the publisher which one it was.
+            let returned = method.decoded.assumingMemoryBound(to: amqp_basic_return_t.self).pointee
             var message = amqp_message_t()
-            _ = amqp_read_message(state, frame.channel, &message, 0)
-            amqp_destroy_message(&message)
+            try check(amqp_read_message(state, frame.channel, &message, 0), "reading a returned message")
+            defer { amqp_destroy_message(&message) }
+            refused.returned.append(ConfirmOutcome.Returned(
+                messageId: MessageProperties(message.properties).messageId, reason: "\(returned.reply_code) \(returned.reply_text.string)"
+            ))
         case EXAMHALL_CHANNEL_CLOSE:
             let close = method.decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
             forgetChannels()
@@ -386,6 +406,22 @@ public final class AMQPConnection: @unchecked Sendable {
             throw fail(.library("\(operation): unknown reply"))
         }
     }
+}
+
+/// What the broker did not take of the messages published since confirms were last awaited.
+public struct ConfirmOutcome: Sendable, Equatable {
+    public struct Returned: Sendable, Equatable {
+        public var messageId: String?
+        /// The broker's reply, e.g. "312 NO_ROUTE".
+        public var reason: String
+    }
+
+    /// Confirm tags of messages the broker refused (basic.nack), e.g. a queue at its length limit.
+    public var nacked: Set<UInt64> = []
+    /// Mandatory messages no queue took.
+    public var returned: [Returned] = []
+
+    public var isClean: Bool { nacked.isEmpty && returned.isEmpty }
 }
 
 // MARK: - Bridging C values

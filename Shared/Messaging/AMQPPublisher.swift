@@ -2,9 +2,10 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Publishes with publisher confirms on a connection of its own (never shared with a consumer).
-/// `publish` returns only once the broker has taken responsibility for every message; otherwise it
-/// throws and the caller publishes again (receivers de-duplicate by message id).
+/// Publishes with publisher confirms and `mandatory` on a connection of its own (never shared with a
+/// consumer). `publish` returns once the broker has settled every message, naming those it did not
+/// take; if the connection fails it throws and nothing is known (the caller publishes all again;
+/// receivers de-duplicate by message id).
 public final class AMQPPublisher: Service, Sendable {
     private let endpoint: AMQPEndpoint
     private let logger: Logger
@@ -21,14 +22,27 @@ public final class AMQPPublisher: Service, Sendable {
 
     public var isConnected: Bool { connected.load(ordering: .relaxed) }
 
-    public func publish(_ messages: [OutgoingMessage]) async throws {
-        guard !messages.isEmpty else { return }
+    /// Publishes `messages` and returns, by their index, those the broker refused (a queue at its
+    /// length limit) or returned (no queue took them), with why; the others are the broker's now.
+    public func publish(_ messages: [OutgoingMessage]) async throws -> [Int: String] {
+        guard !messages.isEmpty else { return [:] }
         let timeout = confirmTimeout
-        try await thread.run { [self] in
+        return try await thread.run { [self] in
             let current = try openIfNeeded()
             do {
-                for message in messages { try current.publish(message) }
-                try current.waitForConfirms(timeout: timeout)
+                var indexByTag: [UInt64: Int] = [:]
+                for (index, message) in messages.enumerated() {
+                    if let tag = try current.publish(message, mandatory: true) { indexByTag[tag] = index }
+                }
+                let outcome = try current.awaitConfirms(timeout: timeout)
+                var refused: [Int: String] = [:]
+                for tag in outcome.nacked { if let index = indexByTag[tag] { refused[index] = "refused by the broker (basic.nack): a queue is full" } }
+                for returned in outcome.returned {
+                    for (index, message) in messages.enumerated() where message.properties.messageId == returned.messageId {
+                        refused[index] = "returned by the broker (\(returned.reason)): no queue is bound for \(message.exchange) \(message.routingKey)"
+                    }
+                }
+                return refused
             } catch {
                 drop()
                 throw error

@@ -47,6 +47,11 @@ public enum ExamHallMetrics {
         Counter(label: "examhall_emails_total", dimensions: [("kind", kind), ("outcome", outcome)]).increment()
     }
 
+    /// An outbox row the broker refused or returned, kept for a later try; `reason` is `refused` or `returned`.
+    public static func publishRefused(type: String, reason: String) {
+        Counter(label: "examhall_outbox_refused_total", dimensions: [("type", type), ("reason", reason)]).increment()
+    }
+
     public static func batchRetried() {
         Counter(label: "examhall_batches_retried_total").increment()
     }

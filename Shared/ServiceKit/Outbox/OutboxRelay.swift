@@ -7,6 +7,8 @@ import ServiceLifecycle
 /// Publishes outbox rows with publisher confirms and marks them sent. Rows are claimed with
 /// `FOR UPDATE SKIP LOCKED` in a transaction held across the publish, so replicas never publish the same
 /// row at once and a crash simply releases the claim. Woken by NOTIFY; polls as a fallback.
+/// A row the broker refuses (a queue at its length limit) or returns (no queue bound for it) stays
+/// unsent, counted and logged, and is tried again after a back-off; the rest of its batch goes on.
 public final class OutboxRelay: Service, Sendable {
     private let settings: DatabaseSettings
     private let publisher: AMQPPublisher
@@ -70,7 +72,10 @@ public final class OutboxRelay: Service, Sendable {
         return false
     }
 
-    /// Claims, publishes and marks one batch; returns how many rows it relayed.
+    /// How long a row the broker did not take waits before its next try: 1 s, doubling to 5 min.
+    static let refusalDelay = RetryDelay(base: .seconds(1), maximum: .seconds(300))
+
+    /// Claims, publishes and marks one batch; returns how many rows it relayed (taken or held).
     func relayBatch(_ claims: DedicatedConnection) async throws -> Int {
         let limit = batchSize
         // Whatever fails below (the broker, or the database refusing the claim or the mark, e.g. while
@@ -78,13 +83,15 @@ public final class OutboxRelay: Service, Sendable {
         // every later statement on this connection.
         func abandonClaim() async { _ = try? await claims.run { try $0.execute("ROLLBACK") } }
         let rows: [PendingMessage]
+        var refused: [Int: String] = [:]
         do {
             rows = try await claims.run { connection -> [PendingMessage] in
                 try connection.begin()
                 return try connection.query(
                     """
-                    SELECT id, message_id, exchange, routing_key, body, correlation_id FROM outbox
-                    WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+                    SELECT id, message_id, exchange, routing_key, body, correlation_id, attempts FROM outbox
+                    WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+                    ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
                     """, [limit]
                 ).map(PendingMessage.init)
             }
@@ -92,16 +99,30 @@ public final class OutboxRelay: Service, Sendable {
                 try await claims.run { _ = try $0.execute("COMMIT") }
                 return 0
             }
-            try await publisher.publish(rows.map(\.message))
+            refused = try await publisher.publish(rows.map(\.message))
         } catch {
             await abandonClaim()
             throw error
         }
         CrashPoint.afterConfirmBeforeMark.reach()
-        let ids = rows.map(\.id)
+        let sent = rows.indices.filter { refused[$0] == nil }.map { rows[$0].id }
+        let held = refused.map { index, reason in
+            (id: rows[index].id, wait: Self.refusalDelay.after(failedDeliveries: rows[index].attempts + 1), reason: reason)
+        }
         do {
             try await claims.run { connection in
-                try connection.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [ids])
+                try connection.execute("UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])", [sent])
+                if !held.isEmpty {
+                    try connection.execute(
+                        """
+                        UPDATE outbox SET attempts = attempts + 1, last_error = held.reason,
+                            next_attempt_at = now() + held.wait * interval '1 millisecond'
+                        FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS held (id, wait, reason)
+                        WHERE outbox.id = held.id
+                        """,
+                        [held.map(\.id), held.map { Int64($0.wait / .milliseconds(1)) }, held.map(\.reason)]
+                    )
+                }
                 try connection.execute("COMMIT")
             }
         } catch {
@@ -109,8 +130,16 @@ public final class OutboxRelay: Service, Sendable {
             await abandonClaim()
             throw error
         }
-        for (type, group) in Dictionary(grouping: rows, by: \.message.routingKey) {
+        for (type, group) in Dictionary(grouping: rows.indices.filter { refused[$0] == nil }, by: { rows[$0].message.routingKey }) {
             ExamHallMetrics.published(type: type, count: group.count)
+        }
+        for (index, reason) in refused {
+            let row = rows[index]
+            ExamHallMetrics.publishRefused(type: row.message.routingKey, reason: reason.hasPrefix("returned") ? "returned" : "refused")
+            logger.warning("outbox row not taken by the broker; kept for a later try", metadata: [
+                "messageid": .string(row.message.properties.messageId ?? "-"), "type": .string(row.message.routingKey),
+                "attempt": "\(row.attempts + 1)", "reason": .string(reason),
+            ])
         }
         return rows.count
     }
@@ -124,9 +153,12 @@ public final class OutboxRelay: Service, Sendable {
 struct PendingMessage: Sendable {
     let id: Int64
     let message: OutgoingMessage
+    /// Earlier tries the broker refused or returned.
+    let attempts: Int
 
     init(_ row: PGRow) throws {
         id = try row.decode("id")
+        attempts = try row.decode("attempts")
         let messageId: String = try row.decode("message_id")
         let routingKey: String = try row.decode("routing_key")
         message = OutgoingMessage(
