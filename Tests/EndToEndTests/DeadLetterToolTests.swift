@@ -94,4 +94,59 @@ import Testing
         #expect(purge.output.contains("purged 1 dead letter"))
         #expect(try deadCount() == 0)
     }
+
+    @Test func aLetterTheBrokerDeadLetteredItselfIsReplayedFromItsRecordAndAppliedOnce() async throws {
+        _ = try cli("dead", "purge", "authorizations", "--yes")
+        try TestStack.purgeQueues(["authorizations.inbox"])
+        // No service runs: a consumer that keeps returning the purchase makes the broker dead-letter it at
+        // the inbox's delivery limit, with only its own x-death record to say where it came from.
+        let purchase = Fixtures.purchase()
+        let publisher = try TestPublisher()
+        let id = try publisher.publish(purchase)
+        try publisher.confirm()
+        let admin = try AMQPConnection.open(try TestStack.amqp("admin"))
+        defer { admin.close() }
+        while try deadCount() == 0 {
+            if let delivery = try admin.get("authorizations.inbox") { try admin.reject(delivery.deliveryTag, requeue: true) }
+        }
+        let show = try cli("dead", "show", "authorizations", id)
+        #expect(show.output.contains("reason: broker: delivery_limit") && show.output.contains("published on: examhall.inbound purchase.completed"), "\(show.output)")
+
+        let replay = try cli("dead", "replay", "authorizations", "--all")
+        #expect(replay.status == 0 && replay.output.contains("replayed 1 dead letter"), "\(replay.output)")
+        #expect(try deadCount() == 0)
+        let service = ServiceProcess("authorizations", port: 18082)
+        try await service.start()
+        defer { service.stop() }
+        let database = try TestStack.adminDatabase()
+        let applied = try await eventually(timeout: .seconds(30), {
+            try database.query("SELECT count(*) AS n FROM authorizations.authorizations WHERE purchase_id = $1", [purchase.purchaseId])[0].decode("n", as: Int.self)
+        }, until: { $0 == 1 })
+        #expect(applied == 1, "the replayed purchase was applied")
+        #expect(try DeadLetters.count("authorizations") == 0, "and not dead-lettered again")
+    }
+
+    @Test func deadLettersAreListedAPageAtATime() throws {
+        _ = try cli("dead", "purge", "authorizations", "--yes")
+        let admin = try AMQPConnection.open(try TestStack.amqp("admin"))
+        defer { admin.close() }
+        try admin.enableConfirms()
+        let ids = (0..<25).map { "page-\($0 < 10 ? "0" : "")\($0)-\(UUID().uuidString.prefix(6))" }
+        for id in ids {
+            try admin.publish(OutgoingMessage(
+                exchange: Exchange.dead.rawValue, routingKey: "authorizations", body: Array("{}".utf8),
+                properties: MessageProperties(messageId: id, type: "purchase.completed", headers: [DeadLetter.reasonHeader: .string("test letter")])
+            ))
+        }
+        try admin.waitForConfirms(timeout: .seconds(10))
+        let first = try cli("dead", "list", "authorizations", "--limit", "10")
+        let second = try cli("dead", "list", "authorizations", "--limit", "10", "--offset", "10")
+        let last = try cli("dead", "list", "authorizations", "--limit", "10", "--offset", "20")
+        func listed(_ output: String) -> [String] { output.split(separator: "\n").filter { $0.contains("\t") }.map { String($0.split(separator: "\t")[0]) } }
+        #expect(listed(first.output) == Array(ids[0..<10]) && first.output.contains("(more: --offset 10 of 25)"))
+        #expect(listed(second.output) == Array(ids[10..<20]))
+        #expect(listed(last.output) == Array(ids[20..<25]) && !last.output.contains("(more"))
+        #expect(try deadCount() == 25, "listing leaves every letter in place")
+        _ = try cli("dead", "purge", "authorizations", "--yes")
+    }
 }

@@ -11,6 +11,16 @@ import Testing
         #expect(configuration.httpPort == 8082)
         #expect(configuration.usesDefaultJWTSecret)
         #expect(configuration.defaultLanguage == "en")
+        #expect(configuration.retryBase == .seconds(1) && configuration.retryMaximum == .seconds(60))
+        #expect(configuration.inboxRetentionDays == 7)
+    }
+
+    @Test func theRetryBackOffAndTheInboxRetentionAreSettings() throws {
+        let configuration = try ServiceConfiguration.load(service: "sessions", defaultHTTPPort: 8081, environment: [
+            "EXAMHALL_RETRY_BASE_MILLISECONDS": "250", "EXAMHALL_RETRY_MAX_SECONDS": "30", "EXAMHALL_INBOX_RETENTION_DAYS": "30",
+        ])
+        #expect(configuration.retryBase == .milliseconds(250) && configuration.retryMaximum == .seconds(30))
+        #expect(configuration.inboxRetentionDays == 30)
     }
 
     @Test func developmentTokensAreRefusedWhenPublishedKeysAreUsedWithoutASecret() throws {
@@ -46,6 +56,8 @@ import Testing
         ("EXAMHALL_JWKS_URL", "ftp://keys", "EXAMHALL_JWKS_URL must be an http:// or https:// URL"),
         ("EXAMHALL_JWT_MAX_LIFETIME_SECONDS", "10", "EXAMHALL_JWT_MAX_LIFETIME_SECONDS must be a whole number from 60 to 86400; got '10'"),
         ("EXAMHALL_FAIL_MESSAGE_DELIVERIES", "once", "EXAMHALL_FAIL_MESSAGE_DELIVERIES must be a whole number from 0 to 1000; got 'once'"),
+        ("EXAMHALL_INBOX_RETENTION_DAYS", "0", "EXAMHALL_INBOX_RETENTION_DAYS must be a whole number from 1 to 365; got '0'"),
+        ("EXAMHALL_RETRY_BASE_MILLISECONDS", "5", "EXAMHALL_RETRY_BASE_MILLISECONDS must be a whole number from 10 to 60000; got '5'"),
     ])
     func malformedSettingIsNamed(_ variable: String, _ value: String, _ message: String) {
         do {

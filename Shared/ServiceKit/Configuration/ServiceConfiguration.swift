@@ -39,6 +39,8 @@ public struct ServiceConfiguration: Sendable {
     /// doubling with each failed delivery up to `retryMaximum`.
     public var retryBase: Duration = .seconds(1)
     public var retryMaximum: Duration = .seconds(60)
+    /// How long applied message ids are kept: a message arriving again within it is skipped.
+    public var inboxRetentionDays = 7
     /// How long a seat in a paid session is held for the candidate's payment (sessions).
     public var paymentWindow: Duration
     /// How often verified results are exported to the external system (verification).
@@ -139,6 +141,7 @@ public struct ServiceConfiguration: Sendable {
         )
         configuration.retryBase = .milliseconds(try reader.int("EXAMHALL_RETRY_BASE_MILLISECONDS", default: 1000, in: 10...60_000))
         configuration.retryMaximum = .seconds(try reader.int("EXAMHALL_RETRY_MAX_SECONDS", default: 60, in: 1...3600))
+        configuration.inboxRetentionDays = try reader.int("EXAMHALL_INBOX_RETENTION_DAYS", default: 7, in: 1...365)
         return configuration
     }
 }

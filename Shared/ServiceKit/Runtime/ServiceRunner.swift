@@ -98,7 +98,7 @@ public enum ServiceRunner {
         }
         let application = makeApplication(environment: environment, components: components, checks: checks, registry: registry)
 
-        let jobs = (components.jobs + [RetentionJob.make(database: database)]).map { PeriodicJobService(job: $0, logger: logger) as any Service }
+        let jobs = (components.jobs + [RetentionJob.make(database: database, inboxDays: configuration.inboxRetentionDays)]).map { PeriodicJobService(job: $0, logger: logger) as any Service }
         let services: [any Service] = [publisher, relay] + jobs + consumers + [application]
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
