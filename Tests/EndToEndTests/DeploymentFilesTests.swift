@@ -107,6 +107,27 @@ import Testing
         #expect(config.contains("max_message_size = 1048576"), "compose's broker refuses messages over 1 MiB")
     }
 
+    @Test func theAlertRulesLoadAndFireWhenTheyShould() throws {
+        let promtool = URL(fileURLWithPath: "/usr/bin/promtool")
+        #expect(FileManager.default.isExecutableFile(atPath: promtool.path), "promtool is missing: scripts/stack start installs it (Debian's prometheus)")
+        let folder = TestStack.root.appendingPathComponent("deploy/prometheus")
+        let config = try Program.run(promtool, ["check", "config", "prometheus.yml"], capture: .both, in: folder)
+        #expect(config.status == 0, "\(config.text)")
+        // Each alert: silent while all is well, firing with its labels and text once its case holds.
+        let tests = try Program.run(promtool, ["test", "rules", "alerts.test.yml"], capture: .both, in: folder)
+        #expect(tests.status == 0, "\(tests.text)")
+        let rules = try String(contentsOf: folder.appendingPathComponent("alerts.yml"), encoding: .utf8)
+        for alert in ["ExamHallDeadLettersGrowing", "ExamHallUnroutableMessages", "ExamHallOutboxStuck", "ExamHallOutboxRefused",
+                      "ExamHallInboxDeep", "ExamHallInboxWithoutConsumers", "RabbitMQResourceAlarm", "ExamHallServiceNotReady"] {
+            #expect(rules.contains("alert: \(alert)"), "\(alert) missing")
+        }
+        let compose = try composeConfig()
+        let prometheus = try #require((compose["services"] as? [String: [String: Any]])?["prometheus"])
+        // This docker-compose writes short volume syntax (source:target:mode).
+        let mounts = (prometheus["volumes"] as? [String] ?? []).compactMap { $0.split(separator: ":").dropFirst().first.map(String.init) }
+        #expect(mounts.contains("/etc/prometheus/alerts.yml"), "compose's Prometheus loads the rules: \(mounts)")
+    }
+
     @Test func databaseInitCreatesEverySchemaAndRole() throws {
         let script = try String(contentsOf: TestStack.root.appendingPathComponent("deploy/postgres/init.sh"), encoding: .utf8)
         #expect(script.contains("for service in \(["sessions", "authorizations", "verification", "notifications", "console"].joined(separator: " ")); do"))

@@ -43,6 +43,7 @@ import Testing
         }, until: { $0 >= 1000 })
         #expect(open == 1000)
         #expect(try DeadLetters.take("authorizations").isEmpty)
+        #expect(try await service.metric("examhall_ready") == 1, "/metrics says the replica is ready, for the alert rules")
     }
 
     @Test func anEventWithARoutingKeyNobodyConsumesIsKeptOnTheUnroutableQueue() throws {

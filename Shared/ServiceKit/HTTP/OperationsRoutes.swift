@@ -19,11 +19,7 @@ public enum OperationsRoutes {
             jsonResponse(.ok, ["status": "live", "service": service])
         }
         router.get("/health/ready") { _, _ in
-            var results: [String: String] = [:]
-            await withTaskGroup(of: (String, Bool).self) { group in
-                for check in checks { group.addTask { (check.name, await check.check()) } }
-                for await (name, ok) in group { results[name] = ok ? "up" : "down" }
-            }
+            let results = await readiness(checks)
             let ready = results.values.allSatisfy { $0 == "up" }
             var body = results
             body["status"] = ready ? "ready" : "not-ready"
@@ -31,12 +27,24 @@ public enum OperationsRoutes {
             return jsonResponse(ready ? .ok : .serviceUnavailable, body)
         }
         router.get("/metrics") { _, _ in
-            Response(
+            // What /health/ready would say, as gauges, so that Prometheus alerts on a replica not ready.
+            let results = await readiness(checks)
+            ExamHallMetrics.readiness(results.mapValues { $0 == "up" })
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer()))
             )
         }
+    }
+
+    private static func readiness(_ checks: [ReadinessCheck]) async -> [String: String] {
+        var results: [String: String] = [:]
+        await withTaskGroup(of: (String, Bool).self) { group in
+            for check in checks { group.addTask { (check.name, await check.check()) } }
+            for await (name, ok) in group { results[name] = ok ? "up" : "down" }
+        }
+        return results
     }
 
     private static func jsonResponse(_ status: HTTPResponse.Status, _ body: [String: String]) -> Response {

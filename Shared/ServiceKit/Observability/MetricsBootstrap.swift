@@ -52,6 +52,12 @@ public enum ExamHallMetrics {
         Counter(label: "examhall_outbox_refused_total", dimensions: [("type", type), ("reason", reason)]).increment()
     }
 
+    /// `examhall_ready` (1 or 0) and `examhall_dependency_up{dependency}`, as `/health/ready` would answer.
+    public static func readiness(_ dependencies: [String: Bool]) {
+        Gauge(label: "examhall_ready").record(dependencies.values.allSatisfy { $0 } ? 1 : 0)
+        for (name, up) in dependencies { Gauge(label: "examhall_dependency_up", dimensions: [("dependency", name)]).record(up ? 1 : 0) }
+    }
+
     public static func batchRetried() {
         Counter(label: "examhall_batches_retried_total").increment()
     }
