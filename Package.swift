@@ -231,7 +231,7 @@ let package = Package(
         // runs it short; `scripts/chaos` runs it at full size.
         .testTarget(
             name: "ChaosTests",
-            dependencies: ["ExamHallTestSupport", "ExamHallModels", "ExamHallMessaging", "ExamHallStorage"]
+            dependencies: ["ExamHallTestSupport", "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -8,7 +8,8 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-/* amqp_login is variadic, which Swift cannot call: expose the PLAIN form only. */
+/* amqp_login is variadic, which Swift cannot call: expose the PLAIN form only. The client says it
+   understands connection.blocked, so the broker tells it when a memory or disk alarm holds publishers. */
 static inline amqp_rpc_reply_t examhall_amqp_login_plain(amqp_connection_state_t state,
                                                          const char *vhost,
                                                          int channel_max,
@@ -16,8 +17,23 @@ static inline amqp_rpc_reply_t examhall_amqp_login_plain(amqp_connection_state_t
                                                          int heartbeat,
                                                          const char *user,
                                                          const char *password) {
-    return amqp_login(state, vhost, channel_max, frame_max, heartbeat,
-                      AMQP_SASL_METHOD_PLAIN, user, password);
+    amqp_table_entry_t capability_entries[2];
+    capability_entries[0].key = amqp_cstring_bytes("connection.blocked");
+    capability_entries[0].value.kind = AMQP_FIELD_KIND_BOOLEAN;
+    capability_entries[0].value.value.boolean = 1;
+    capability_entries[1].key = amqp_cstring_bytes("authentication_failure_close");
+    capability_entries[1].value.kind = AMQP_FIELD_KIND_BOOLEAN;
+    capability_entries[1].value.value.boolean = 1;
+    amqp_table_entry_t property_entries[1];
+    property_entries[0].key = amqp_cstring_bytes("capabilities");
+    property_entries[0].value.kind = AMQP_FIELD_KIND_TABLE;
+    property_entries[0].value.value.table.num_entries = 2;
+    property_entries[0].value.value.table.entries = capability_entries;
+    amqp_table_t properties;
+    properties.num_entries = 1;
+    properties.entries = property_entries;
+    return amqp_login_with_properties(state, vhost, channel_max, frame_max, heartbeat, &properties,
+                                      AMQP_SASL_METHOD_PLAIN, user, password);
 }
 
 /* Milliseconds since the kernel last received data on the socket (whoever read it since), or -1. */

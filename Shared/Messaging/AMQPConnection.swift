@@ -22,6 +22,9 @@ public final class AMQPConnection: @unchecked Sendable {
     private var buffered: [Delivery] = []
     /// The heartbeat the broker agreed to at login, in seconds (0: none).
     private var heartbeat = 0
+    /// The broker holds this connection's publishes (a memory or disk alarm): `connection.blocked`
+    /// until `connection.unblocked`. Learned whenever frames are read.
+    public private(set) var isBlocked = false
     private var lastHeartbeatSent = ContinuousClock.now
 
     private init(state: amqp_connection_state_t) { self.state = state }
@@ -70,7 +73,8 @@ public final class AMQPConnection: @unchecked Sendable {
 
     private var isDeadSocket: Bool {
         switch brokenBy {
-        case .library, .timeout: true
+        // A blocked connection's socket is not read by the broker: a close handshake would not be answered.
+        case .library, .timeout, .blocked: true
         default: false
         }
     }
@@ -264,6 +268,8 @@ public final class AMQPConnection: @unchecked Sendable {
             }
             try status(result, "waiting for confirms")
             try handle(frame)
+            // Held by an alarm, the rest would only be confirmed once it clears: give up on this connection.
+            if isBlocked { throw fail(.blocked) }
         }
         return refused
     }
@@ -327,6 +333,10 @@ public final class AMQPConnection: @unchecked Sendable {
             throw fail(.closedByServer(code: Int(close.reply_code), text: close.reply_text.string))
         case EXAMHALL_BASIC_CANCEL:
             throw fail(.closedByServer(code: 0, text: "the broker cancelled the consumer (queue deleted?)"))
+        case EXAMHALL_CONNECTION_BLOCKED:
+            isBlocked = true
+        case EXAMHALL_CONNECTION_UNBLOCKED:
+            isBlocked = false
         default:
             return
         }

@@ -10,6 +10,8 @@ public enum AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The broker refused responsibility for a published message.
     case publishNacked
     case timeout(String)
+    /// The broker holds this connection's publishes (`connection.blocked`: a memory or disk alarm).
+    case blocked
 
     public var isAccessRefused: Bool {
         if case let .closedByServer(code, _) = self { return code == 403 }
@@ -24,6 +26,7 @@ public enum AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
         case let .library(detail): "AMQP error: \(detail)"
         case .publishNacked: "RabbitMQ refused a published message (basic.nack)"
         case let .timeout(what): "timed out waiting for \(what)"
+        case .blocked: "RabbitMQ holds publishes (connection.blocked: a memory or disk alarm)"
         }
     }
 }

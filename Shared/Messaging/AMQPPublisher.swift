@@ -13,6 +13,7 @@ public final class AMQPPublisher: Service, Sendable {
     private let thread = AMQPThread()
     private let connection = ThreadConfined<AMQPConnection?>(nil)
     private let connected = Atomic<Bool>(false)
+    private let blocked = Atomic<Bool>(false)
 
     public init(endpoint: AMQPEndpoint, logger: Logger, confirmTimeout: Duration = .seconds(10)) {
         self.endpoint = endpoint
@@ -22,6 +23,9 @@ public final class AMQPPublisher: Service, Sendable {
 
     public var isConnected: Bool { connected.load(ordering: .relaxed) }
 
+    /// The broker holds publishes (a memory or disk alarm): outbox rows wait until it clears.
+    public var isBlocked: Bool { blocked.load(ordering: .relaxed) }
+
     /// Publishes `messages` and returns, by their index, those the broker refused (a queue at its
     /// length limit) or returned (no queue took them), with why; the others are the broker's now.
     public func publish(_ messages: [OutgoingMessage]) async throws -> [Int: String] {
@@ -29,6 +33,12 @@ public final class AMQPPublisher: Service, Sendable {
         let timeout = confirmTimeout
         return try await thread.run { [self] in
             let current = try openIfNeeded()
+            // Publishing into an alarm would only wait for confirms that cannot come until it clears.
+            if current.isBlocked {
+                blocked.store(true, ordering: .relaxed)
+                replace()
+                throw AMQPError.blocked
+            }
             do {
                 var indexByTag: [UInt64: Int] = [:]
                 for (index, message) in messages.enumerated() {
@@ -42,9 +52,17 @@ public final class AMQPPublisher: Service, Sendable {
                         refused[index] = "returned by the broker (\(returned.reason)): no queue is bound for \(message.exchange) \(message.routingKey)"
                     }
                 }
+                if isBlocked { logger.info("the broker takes publishes again") }
+                blocked.store(false, ordering: .relaxed)
                 return refused
             } catch {
-                drop()
+                guard case .blocked? = error as? AMQPError else {
+                    drop()
+                    throw error
+                }
+                if !isBlocked { logger.warning("the broker holds publishes (memory or disk alarm); the outbox waits") }
+                blocked.store(true, ordering: .relaxed)
+                replace()
                 throw error
             }
         }
@@ -85,6 +103,14 @@ public final class AMQPPublisher: Service, Sendable {
             connected.store(false, ordering: .relaxed)
             throw error
         }
+    }
+
+    /// A connection the broker blocked is given up without a handshake (the broker does not read it) and
+    /// replaced at once: the broker itself is reachable, and readiness says so.
+    private func replace() {
+        connection.value?.close()
+        connection.value = nil
+        _ = try? openIfNeeded()
     }
 
     private func drop() {

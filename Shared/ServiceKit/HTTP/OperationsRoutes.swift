@@ -5,9 +5,12 @@ import Prometheus
 /// A dependency `/health/ready` checks.
 public struct ReadinessCheck: Sendable {
     public let name: String
+    /// False for what the body reports without making the replica unready: it still serves requests.
+    public let required: Bool
     public let check: @Sendable () async -> Bool
-    public init(name: String, check: @escaping @Sendable () async -> Bool) {
+    public init(name: String, required: Bool = true, check: @escaping @Sendable () async -> Bool) {
         self.name = name
+        self.required = required
         self.check = check
     }
 }
@@ -20,7 +23,7 @@ public enum OperationsRoutes {
         }
         router.get("/health/ready") { _, _ in
             let results = await readiness(checks)
-            let ready = results.values.allSatisfy { $0 == "up" }
+            let ready = checks.filter(\.required).allSatisfy { results[$0.name] == "up" }
             var body = results
             body["status"] = ready ? "ready" : "not-ready"
             body["service"] = service
@@ -29,7 +32,9 @@ public enum OperationsRoutes {
         router.get("/metrics") { _, _ in
             // What /health/ready would say, as gauges, so that Prometheus alerts on a replica not ready.
             let results = await readiness(checks)
-            ExamHallMetrics.readiness(results.mapValues { $0 == "up" })
+            ExamHallMetrics.readiness(
+                ready: checks.filter(\.required).allSatisfy { results[$0.name] == "up" }, dependencies: results.mapValues { $0 == "up" }
+            )
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

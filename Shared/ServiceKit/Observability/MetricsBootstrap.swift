@@ -53,8 +53,8 @@ public enum ExamHallMetrics {
     }
 
     /// `examhall_ready` (1 or 0) and `examhall_dependency_up{dependency}`, as `/health/ready` would answer.
-    public static func readiness(_ dependencies: [String: Bool]) {
-        Gauge(label: "examhall_ready").record(dependencies.values.allSatisfy { $0 } ? 1 : 0)
+    public static func readiness(ready: Bool, dependencies: [String: Bool]) {
+        Gauge(label: "examhall_ready").record(ready ? 1 : 0)
         for (name, up) in dependencies { Gauge(label: "examhall_dependency_up", dimensions: [("dependency", name)]).record(up ? 1 : 0) }
     }
 

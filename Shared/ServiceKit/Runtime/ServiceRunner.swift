@@ -92,6 +92,9 @@ public enum ServiceRunner {
         var checks = [
             ReadinessCheck(name: "database") { await database.isReachable() },
             ReadinessCheck(name: "broker") { publisher.isConnected },
+            // During a broker memory or disk alarm the replica still answers and takes work; what it
+            // publishes waits in the outbox. Reported, not counted against readiness.
+            ReadinessCheck(name: "publishing", required: false) { !publisher.isBlocked },
         ]
         if !consumers.isEmpty {
             checks.append(ReadinessCheck(name: "consumer") { [consumers] in consumers.allSatisfy(\.isConnected) })
