@@ -18,7 +18,9 @@ let serviceTargets: [Target] = services.flatMap { name -> [Target] in
     [
         .target(
             name: "\(name)Service",
-            dependencies: ["ExamHallModels", "ExamHallServiceKit"] + serviceDependencies[name, default: []],
+            dependencies: [
+                "ExamHallModels", "ExamHallServiceKit", "ExamHallStorage", .product(name: "Hummingbird", package: "hummingbird"),
+            ] + serviceDependencies[name, default: []],
             path: "Services/\(name)/\(name)Service",
             resources: [.copy("Migrations")]
         ),
@@ -36,8 +38,13 @@ let consoleTargets: [Target] = [
     .target(
         name: "ConsoleService",
         dependencies: [
-            "ExamHallModels", "ExamHallServiceKit", "ExamHallMail",
+            "ExamHallModels", "ExamHallServiceKit", "ExamHallMail", "ExamHallStorage",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -78,6 +85,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: serviceTargets + consoleTargets + [
         // C libraries named by the design: rabbitmq-c and libpq; and libcurl for SMTP.
@@ -133,6 +141,8 @@ let package = Package(
             dependencies: [
                 "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallMail",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -170,7 +180,9 @@ let package = Package(
             name: "ExamHallTestSupport",
             dependencies: [
                 "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -179,33 +191,42 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["ExamHallModels"]),
         .testTarget(
             name: "InfrastructureTests",
-            dependencies: ["ExamHallTestSupport", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit"]
+            dependencies: [
+                "ExamHallTestSupport", "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "AuthorizationsServiceTests",
             dependencies: [
-                "AuthorizationsService", "ExamHallTestSupport",
+                "AuthorizationsService", "ExamHallTestSupport", "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(
             name: "SessionsServiceTests",
             dependencies: [
-                "SessionsService", "ExamHallTestSupport",
+                "SessionsService", "ExamHallTestSupport", "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(
             name: "VerificationServiceTests",
             dependencies: [
-                "VerificationService", "ExamHallTestSupport",
+                "VerificationService", "ExamHallTestSupport", "ExamHallModels", "ExamHallMessaging", "ExamHallStorage", "ExamHallServiceKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(
             name: "NotificationsServiceTests",
             dependencies: [
-                "NotificationsService", "ExamHallTestSupport", "ExamHallMail",
+                "NotificationsService", "ExamHallTestSupport", "ExamHallMail", "ExamHallModels", "ExamHallMessaging", "ExamHallStorage",
+                "ExamHallServiceKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ]
@@ -214,6 +235,8 @@ let package = Package(
             name: "SecurityTests",
             dependencies: [
                 "AuthorizationsService", "SessionsService", "VerificationService", "NotificationsService", "ExamHallTestSupport",
+                "ExamHallServiceKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
