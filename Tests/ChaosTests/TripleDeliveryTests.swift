@@ -26,6 +26,10 @@ import Testing
         // too, unless the first had been applied by then (then its inbox turned it away).
         let requeues = try await Self.requeues(of: "purchase.completed", at: service, reach: count)
         #expect((count...2 * count).contains(requeues), "requeues in /metrics: \(requeues)")
+        // A copy that failed waits for its retry delay before it comes back: stop only once each copy
+        // was applied or skipped as a duplicate, or the held ones would return to the queue.
+        let settled = try await Self.settledCopies(of: "purchase.completed", at: service, reach: 3 * count)
+        #expect(settled == 3 * count, "copies applied or skipped: \(settled) of \(3 * count)")
         service.stop()
         try flow.expectExact("\(count) purchases, each delivered three ways (\(3 * count) messages)")
     }
@@ -68,6 +72,15 @@ import Testing
         #expect(try DeadLetters.count("notifications") == 0, "nothing dead-lettered")
         #expect(notifications.isRunning)
         print("chaos \(count) bookings, each delivered three ways (\(3 * count) messages): \(emails)")
+    }
+
+    /// How many copies of `type` the service applied or skipped as duplicates, once it reached `expected`.
+    static func settledCopies(of type: String, at service: ServiceProcess, reach expected: Int) async throws -> Int {
+        try await eventually(timeout: .seconds(60), {
+            let applied = try await service.metric("examhall_messages_consumed_total{type=\"\(type)\",outcome=\"applied\"}") ?? 0
+            let duplicate = try await service.metric("examhall_messages_consumed_total{type=\"\(type)\",outcome=\"duplicate\"}") ?? 0
+            return Int(applied + duplicate)
+        }, until: { $0 >= expected })
     }
 
     /// The requeue count `/metrics` shows for `type` once it reached `expected` (the last redeliveries
