@@ -15,14 +15,19 @@ public struct InboxProcessor: DeliveryBatchHandler {
     let deliveryLimit: Int
     let logger: Logger
     let clock: @Sendable () -> Date
+    let faults: FaultHook
 
-    public init(registry: HandlerRegistry, database: DatabasePool, source: String, deliveryLimit: Int, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        registry: HandlerRegistry, database: DatabasePool, source: String, deliveryLimit: Int, logger: Logger,
+        clock: @escaping @Sendable () -> Date = { Date() }, faults: FaultHook = .none
+    ) {
         self.registry = registry
         self.database = database
         self.source = source
         self.deliveryLimit = deliveryLimit
         self.logger = logger
         self.clock = clock
+        self.faults = faults
     }
 
     enum Result: Sendable {
@@ -56,7 +61,7 @@ public struct InboxProcessor: DeliveryBatchHandler {
         }
         guard !work.isEmpty else { return .settled(dispositions) }
 
-        let (source, logger, now, messages) = (self.source, self.logger, clock(), work.map(\.message))
+        let (source, logger, now, messages, faults) = (self.source, self.logger, clock(), work.map(\.message), self.faults)
         let results: [Result]
         do {
             do {
@@ -64,16 +69,18 @@ public struct InboxProcessor: DeliveryBatchHandler {
                 // Almost every batch is clean.
                 results = try await database.transaction { connection in
                     let fresh = try Self.recordInInbox(messages.map(\.metadata), on: connection)
-                    CrashPoint.afterInboxInsert.reach()
-                    let results = try Self.applyFresh(messages, fresh: fresh, on: connection, source: source, now: now, logger: logger)
-                    CrashPoint.afterOutboxInsert.reach()
+                    faults.reach(.afterInboxInsert)
+                    let results = try Self.applyFresh(messages, fresh: fresh, on: connection, source: source, now: now, logger: logger, faults: faults)
+                    faults.reach(.afterOutboxInsert)
                     return results
                 }
             } catch is NeedsIsolation {
                 // Something in the batch failed: roll it all back and apply each message in its own savepoint.
                 results = try await database.transaction { connection in
-                    let results = try messages.map { try Self.apply($0, on: connection, source: source, now: now, logger: logger, isolated: true) }
-                    CrashPoint.afterOutboxInsert.reach()
+                    let results = try messages.map {
+                        try Self.apply($0, on: connection, source: source, now: now, logger: logger, faults: faults, isolated: true)
+                    }
+                    faults.reach(.afterOutboxInsert)
                     return results
                 }
             }
@@ -85,7 +92,7 @@ public struct InboxProcessor: DeliveryBatchHandler {
             for item in work { dispositions[item.index] = failed(batch[item.index], type: item.message.metadata.type.rawValue, error: "\(error)") }
             return .settled(dispositions)
         }
-        CrashPoint.afterCommitBeforeAck.reach()
+        faults.reach(.afterCommitBeforeAck)
 
         for (item, result) in zip(work, results) {
             let delivery = batch[item.index]
@@ -113,7 +120,8 @@ public struct InboxProcessor: DeliveryBatchHandler {
     /// order. Consecutive messages whose handler applies batches go to it together. Any failure asks for
     /// the isolated retry of the whole batch.
     static func applyFresh(
-        _ messages: [PreparedMessage], fresh: Set<String>, on connection: PGConnection, source: String, now: Date, logger: Logger
+        _ messages: [PreparedMessage], fresh: Set<String>, on connection: PGConnection, source: String, now: Date, logger: Logger,
+        faults: FaultHook
     ) throws -> [Result] {
         var fresh = fresh
         var results = [Result](repeating: .duplicate, count: messages.count)
@@ -123,7 +131,9 @@ public struct InboxProcessor: DeliveryBatchHandler {
             // A second copy inside the same batch finds its id already taken out.
             guard fresh.remove(messages[index].metadata.id) != nil else { continue }
             guard let batch = messages[index].batch else {
-                results[index] = try apply(messages[index], on: connection, source: source, now: now, logger: logger, isolated: false, recorded: true)
+                results[index] = try apply(
+                    messages[index], on: connection, source: source, now: now, logger: logger, faults: faults, isolated: false, recorded: true
+                )
                 continue
             }
             var run = [index]
@@ -135,7 +145,7 @@ public struct InboxProcessor: DeliveryBatchHandler {
             do {
                 let items = try run.map { position in
                     let message = messages[position]
-                    try InjectedFailure.check(messageId: message.metadata.id, previousDeliveries: message.previousDeliveries)
+                    try faults.beforeHandling(messageId: message.metadata.id, previousDeliveries: message.previousDeliveries)
                     return (event: message.event, context: context(for: message, on: connection, source: source, now: now, logger: logger))
                 }
                 try batch.apply(items, connection)
@@ -167,7 +177,8 @@ public struct InboxProcessor: DeliveryBatchHandler {
     /// the isolated retry of the whole batch.
     /// `recorded`: the batch's inbox insert already took this message id.
     static func apply(
-        _ message: PreparedMessage, on connection: PGConnection, source: String, now: Date, logger: Logger, isolated: Bool, recorded: Bool = false
+        _ message: PreparedMessage, on connection: PGConnection, source: String, now: Date, logger: Logger, faults: FaultHook,
+        isolated: Bool, recorded: Bool = false
     ) throws -> Result {
         if isolated { try connection.execute("SAVEPOINT message") }
         do {
@@ -183,7 +194,7 @@ public struct InboxProcessor: DeliveryBatchHandler {
             }
             let context = context(for: message, on: connection, source: source, now: now, logger: logger)
             let started = ContinuousClock.now
-            try InjectedFailure.check(messageId: message.metadata.id, previousDeliveries: message.previousDeliveries)
+            try faults.beforeHandling(messageId: message.metadata.id, previousDeliveries: message.previousDeliveries)
             try message.apply(context)
             if isolated { try connection.execute("RELEASE SAVEPOINT message") }
             return .applied(ContinuousClock.now - started)

@@ -16,14 +16,16 @@ public final class OutboxRelay: Service, Sendable {
     private let batchSize: Int
     private let pollInterval: Duration
     private let linger: Duration
+    private let faults: FaultHook
 
     /// `linger`: after a wake-up, how long to let further commits gather before claiming. Events that
     /// trickle in one transaction at a time (a sent email each) then cost one claim, one publish
     /// confirm and one update per batch instead of per event, for a few milliseconds of latency.
     public init(
         settings: DatabaseSettings, publisher: AMQPPublisher, logger: Logger, batchSize: Int = 500, pollInterval: Duration = .seconds(1),
-        linger: Duration = .milliseconds(10)
+        linger: Duration = .milliseconds(10), faults: FaultHook = .none
     ) {
+        self.faults = faults
         self.settings = settings
         self.publisher = publisher
         self.logger = logger
@@ -104,7 +106,7 @@ public final class OutboxRelay: Service, Sendable {
             await abandonClaim()
             throw error
         }
-        CrashPoint.afterConfirmBeforeMark.reach()
+        faults.reach(.afterConfirmBeforeMark)
         let sent = rows.indices.filter { refused[$0] == nil }.map { rows[$0].id }
         let held = refused.map { index, reason in
             (id: rows[index].id, wait: Self.refusalDelay.after(failedDeliveries: rows[index].attempts + 1), reason: reason)

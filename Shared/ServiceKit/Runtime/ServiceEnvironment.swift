@@ -13,13 +13,19 @@ public final class ServiceEnvironment: Sendable {
     public let logger: Logger
     /// The time rules are decided at; tests may pin it.
     public let clock: @Sendable () -> Date
+    /// Where the chaos suite may break the message path; does nothing otherwise.
+    public let faults: FaultHook
 
-    public init(configuration: ServiceConfiguration, database: DatabasePool, tokens: TokenAuthority, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        configuration: ServiceConfiguration, database: DatabasePool, tokens: TokenAuthority, logger: Logger,
+        clock: @escaping @Sendable () -> Date = { Date() }, faults: FaultHook = .none
+    ) {
         self.configuration = configuration
         self.database = database
         self.tokens = tokens
         self.logger = logger
         self.clock = clock
+        self.faults = faults
     }
 
     /// The CloudEvents `source` of everything this service publishes.

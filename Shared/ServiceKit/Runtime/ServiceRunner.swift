@@ -66,17 +66,20 @@ public enum ServiceRunner {
         let tokens = await TokenAuthority(
             secret: configuration.acceptsSharedSecretTokens ? configuration.jwtSecret : nil, publishedKeys: publishedKeys, policy: configuration.tokenPolicy
         )
-        let environment = ServiceEnvironment(configuration: configuration, database: database, tokens: tokens, logger: logger)
+        let environment = ServiceEnvironment(
+            configuration: configuration, database: database, tokens: tokens, logger: logger,
+            faults: FaultHook.fromEnvironment(ProcessInfo.processInfo.environment)
+        )
         let components = build(environment)
         try await components.onStart()
         let publisher = AMQPPublisher(endpoint: configuration.amqp, logger: logger)
-        let relay = OutboxRelay(settings: settings, publisher: publisher, logger: logger)
+        let relay = OutboxRelay(settings: settings, publisher: publisher, logger: logger, faults: environment.faults)
         var consumers: [AMQPConsumer] = []
         if !components.handlers.isEmpty {
             let topology = ServiceTopology(service: configuration.service, bindings: components.handlers.bindings, deliveryLimit: configuration.deliveryLimit)
             let processor = InboxProcessor(
                 registry: components.handlers, database: database, source: environment.source,
-                deliveryLimit: configuration.deliveryLimit, logger: logger, clock: environment.clock
+                deliveryLimit: configuration.deliveryLimit, logger: logger, clock: environment.clock, faults: environment.faults
             )
             consumers = (0..<configuration.consumers).map { _ in
                 AMQPConsumer(

@@ -88,10 +88,11 @@ final class BookingBatcher: Sendable {
         let now = environment.clock()
         let window = environment.configuration.paymentWindow
         let source = environment.source
+        let faults = environment.faults
         let commands = batch.map { ($0.command, $0.correlationId) }
         do {
             let results = try await environment.database.transaction(settings: ["SET LOCAL plan_cache_mode = force_generic_plan"]) { connection in
-                try Self.bookTogether(commands, on: connection, source: source, now: now, paymentWindow: window)
+                try Self.bookTogether(commands, on: connection, source: source, now: now, paymentWindow: window, faults: faults)
             }
             for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result) }
         } catch {
@@ -103,7 +104,9 @@ final class BookingBatcher: Sendable {
                 let command = waiting.command
                 do {
                     let booking = try await environment.database.transaction { connection in
-                        try BookingWorkflow(connection: connection, outbox: outbox, now: now, paymentWindow: window).book(command)
+                        var workflow = BookingWorkflow(connection: connection, outbox: outbox, now: now, paymentWindow: window)
+                        workflow.faults = faults
+                        return try workflow.book(command)
                     }
                     waiting.continuation.resume(returning: booking)
                 } catch {
@@ -121,15 +124,18 @@ final class BookingBatcher: Sendable {
     /// session's lock after the placement; should that ever deadlock with another batch, PostgreSQL
     /// breaks the tie and both batches run again one request at a time.
     static func bookTogether(
-        _ commands: [(BookingWorkflow.BookCommand, String?)], on connection: PGConnection, source: String, now: Date, paymentWindow: Duration
+        _ commands: [(BookingWorkflow.BookCommand, String?)], on connection: PGConnection, source: String, now: Date, paymentWindow: Duration,
+        faults: FaultHook = .none
     ) throws -> [Result<Booking, any Error>] {
         var results = [Result<Booking, any Error>?](repeating: nil, count: commands.count)
         for round in DistinctRounds.of(commands, key: { $0.0.candidateId }) {
             let workflows = round.map { index in
-                BookingWorkflow(
+                var workflow = BookingWorkflow(
                     connection: connection, outbox: OutboxWriter(source: source, correlationId: commands[index].1, causationId: nil, now: now),
                     now: now, paymentWindow: paymentWindow
                 )
+                workflow.faults = faults
+                return workflow
             }
             let plans = try workflows[0].plan(round.map { commands[$0].0 })
             var staged: [(index: Int, workflow: BookingWorkflow, plan: BookingWorkflow.Plan, proposal: BookingStore.Proposal?)] = []

@@ -23,6 +23,9 @@ struct BookingWorkflow {
     /// `system` for what events and jobs do.
     let actor: String
 
+    /// Where the chaos suite may force a booking's transaction to roll back.
+    var faults: FaultHook = .none
+
     init(connection: PGConnection, outbox: OutboxWriter, now: Date, paymentWindow: Duration, by actor: String = "system") {
         self.connection = connection
         self.actor = actor
@@ -147,7 +150,7 @@ struct BookingWorkflow {
     /// update, claim the authorization, insert the booking and its event. Only when no seat could be
     /// taken is the session locked and the decision made again (which is how "full" becomes the waitlist).
     /// Refusals before any seat is written are thrown as they are; anything later as `MustRollBack`,
-    /// including the chaos suite's forced rollback (`InjectedFailure.beforeCommit`).
+    /// including the chaos suite's forced rollback (`FaultHook.beforeCommit`).
     func place(_ plan: Plan) throws -> Booking {
         let proposal = try proposal(for: plan)
         let placement: BookingStore.Placement?
@@ -188,7 +191,7 @@ struct BookingWorkflow {
     func settle(_ plan: Plan, proposal: BookingStore.Proposal?, placement: BookingStore.Placement?) throws -> Booking {
         let booking = try settleWithoutInjection(plan, proposal: proposal, placement: placement)
         do {
-            try InjectedFailure.beforeCommit(correlationId: outbox.correlationId)
+            try faults.beforeCommit(correlationId: outbox.correlationId)
         } catch {
             throw MustRollBack(underlying: error)
         }
