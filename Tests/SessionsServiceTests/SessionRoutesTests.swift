@@ -713,6 +713,10 @@ import Testing
             #expect(try await api.call(.patch, "/exams/NO-SUCH", as: csr, json: #"{"active":false}"#).status == .notFound)
             #expect(try await api.call(.patch, "/locations/\(location)", as: try await api.candidate("c"), json: #"{"active":false}"#).status == .forbidden)
             #expect(try await api.call(.get, "/exams/\(exam)", as: try await api.candidate("c")).json["active"] as? Bool == true)
+            let found = try await api.call(.get, "/locations?query=bastille%20\(tag)", as: csr)
+            #expect((found.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [location] && found.json["total"] as? Int == 1)
+            let byTitle = try await api.call(.get, "/exams?query=retired%20exam%20\(tag)", as: csr)
+            #expect((byTitle.json["items"] as? [[String: Any]])?.compactMap { $0["code"] as? String } == [exam])
             for list in ["/exams", "/locations", "/proctors"] {
                 let page = try await api.call(.get, "\(list)?limit=1", as: csr)
                 #expect((page.json["items"] as? [Any])?.count == 1 && (page.json["total"] as? Int ?? 0) >= 2, "\(list) pages with its total")

@@ -6,6 +6,7 @@ why, at the first thing that is not as a CSR would expect.
 """
 import os
 import sys
+from urllib.parse import urlencode
 
 from browser_support import Failure, Visit, browser, expect, is_stale, set_value, setting, staff_sign_in, submit
 from http_support import emailed_link
@@ -99,7 +100,7 @@ def main():
         driver.find_element(By.ID, "address").send_keys("12 Rue de la Paix, Paris")
         Select(driver.find_element(By.ID, "timeZone")).select_by_value("Europe/Paris")
         submit(driver, "form[action='/locations/new'] button")
-        wait.until(lambda d: "/locations?created" in d.current_url)
+        wait.until(lambda d: "/locations?" in d.current_url and "created=" in d.current_url)
         expect(location in driver.page_source, "the new location is listed")
         visit.check("locations")
 
@@ -264,11 +265,11 @@ def main():
         code = f"BRW-{TAG}".upper()
         driver.find_element(By.ID, "code").send_keys(code)
         driver.find_element(By.ID, "title").send_keys("Browser-made exam")
-        submit(driver, "form[action='/exams'] button[type=submit]")
+        submit(driver, "form[method='post'][action='/exams'] button[type=submit]")
         expect(driver.find_element(By.ID, "durationMinutes-error").text.endswith("Enter the duration in minutes, for example 90"),
                "a missing duration is explained beside it")
         driver.find_element(By.ID, "durationMinutes").send_keys("90")
-        submit(driver, "form[action='/exams'] button[type=submit]")
+        submit(driver, "form[method='post'][action='/exams'] button[type=submit]")
         expect(f"Exam {code} added" in driver.page_source and code in driver.find_element(By.TAG_NAME, "table").text, "the exam is in the catalog")
         driver.get(BASE + "/proctors")
         expect(PROCTOR in driver.page_source, "the registry lists the proctor")
@@ -290,7 +291,10 @@ def main():
 
         # The location corrected (its candidates are told), deactivated (its sessions keep it, new ones may
         # not use it), then reactivated; an exam changed and deactivated the same way.
-        driver.get(BASE + "/locations")
+        # The list is searched: a CSR with hundreds of locations finds this one by name.
+        driver.get(BASE + "/locations?" + urlencode({"query": location}))
+        summary = driver.find_element(By.CSS_SELECTOR, "p[role=status]").text
+        expect(summary == "Showing 1 to 1 of 1 locations.", f"the search finds the one location: {summary}")
         driver.find_element(By.XPATH, f"//tr[td[contains(., '{location}')]]//a[starts-with(@href, '/locations/')]").click()
         wait.until(lambda d: d.current_url.endswith("/edit"))
         expect(visit.h1() == f"Change {location}", "the location's page is named for it")
@@ -301,7 +305,7 @@ def main():
         expect(driver.find_element(By.ID, "address-error").text.endswith("Enter the location's address"), "an emptied address is explained")
         driver.find_element(By.ID, "address").send_keys("14 Rue de la Paix, Paris")
         submit(driver, "form[action$='/edit'] button")
-        wait.until(lambda d: "/locations?changed" in d.current_url)
+        wait.until(lambda d: "/locations?" in d.current_url and "changed=" in d.current_url)
         expect("14 Rue de la Paix" in driver.find_element(By.TAG_NAME, "table").text, "the corrected address is listed")
         row = driver.find_element(By.XPATH, f"//tr[td[contains(., '{location}')]]")
         page = driver.find_element(By.TAG_NAME, "html")
@@ -313,13 +317,13 @@ def main():
         driver.get(BASE + "/sessions/new")
         expect(not [o for o in Select(driver.find_element(By.ID, "locationId")).options if location in o.text],
                "a new session is not offered the deactivated location")
-        driver.get(BASE + "/locations")
+        driver.get(BASE + "/locations?" + urlencode({"query": location}))
         page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.XPATH, f"//tr[td[contains(., '{location}')]]//button").click()
         WebDriverWait(driver, 15).until(lambda d: is_stale(page))
         expect("takes new sessions again" in driver.page_source, "the location is reactivated")
 
-        driver.get(BASE + "/exams")
+        driver.get(BASE + "/exams?" + urlencode({"query": code}))
         driver.find_element(By.CSS_SELECTOR, f"a[href='/exams/{code}/edit']").click()
         wait.until(lambda d: d.current_url.endswith("/edit"))
         visit.check("exam-edit")

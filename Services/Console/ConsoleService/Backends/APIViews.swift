@@ -76,6 +76,8 @@ struct APISession: Decodable, Sendable {
 /// A list answer: `{"items": [...]}`.
 struct APIList<Item: Decodable & Sendable>: Decodable, Sendable {
     var items: [Item]
+    /// How many match in all, beyond this page.
+    var total: Int?
 }
 
 struct APISessionDetail: Decodable, Sendable {

@@ -56,8 +56,8 @@ struct AuthorizationsController: Sendable {
     @Sendable func list(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
         let signedIn = try await gate.require(request, .admin, .csr)
         let parameters = request.uri.queryParameters
-        let query = parameters.get("query")?.trimmingCharacters(in: .whitespaces) ?? ""
-        let purchaseId = parameters.get("purchaseId")?.trimmingCharacters(in: .whitespaces) ?? ""
+        let query = request.searchField("query")?.trimmingCharacters(in: .whitespaces) ?? ""
+        let purchaseId = request.searchField("purchaseId")?.trimmingCharacters(in: .whitespaces) ?? ""
         let status = parameters.get("status").flatMap { ["open", "assigned", "inactive"].contains($0) ? $0 : nil }
         let offset = max(0, parameters.get("offset").flatMap(Int.init) ?? 0)
         let found = try await client.get(

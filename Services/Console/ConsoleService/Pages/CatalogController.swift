@@ -16,6 +16,9 @@ struct CatalogController: Sendable {
         var form: FormView
         var verificationRequired: Bool
         var policies: [Choice]
+        var paging: PagingView
+        var searchAction = "/exams"
+        var searchLabel = "Code or title"
     }
 
     struct ExamRow: Sendable {
@@ -98,8 +101,10 @@ struct CatalogController: Sendable {
 
     @Sendable func exams(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
         let signedIn = try await gate.require(request, .admin, .csr)
-        let added = request.uri.queryParameters.get("added").map { "Exam \($0) added to the catalog." }
-        return try await examsPage(FormState(values: ["noShowPolicy": "forfeit", "verificationRequired": "yes"]), notice: added, signedIn: signedIn)
+        let parameters = request.uri.queryParameters
+        let added = parameters.get("added").map { "Exam \($0) added to the catalog." }
+        let paging = ListPaging(path: "/exams", query: request.searchField("query"), offset: parameters.get("offset"))
+        return try await examsPage(Self.newExamForm, notice: added, paging: paging, signedIn: signedIn)
     }
 
     @Sendable func addExam(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
@@ -110,17 +115,19 @@ struct CatalogController: Sendable {
         let code = form.text("code")?.uppercased()
         if code == nil { state.fail("code", "Enter the exam's code, as the payment system names it") }
         let change = Self.examChange(form, state: &state)
-        guard let code, let change else { return try await examsPage(state, notice: nil, signedIn: signedIn) }
+        guard let code, let change else { return try await examsPage(state, notice: nil, paging: Self.allExams, signedIn: signedIn) }
         let body = ExamRequest(
             code: code, title: change.title, durationMinutes: change.durationMinutes, languages: change.languages,
             verificationRequired: change.verificationRequired, noShowPolicy: change.noShowPolicy
         )
         do {
             let _: APIExam = try await client.post(.sessions, "/exams", body: body, as: APIExam.self, for: signedIn.account.principal)
-            return redirect(to: "/exams?added=\(code.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+            // The list opens on the exam added, found by its code.
+            let found = code.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            return redirect(to: "/exams?query=\(found)&added=\(found)")
         } catch let problem as ServiceProblem where problem.status == 409 || problem.status == 422 {
             state.absorb(problem, field: { Self.examFields.contains($0) ? $0 : ($0.hasPrefix("languages") ? "languages" : "code") }, labels: Self.examLabels)
-            return try await examsPage(state, notice: nil, signedIn: signedIn)
+            return try await examsPage(state, notice: nil, paging: Self.allExams, signedIn: signedIn)
         }
     }
 
@@ -143,7 +150,9 @@ struct CatalogController: Sendable {
         guard let change = Self.examChange(form, state: &state) else { return examPage(state, code: exam.code, signedIn: signedIn) }
         do {
             let _: APIExam = try await client.send(.PATCH, .sessions, Self.examPath(exam.code), body: change, for: signedIn.account.principal)
-            return try await examsPage(FormState(values: ["noShowPolicy": "forfeit", "verificationRequired": "yes"]), notice: "Exam \(exam.code) changed.", signedIn: signedIn)
+            return try await examsPage(
+                Self.newExamForm, notice: "Exam \(exam.code) changed.", paging: ListPaging(path: "/exams", query: exam.code), signedIn: signedIn
+            )
         } catch let problem as ServiceProblem where problem.status == 422 {
             state.absorb(problem, field: { Self.examFields.contains($0) ? $0 : ($0.hasPrefix("languages") ? "languages" : "title") }, labels: Self.examLabels)
             return examPage(state, code: exam.code, signedIn: signedIn)
@@ -159,7 +168,7 @@ struct CatalogController: Sendable {
         let changed: APIExam = try await client.send(.PATCH, .sessions, Self.examPath(code), body: ActiveChange(active: active), for: signedIn.account.principal)
         let notice = active ? "\(changed.code) can be offered by new sessions again."
             : "\(changed.code) is deactivated: no new session offers it. Sessions already planned keep it."
-        return try await examsPage(FormState(values: ["noShowPolicy": "forfeit", "verificationRequired": "yes"]), notice: notice, signedIn: signedIn)
+        return try await examsPage(Self.newExamForm, notice: notice, paging: ListPaging(path: "/exams", query: changed.code), signedIn: signedIn)
     }
 
     private func loadExam(_ context: ExamHallRequestContext, signedIn: SignedIn) async throws -> APIExam {
@@ -245,8 +254,13 @@ struct CatalogController: Sendable {
         return try await proctorsPage(FormState(), notice: notice, signedIn: signedIn)
     }
 
-    private func examsPage(_ state: FormState, notice: String?, signedIn: SignedIn) async throws -> Response {
-        let exams = try await client.get(.sessions, "/exams", as: APIList<APIExam>.self, for: signedIn.account.principal).items
+    /// The form to add an exam, as it first shows.
+    static let newExamForm = FormState(values: ["noShowPolicy": "forfeit", "verificationRequired": "yes"])
+    static let allExams = ListPaging(path: "/exams", query: nil)
+
+    private func examsPage(_ state: FormState, notice: String?, paging: ListPaging, signedIn: SignedIn) async throws -> Response {
+        let found = try await client.get(.sessions, "/exams", query: paging.apiQuery, as: APIList<APIExam>.self, for: signedIn.account.principal)
+        let exams = found.items
         let content = ExamsContent(
             notice: notice,
             rows: exams.map { exam in
@@ -258,7 +272,7 @@ struct CatalogController: Sendable {
                 )
             },
             form: state.view(order: Self.examFields), verificationRequired: state.value("verificationRequired") == "yes",
-            policies: policyChoices(state)
+            policies: policyChoices(state), paging: paging.view(shown: exams.count, total: found.total ?? exams.count, noun: "exams")
         )
         return renderer.render(
             "exams", title: state.hasErrors ? "Error: Exams" : "Exams", content: content, signedIn: signedIn, section: "/exams",

@@ -1,3 +1,6 @@
+import Foundation
+import Hummingbird
+
 /// A form as the person filled it in, with a message beside each field that is wrong and the same
 /// messages in the summary at the top (linked to their fields).
 struct FormState: Sendable {
@@ -71,5 +74,12 @@ extension FormState {
             }),
             summary: summary, general: general, hasSummary: !summary.isEmpty || !general.isEmpty
         )
+    }
+}
+
+extension Request {
+    /// A field of a form sent with GET (a search): as the browser encodes it, a `+` is a space.
+    func searchField(_ name: String) -> String? {
+        uri.queryParameters.get(name).map { $0.replacingOccurrences(of: "+", with: " ") }
     }
 }

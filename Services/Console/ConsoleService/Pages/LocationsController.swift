@@ -13,6 +13,9 @@ struct LocationsController: Sendable {
         var locations: [Row]
         var isEmpty: Bool
         var notice: String?
+        var paging: PagingView
+        var searchAction = "/locations"
+        var searchLabel = "Name or address"
     }
 
     struct Row: Sendable {
@@ -59,7 +62,7 @@ struct LocationsController: Sendable {
         let signedIn = try await gate.require(request, .admin, .csr)
         let query = request.uri.queryParameters
         let notice = query.get("created").map { "Location \($0) added." } ?? query.get("changed").map { "Location \($0) changed." }
-        return try await listPage(notice: notice, signedIn: signedIn)
+        return try await listPage(ListPaging(path: "/locations", query: request.searchField("query"), offset: query.get("offset")), notice: notice, signedIn: signedIn)
     }
 
     @Sendable func new(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
@@ -69,17 +72,7 @@ struct LocationsController: Sendable {
 
     @Sendable func create(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
         let signedIn = try await gate.require(request, .admin, .csr)
-        let form = try await Form.read(request, context: context)
-        try gate.checkForm(form, of: signedIn)
-        var state = Self.state(of: form)
-        guard let body = Self.request(form, state: &state) else { return page(state, location: nil, signedIn: signedIn) }
-        do {
-            let created = try await client.post(.sessions, "/locations", body: body, as: APILocation.self, for: signedIn.account.principal)
-            return redirect(to: "/locations?created=" + Self.queryValue(created.name))
-        } catch let problem as ServiceProblem where problem.status < 500 {
-            state.absorb(problem, field: { Self.fieldOrder.contains($0) ? $0 : "name" }, labels: Self.labels)
-            return page(state, location: nil, signedIn: signedIn)
-        }
+        return try await save(request, context: context, location: nil, signedIn: signedIn)
     }
 
     @Sendable func edit(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
@@ -92,14 +85,26 @@ struct LocationsController: Sendable {
     /// A correction reaches the sessions there that have not ended, whose candidates are told.
     @Sendable func change(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
         let signedIn = try await gate.require(request, .admin, .csr)
-        let location = try await load(context, signedIn: signedIn)
+        return try await save(request, context: context, location: try await load(context, signedIn: signedIn), signedIn: signedIn)
+    }
+
+    /// Adds a location (`location` nil) or corrects one from the posted form; a refusal comes back
+    /// beside its field.
+    private func save(_ request: Request, context: ExamHallRequestContext, location: APILocation?, signedIn: SignedIn) async throws -> Response {
         let form = try await Form.read(request, context: context)
         try gate.checkForm(form, of: signedIn)
         var state = Self.state(of: form)
         guard let body = Self.request(form, state: &state) else { return page(state, location: location, signedIn: signedIn) }
+        let principal = signedIn.account.principal
         do {
-            let changed = try await client.send(.PATCH, .sessions, "/locations/\(location.id)", body: body, for: signedIn.account.principal) as APILocation
-            return redirect(to: "/locations?changed=" + Self.queryValue(changed.name))
+            let saved: APILocation = if let location {
+                try await client.send(.PATCH, .sessions, "/locations/\(location.id)", body: body, for: principal)
+            } else {
+                try await client.post(.sessions, "/locations", body: body, as: APILocation.self, for: principal)
+            }
+            // The list opens on the location saved, found by its name.
+            let name = Self.queryValue(saved.name)
+            return redirect(to: "/locations?query=\(name)&\(location == nil ? "created" : "changed")=\(name)")
         } catch let problem as ServiceProblem where problem.status < 500 {
             state.absorb(problem, field: { Self.fieldOrder.contains($0) ? $0 : "name" }, labels: Self.labels)
             return page(state, location: location, signedIn: signedIn)
@@ -117,11 +122,12 @@ struct LocationsController: Sendable {
         let notice = active ? "\(changed.name) takes new sessions again."
             : sessions.isEmpty ? "\(changed.name) is deactivated: no new session is placed there."
             : "\(changed.name) is deactivated: no new session is placed there. Its sessions still to come keep it: \(sessions.map(\.name).joined(separator: ", "))."
-        return try await listPage(notice: notice, signedIn: signedIn)
+        return try await listPage(ListPaging(path: "/locations", query: changed.name), notice: notice, signedIn: signedIn)
     }
 
-    private func listPage(notice: String?, signedIn: SignedIn) async throws -> Response {
-        let locations = try await client.get(.sessions, "/locations", as: APIList<APILocation>.self, for: signedIn.account.principal).items
+    private func listPage(_ paging: ListPaging, notice: String?, signedIn: SignedIn) async throws -> Response {
+        let found = try await client.get(.sessions, "/locations", query: paging.apiQuery, as: APIList<APILocation>.self, for: signedIn.account.principal)
+        let locations = found.items
         let rows = locations.map { location in
             Row(
                 id: location.id, name: location.name, address: location.address, timeZone: location.timeZone,
@@ -129,7 +135,10 @@ struct LocationsController: Sendable {
                 action: location.isActive ? "Deactivate" : "Reactivate"
             )
         }
-        let content = ListContent(locations: rows, isEmpty: rows.isEmpty, notice: notice)
+        let content = ListContent(
+            locations: rows, isEmpty: rows.isEmpty, notice: notice,
+            paging: paging.view(shown: rows.count, total: found.total ?? rows.count, noun: "locations")
+        )
         return renderer.render("locations", title: "Locations", content: content, signedIn: signedIn, section: "/locations")
     }
 

@@ -95,7 +95,7 @@ struct SessionPageController: Sendable {
         let id = try Self.sessionId(context)
         let query = request.uri.queryParameters
         let notice = query.get("done").flatMap(Self.notices.index(forKey:)).map { Self.notices[$0].value }
-        return try await render(id, signedIn: signedIn, outcome: Outcome(notice: notice), query: query.get("query"))
+        return try await render(id, signedIn: signedIn, outcome: Outcome(notice: notice), query: request.searchField("query"))
     }
 
     static let notices = [

@@ -95,7 +95,7 @@ struct VerificationController: Sendable {
         let signedIn = try await gate.require(request, .admin, .csr)
         let principal = signedIn.account.principal
         let query = request.uri.queryParameters
-        let examCode = query.get("examCode")?.trimmingCharacters(in: .whitespaces) ?? ""
+        let examCode = request.searchField("examCode")?.trimmingCharacters(in: .whitespaces) ?? ""
         let maxRating = query.get("maxRating").flatMap(Int.init).flatMap { (1...5).contains($0) ? $0 : nil }
         let attempts = try await client.get(
             .verification, "/attempts",

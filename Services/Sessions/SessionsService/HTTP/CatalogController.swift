@@ -118,7 +118,10 @@ struct CatalogController {
     @Sendable func listExams(_ request: Request, context: ExamHallRequestContext) async throws -> Page<ExamView> {
         try context.require(.admin, .csr, .proctor, .candidate)
         let page = try Self.page(request)
-        let exams = try await environment.database.withConnection { try SessionStore(connection: $0).exams(limit: page.limit, offset: page.offset) }
+        let pattern = try QueryValue.search(request.uri.queryParameters.get("query")).map(QueryValue.containsPattern)
+        let exams = try await environment.database.withConnection {
+            try SessionStore(connection: $0).exams(matching: pattern, limit: page.limit, offset: page.offset)
+        }
         return Page(items: exams.items.map(ExamView.init), total: exams.total, limit: page.limit, offset: page.offset)
     }
 
@@ -145,7 +148,10 @@ struct CatalogController {
     @Sendable func listLocations(_ request: Request, context: ExamHallRequestContext) async throws -> Page<LocationView> {
         try context.require(.admin, .csr, .proctor, .candidate)
         let page = try Self.page(request)
-        let locations = try await environment.database.withConnection { try SessionStore(connection: $0).locations(limit: page.limit, offset: page.offset) }
+        let pattern = try QueryValue.search(request.uri.queryParameters.get("query")).map(QueryValue.containsPattern)
+        let locations = try await environment.database.withConnection {
+            try SessionStore(connection: $0).locations(matching: pattern, limit: page.limit, offset: page.offset)
+        }
         return Page(items: locations.items.map { LocationView($0) }, total: locations.total, limit: page.limit, offset: page.offset)
     }
 

@@ -23,10 +23,15 @@ struct SessionStore {
 
     private static let examColumns = "code, title, duration_minutes, languages, verification_required, no_show_policy, active"
 
-    /// One page of the catalog by code, with how many exams there are in all.
-    func exams(limit: Int, offset: Int) throws -> (items: [Exam], total: Int) {
+    /// One page of the catalog by code, with how many exams match in all; `pattern` (a `LIKE`
+    /// pattern, nil for all) is looked for in the code and the title.
+    func exams(matching pattern: String? = nil, limit: Int, offset: Int) throws -> (items: [Exam], total: Int) {
         let rows = try connection.query(
-            "SELECT \(Self.examColumns), count(*) OVER () AS total FROM exams ORDER BY code LIMIT $1 OFFSET $2", [limit, offset]
+            """
+            SELECT \(Self.examColumns), count(*) OVER () AS total FROM exams
+            WHERE $3::text IS NULL OR code ILIKE $3 OR title ILIKE $3
+            ORDER BY code LIMIT $1 OFFSET $2
+            """, [limit, offset, pattern]
         )
         return (try rows.map(Self.decodeExam), try rows.first?.decode("total", as: Int.self) ?? 0)
     }
@@ -74,11 +79,15 @@ struct SessionStore {
         )
     }
 
-    /// One page of the locations by name, with how many there are in all.
-    func locations(limit: Int, offset: Int) throws -> (items: [Location], total: Int) {
+    /// One page of the locations by name, with how many match in all; `pattern` (a `LIKE` pattern, nil
+    /// for all) is looked for in the name and the address.
+    func locations(matching pattern: String? = nil, limit: Int, offset: Int) throws -> (items: [Location], total: Int) {
         let rows = try connection.query(
-            "SELECT id, name, address, time_zone, active, count(*) OVER () AS total FROM locations ORDER BY name, id LIMIT $1 OFFSET $2",
-            [limit, offset]
+            """
+            SELECT id, name, address, time_zone, active, count(*) OVER () AS total FROM locations
+            WHERE $3::text IS NULL OR name ILIKE $3 OR address ILIKE $3
+            ORDER BY name, id LIMIT $1 OFFSET $2
+            """, [limit, offset, pattern]
         )
         return (try rows.map(Self.decodeLocation), try rows.first?.decode("total", as: Int.self) ?? 0)
     }
