@@ -25,8 +25,10 @@ struct PublishCommand: AsyncParsableCommand {
         let connection = try AMQPConnection.open(try CLIEnvironment.amqp())
         defer { connection.close() }
         try connection.enableConfirms()
-        try connection.publish(message)
-        try connection.waitForConfirms(timeout: .seconds(10))
+        try connection.publish(message, mandatory: true)
+        let outcome = try connection.awaitConfirms(timeout: .seconds(10))
+        if let returned = outcome.returned.first { throw CLIError("no queue took \(metadata.type) on \(exchange): \(returned.reason)") }
+        if !outcome.nacked.isEmpty { throw CLIError("the broker refused \(metadata.type) (a queue is full); publish it again later") }
         print("published \(metadata.type) \(metadata.id) to \(exchange)")
     }
 }

@@ -28,9 +28,10 @@ struct SeedCommand: AsyncParsableCommand {
                 try connection.publish(OutgoingMessage(
                     exchange: Exchange.inbound.rawValue, routingKey: PurchaseCompleted.type.rawValue, body: try event.encoded(),
                     properties: MessageProperties(messageId: event.id, type: PurchaseCompleted.type.rawValue, correlationId: event.correlationid)
-                ))
+                ), mandatory: true)
                 print("purchase.completed \(purchase.purchaseId): \(candidate.fullName) <\(candidate.email)> bought \(purchase.examCode)")
             }
+            // A purchase the broker returned or refused fails the command: nothing is dropped in silence.
             try connection.waitForConfirms(timeout: .seconds(10))
         }
     }
