@@ -28,7 +28,7 @@ public final class AMQPPublisher: Service, Sendable {
 
     /// Publishes `messages` and returns, by their index, those the broker refused (a queue at its
     /// length limit) or returned (no queue took them), with why; the others are the broker's now.
-    public func publish(_ messages: [OutgoingMessage]) async throws -> [Int: String] {
+    public func publish(_ messages: [OutgoingMessage]) async throws -> [Int: PublishRefusal] {
         guard !messages.isEmpty else { return [:] }
         let timeout = confirmTimeout
         return try await thread.run { [self] in
@@ -45,11 +45,16 @@ public final class AMQPPublisher: Service, Sendable {
                     if let tag = try current.publish(message, mandatory: true) { indexByTag[tag] = index }
                 }
                 let outcome = try current.awaitConfirms(timeout: timeout)
-                var refused: [Int: String] = [:]
-                for tag in outcome.nacked { if let index = indexByTag[tag] { refused[index] = "refused by the broker (basic.nack): a queue is full" } }
+                var refused: [Int: PublishRefusal] = [:]
+                for tag in outcome.nacked {
+                    if let index = indexByTag[tag] { refused[index] = PublishRefusal(kind: .refused, detail: "refused by the broker (basic.nack): a queue is full") }
+                }
                 for returned in outcome.returned {
                     for (index, message) in messages.enumerated() where message.properties.messageId == returned.messageId {
-                        refused[index] = "returned by the broker (\(returned.reason)): no queue is bound for \(message.exchange) \(message.routingKey)"
+                        refused[index] = PublishRefusal(
+                            kind: .returned,
+                            detail: "returned by the broker (\(returned.reason)): no queue is bound for \(message.exchange) \(message.routingKey)"
+                        )
                     }
                 }
                 if isBlocked { logger.info("the broker takes publishes again") }
@@ -119,4 +124,18 @@ public final class AMQPPublisher: Service, Sendable {
         connection.value = nil
         connected.store(false, ordering: .relaxed)
     }
+}
+
+/// Why the broker did not take a published message.
+public struct PublishRefusal: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        /// basic.nack: a queue it was routed to is at its length limit.
+        case refused
+        /// basic.return of a mandatory message: no queue is bound for it.
+        case returned
+    }
+
+    public var kind: Kind
+    /// What an operator reads in the outbox row's `last_error` and the log.
+    public var detail: String
 }

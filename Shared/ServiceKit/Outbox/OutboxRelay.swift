@@ -85,7 +85,7 @@ public final class OutboxRelay: Service, Sendable {
         // every later statement on this connection.
         func abandonClaim() async { _ = try? await claims.run { try $0.execute("ROLLBACK") } }
         let rows: [PendingMessage]
-        var refused: [Int: String] = [:]
+        var refused: [Int: PublishRefusal] = [:]
         do {
             rows = try await claims.run { connection -> [PendingMessage] in
                 try connection.begin()
@@ -108,8 +108,8 @@ public final class OutboxRelay: Service, Sendable {
         }
         faults.reach(.afterConfirmBeforeMark)
         let sent = rows.indices.filter { refused[$0] == nil }.map { rows[$0].id }
-        let held = refused.map { index, reason in
-            (id: rows[index].id, wait: Self.refusalDelay.after(failedDeliveries: rows[index].attempts + 1), reason: reason)
+        let held = refused.map { index, refusal in
+            (id: rows[index].id, wait: Self.refusalDelay.after(failedDeliveries: rows[index].attempts + 1), reason: refusal.detail)
         }
         do {
             try await claims.run { connection in
@@ -135,12 +135,12 @@ public final class OutboxRelay: Service, Sendable {
         for (type, group) in Dictionary(grouping: rows.indices.filter { refused[$0] == nil }, by: { rows[$0].message.routingKey }) {
             ExamHallMetrics.published(type: type, count: group.count)
         }
-        for (index, reason) in refused {
+        for (index, refusal) in refused {
             let row = rows[index]
-            ExamHallMetrics.publishRefused(type: row.message.routingKey, reason: reason.hasPrefix("returned") ? "returned" : "refused")
+            ExamHallMetrics.publishRefused(type: row.message.routingKey, reason: refusal.kind.rawValue)
             logger.warning("outbox row not taken by the broker; kept for a later try", metadata: [
                 "messageid": .string(row.message.properties.messageId ?? "-"), "type": .string(row.message.routingKey),
-                "attempt": "\(row.attempts + 1)", "reason": .string(reason),
+                "attempt": "\(row.attempts + 1)", "reason": .string(refusal.detail),
             ])
         }
         return rows.count
