@@ -47,15 +47,7 @@ public final class DatabasePool: Sendable {
     /// hold for this transaction only and cost no round trip of their own.
     public func transaction<T: Sendable>(settings: [String] = [], _ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
         try await withConnection { connection in
-            try connection.begin(settings)
-            do {
-                let result = try body(connection)
-                try connection.execute("COMMIT")
-                return result
-            } catch {
-                if connection.isHealthy { _ = try? connection.execute("ROLLBACK") }
-                throw error
-            }
+            try connection.transaction(settings: settings) { try body(connection) }
         }
     }
 

@@ -83,6 +83,19 @@ public final class PGConnection: @unchecked Sendable {
         try executeScript((["BEGIN"] + settings).joined(separator: "; "))
     }
 
+    /// Runs `body` inside BEGIN … COMMIT; any error rolls back and is rethrown. `settings` as for `begin`.
+    public func transaction<T>(settings: [String] = [], _ body: () throws -> T) throws -> T {
+        try begin(settings)
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            if isHealthy { _ = try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
     /// Several statements in one string without parameters: migrations, session setup and `begin`.
     public func executeScript(_ sql: String) throws {
         // PQexec stops at the first failing statement and returns that error.

@@ -194,23 +194,18 @@ import Testing
         let takenOver = try await database.withConnection { try DeliveryStore(connection: $0).claim(now: first + 1, lease: second, limit: 1000).emails }
         let theirs = try #require(takenOver.first { $0.delivery.candidateId == other.id })
         #expect(takenOver.contains { $0.delivery.id == mine.delivery.id })
-        func mark(_ claimed: DeliveryStore.Claimed, lease: Date) throws -> DeliveryStore.SentMark {
-            let event = try bed.environment.outbox(correlationId: nil).row(NotificationSent(
-                deliveryId: claimed.delivery.id, kind: "booking-confirmed", candidateId: claimed.delivery.candidateId,
-                triggerEventId: claimed.delivery.triggerEventId, sentAt: now
-            )).1
-            return DeliveryStore.SentMark(id: claimed.delivery.id, lease: lease, attempts: 1, event: event)
-        }
         // One group: the first sender's stale mark and the second sender's good one.
-        let group = [try mark(mine, lease: first), try mark(theirs, lease: second)]
-        let lost = try await database.withConnection { try DeliveryStore(connection: $0).markSent(group, at: now) }
+        let group = [DeliverySender.Outcome(claimed: mine, failure: nil, lease: first), DeliverySender.Outcome(claimed: theirs, failure: nil, lease: second)]
+        let environment = bed.environment
+        let lost = try await database.transaction { try DeliverySender.recordSent(group, store: DeliveryStore(connection: $0), now: now, environment: environment) }
         #expect(lost == [mine.delivery.id], "the first sender's mark is refused, the other one taken")
         let keptBySecond = try await database.withConnection { try DeliveryStore(connection: $0).renew([mine.delivery.id], lease: second, until: second + 1) }
         #expect(keptBySecond == [mine.delivery.id], "the second sender still holds it")
         #expect(try bed.deliveries(of: candidate.id).map(\.status) == ["queued"])
         #expect(try bed.deliveries(of: other.id).map(\.status) == ["sent"])
         let announced = try AdminDatabase().query(
-            "SELECT count(*)::int AS n FROM notifications.outbox WHERE message_id = ANY($1::text[])", [group.map(\.event.messageId)]
+            "SELECT count(*)::int AS n FROM notifications.outbox WHERE routing_key = 'notification.sent' AND body::jsonb #>> '{data,deliveryId}' = ANY($1::text[])",
+            [group.map(\.claimed.delivery.id)]
         )[0].decode("n", as: Int.self)
         #expect(announced == 1, "only the email marked sent is announced")
     }

@@ -183,7 +183,7 @@ import Testing
                     )
                     let proposals = try workflow.plan(commands).map { try #require(try workflow.proposal(for: try $0.get())) }
                     throw Undo(
-                        placements: try BookingStore(connection: connection).place(proposals, at: now),
+                        placements: try BookingWorkflow.place(proposals, on: connection, at: now),
                         seats: try connection.query("SELECT seats_taken FROM sessions WHERE id = $1", [sessionId])[0].decode("seats_taken"),
                         written: try connection.query("SELECT count(*)::int AS n FROM bookings WHERE session_id = $1", [sessionId])[0].decode("n")
                     )

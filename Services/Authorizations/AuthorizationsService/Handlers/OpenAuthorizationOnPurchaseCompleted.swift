@@ -12,19 +12,26 @@ struct OpenAuthorizationOnPurchaseCompleted: BatchEventHandler {
     }
 
     func handleBatch(_ events: [(event: CloudEvent<PurchaseCompleted>, context: HandlerContext)], on connection: PGConnection) throws {
-        let openings = try events.map { event, context in
+        let openings = events.map { event, context in
             let purchase = event.data
             let authorization = Authorization(
                 id: UUID.timeOrdered(), purchaseId: purchase.purchaseId, candidateId: purchase.candidate.externalId, examCode: purchase.examCode,
                 status: .open, validUntil: purchase.validUntil, bookingId: nil, sessionId: nil, inactivationReason: nil,
                 createdAt: context.now, updatedAt: context.now
             )
-            let (_, announcement) = try context.outbox.row(AuthorizationOpened(ref: authorization.ref, validUntil: purchase.validUntil, candidate: purchase.candidate))
-            return AuthorizationStore.Opening(authorization: authorization, candidate: purchase.candidate, messageId: event.id, announcement: announcement)
+            return AuthorizationStore.Opening(authorization: authorization, candidate: purchase.candidate, messageId: event.id)
         }
         // The unique purchase id decides between concurrent re-sends: only one insert wins, and only the
         // winner's history line and `authorization.opened` are written.
         let outcomes = try AuthorizationStore(connection: connection).open(openings, actor: "payment-system", at: events[0].context.now)
+        var announcements: [OutboxWriter.Row] = []
+        for ((event, context), (opening, outcome)) in zip(events, zip(openings, outcomes)) where outcome.inserted {
+            let purchase = event.data
+            announcements.append(try context.outbox.row(
+                AuthorizationOpened(ref: opening.authorization.ref, validUntil: purchase.validUntil, candidate: purchase.candidate)
+            ).1)
+        }
+        try OutboxWriter.enqueue(announcements, on: connection)
         for ((event, context), (opening, outcome)) in zip(events, zip(openings, outcomes)) {
             switch AuthorizationRules.opening(purchaseAlreadyKnown: !outcome.inserted, refundedEarlier: outcome.earlyRefund != nil) {
             case .alreadyOpened:

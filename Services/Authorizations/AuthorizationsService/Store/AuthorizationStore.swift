@@ -20,19 +20,16 @@ struct AuthorizationStore {
         let earlyRefund: String?
     }
 
-    /// One purchase to open: its new authorization, the candidate it names, the message that carried
-    /// it and the `authorization.opened` row to enqueue if the authorization is new.
+    /// One purchase to open: its new authorization, the candidate it names and the message that carried it.
     struct Opening {
         let authorization: Authorization
         let candidate: CandidateProfile
         let messageId: String
-        let announcement: OutboxWriter.Row
     }
 
     /// Opens many purchases in one round trip, whatever their number: each candidate recorded if new,
     /// each authorization inserted unless its purchase already has one (also within the batch), its
-    /// first history line and its `authorization.opened` row written only then, and any earlier refund
-    /// looked up. Results come back in the order of `openings`. Ingestion runs this once per batch of
+    /// first history line written only then, and any earlier refund looked up. Results come back in the order of `openings`. Ingestion runs this once per batch of
     /// purchases, so its cost per purchase is a few rows, not a few statements. A known candidate is
     /// left as it is (`candidate.updated` changes contact data): updating it here would lock a row that
     /// concurrent batches share and could deadlock them.
@@ -43,28 +40,23 @@ struct AuthorizationStore {
                 SELECT * FROM unnest(
                     $1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
                     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
-                    $12::text[], $13::text[], $14::text[], $15::text[]
+                    $12::text[]
                 ) WITH ORDINALITY AS input (
                     id, purchase_id, candidate_id, exam_code, status, valid_until,
-                    first_name, last_name, email, language, time_zone,
-                    message_id, event_id, event_body, correlation_id, position
+                    first_name, last_name, email, language, time_zone, message_id, position
                 )
             ), candidate AS (
                 INSERT INTO candidates (external_id, first_name, last_name, email, language, time_zone, updated_at)
-                SELECT candidate_id, first_name, last_name, email, language, time_zone, $16 FROM input ORDER BY position
+                SELECT candidate_id, first_name, last_name, email, language, time_zone, $13 FROM input ORDER BY position
                 ON CONFLICT (external_id) DO NOTHING
             ), inserted AS (
                 INSERT INTO authorizations (\(Self.columns))
-                SELECT id, purchase_id, candidate_id, exam_code, status, valid_until, NULL, NULL, NULL, NULL, $16, $16 FROM input ORDER BY position
+                SELECT id, purchase_id, candidate_id, exam_code, status, valid_until, NULL, NULL, NULL, NULL, $13, $13 FROM input ORDER BY position
                 ON CONFLICT (purchase_id) DO NOTHING
                 RETURNING id
             ), history AS (
                 INSERT INTO authorization_history (authorization_id, from_status, to_status, reason, actor, message_id, at)
-                SELECT id, NULL, status, 'purchase completed', $17, message_id, $16 FROM input JOIN inserted USING (id) ORDER BY position
-            ), announced AS (
-                INSERT INTO outbox (\(OutboxWriter.columns))
-                SELECT event_id, $18, $19, event_body, correlation_id FROM input JOIN inserted USING (id) ORDER BY position
-                ON CONFLICT (message_id) DO NOTHING
+                SELECT id, NULL, status, 'purchase completed', $14, message_id, $13 FROM input JOIN inserted USING (id) ORDER BY position
             )
             SELECT inserted.id IS NOT NULL AS inserted, early_refunds.reason AS early_refund
             FROM input LEFT JOIN inserted USING (id) LEFT JOIN early_refunds USING (purchase_id)
@@ -75,9 +67,7 @@ struct AuthorizationStore {
                 openings.map(\.authorization.examCode), openings.map(\.authorization.status.rawValue), openings.map(\.authorization.validUntil),
                 openings.map(\.candidate.firstName), openings.map(\.candidate.lastName), openings.map(\.candidate.email),
                 openings.map(\.candidate.language), openings.map(\.candidate.timeZone),
-                openings.map(\.messageId), openings.map(\.announcement.messageId), openings.map(\.announcement.body),
-                openings.map(\.announcement.correlationId),
-                now, actor, Exchange.events.rawValue, AuthorizationOpened.type.rawValue,
+                openings.map(\.messageId), now, actor,
             ]
         )
         return try rows.map { Opened(inserted: try $0.decode("inserted"), earlyRefund: try $0.decode("early_refund")) }

@@ -75,7 +75,7 @@ final class DeliverySender: Sendable {
         let (database, environment, settings) = (database, environment, settings)
         let recorder = OutcomeRecorder<Outcome> { outcomes in
             try await database.run { connection in
-                try Self.record(outcomes, connection: connection, environment: environment, settings: settings)
+                try connection.transaction { try Self.record(outcomes, connection: connection, environment: environment, settings: settings) }
             }
         }
         var attempted = 0
@@ -205,33 +205,41 @@ final class DeliverySender: Sendable {
         let lease: Date
     }
 
-    /// Records what became of emails: those sent in one statement with their events, the others (to
-    /// retry, or failed for good) one by one.
+    /// Records what became of emails, in the caller's transaction: those sent with one statement and
+    /// their events with one more, the others (to retry, or failed for good) one by one.
     private static func record(_ outcomes: [Outcome], connection: PGConnection, environment: ServiceEnvironment, settings: NotificationSettings) throws {
         let store = DeliveryStore(connection: connection)
         let now = environment.clock()
-        let sent = outcomes.filter { $0.failure == nil }
-        let marks = try sent.map { outcome in
-            let delivery = outcome.claimed.delivery
-            let (_, event) = try environment.outbox(correlationId: outcome.claimed.correlationId).row(NotificationSent(
-                deliveryId: delivery.id, kind: delivery.kind.rawValue, candidateId: delivery.candidateId, triggerEventId: delivery.triggerEventId, sentAt: now
-            ))
-            return DeliveryStore.SentMark(id: delivery.id, lease: outcome.lease, attempts: delivery.attempts + 1, event: event)
-        }
-        let leaseLost = try store.markSent(marks, at: now)
-        for outcome in sent {
-            let delivery = outcome.claimed.delivery
-            if leaseLost.contains(delivery.id) {
-                environment.logger.warning("email sent after its lease ran out; another sender may send it too", metadata: [
-                    "deliveryId": .string(delivery.id), "correlationid": .string(outcome.claimed.correlationId ?? ""),
-                ])
-            }
-            ExamHallMetrics.email(kind: delivery.kind.rawValue, outcome: "sent")
-        }
+        try recordSent(outcomes.filter { $0.failure == nil }, store: store, now: now, environment: environment)
         for outcome in outcomes {
             guard let failure = outcome.failure else { continue }
             try recordFailure(outcome.claimed, failure: failure, lease: outcome.lease, store: store, now: now, environment: environment, settings: settings)
         }
+    }
+
+    /// Marks emails the server accepted as sent and enqueues a `notification.sent` for each, except those
+    /// whose lease ran out (another sender holds them now and announces them); returns those ids.
+    @discardableResult
+    static func recordSent(_ sent: [Outcome], store: DeliveryStore, now: Date, environment: ServiceEnvironment) throws -> Set<String> {
+        let leaseLost = try store.markSent(
+            sent.map { DeliveryStore.SentMark(id: $0.claimed.delivery.id, lease: $0.lease, attempts: $0.claimed.delivery.attempts + 1) }, at: now
+        )
+        var events: [OutboxWriter.Row] = []
+        for outcome in sent {
+            let delivery = outcome.claimed.delivery
+            ExamHallMetrics.email(kind: delivery.kind.rawValue, outcome: "sent")
+            guard !leaseLost.contains(delivery.id) else {
+                environment.logger.warning("email sent after its lease ran out; another sender may send it too", metadata: [
+                    "deliveryId": .string(delivery.id), "correlationid": .string(outcome.claimed.correlationId ?? ""),
+                ])
+                continue
+            }
+            events.append(try environment.outbox(correlationId: outcome.claimed.correlationId).row(NotificationSent(
+                deliveryId: delivery.id, kind: delivery.kind.rawValue, candidateId: delivery.candidateId, triggerEventId: delivery.triggerEventId, sentAt: now
+            )).1)
+        }
+        try OutboxWriter.enqueue(events, on: store.connection)
+        return leaseLost
     }
 
     /// Records an email the server did not take: to retry later, or failed for good with its event.
@@ -255,7 +263,9 @@ final class DeliverySender: Sendable {
                 deliveryId: id, kind: delivery.kind.rawValue, candidateId: delivery.candidateId, triggerEventId: delivery.triggerEventId,
                 reason: String(error.description.prefix(2000)), attempts: attempts, permanent: error.permanent
             ))
-            try store.markFailed(id, lease: lease, attempts: attempts, error: error.description, at: now, event: event)
+            if try store.markFailed(id, lease: lease, attempts: attempts, error: error.description, at: now) {
+                try OutboxWriter.enqueue([event], on: store.connection)
+            }
             environment.logger.error("email failed", metadata: [
                 "deliveryId": .string(id), "attempts": "\(attempts)", "error": .string(error.description), "correlationid": .string(claimed.correlationId ?? ""),
             ])

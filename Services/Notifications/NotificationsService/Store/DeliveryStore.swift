@@ -119,38 +119,26 @@ struct DeliveryStore {
         )
     }
 
-    /// An email the mail server accepted, with the `notification.sent` that announces it.
+    /// An email the mail server accepted, under the lease it was sent with.
     struct SentMark: Sendable {
         let id: String
         let lease: Date
         let attempts: Int
-        let event: OutboxWriter.Row
     }
 
-    /// Marks emails sent, each with its event, in one statement (atomic without a transaction: one
-    /// commit for a group of emails that finished together). Returns the ids it could not mark
-    /// because their lease had run out.
+    /// Marks emails sent in one statement. Returns the ids it could not mark because their lease had
+    /// run out.
     func markSent(_ marks: [SentMark], at now: Date) throws -> Set<String> {
         guard !marks.isEmpty else { return [] }
-        let events = marks.map(\.event)
         let marked = Set(try connection.query(
             """
-            WITH marks AS (
-                SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-                    WITH ORDINALITY AS m(id, lease, attempts, message_id, exchange, routing_key, body, correlation_id, position)
-            ), marked AS (
-                UPDATE deliveries d SET status = 'sent', attempts = m.attempts, sent_at = $9, updated_at = $9, last_error = NULL,
-                    next_attempt_at = NULL, leased_until = NULL
-                FROM marks m WHERE d.id = m.id AND d.leased_until = m.lease RETURNING d.id
-            ), announced AS (
-                INSERT INTO outbox (\(OutboxWriter.columns))
-                SELECT m.message_id, m.exchange, m.routing_key, m.body, m.correlation_id FROM marks m JOIN marked USING (id) ORDER BY m.position
-                ON CONFLICT (message_id) DO NOTHING
-            )
-            SELECT id::text FROM marked
+            UPDATE deliveries d SET status = 'sent', attempts = m.attempts, sent_at = $4, updated_at = $4, last_error = NULL,
+                next_attempt_at = NULL, leased_until = NULL
+            FROM unnest($1::uuid[], $2::timestamptz[], $3::int[]) AS m(id, lease, attempts)
+            WHERE d.id = m.id AND d.leased_until = m.lease
+            RETURNING d.id::text
             """,
-            [marks.map(\.id), marks.map(\.lease), marks.map(\.attempts), events.map(\.messageId), events.map(\.exchange),
-             events.map(\.routingKey), events.map(\.body), events.map(\.correlationId), now]
+            [marks.map(\.id), marks.map(\.lease), marks.map(\.attempts), now]
         ).map { try $0.decode("id", as: String.self) })
         return Set(marks.map(\.id).filter { !marked.contains($0.lowercased()) })
     }
@@ -165,19 +153,15 @@ struct DeliveryStore {
         )
     }
 
-    /// Gives up on an email and enqueues its `notification.failed`, in one statement.
-    func markFailed(_ id: String, lease: Date, attempts: Int, error: String, at now: Date, event: OutboxWriter.Row) throws {
+    /// Gives up on an email; false when its lease had run out, so another sender holds it.
+    func markFailed(_ id: String, lease: Date, attempts: Int, error: String, at now: Date) throws -> Bool {
         try connection.execute(
             """
-            WITH marked AS (
-                UPDATE deliveries SET status = 'failed', attempts = $3, last_error = $4, next_attempt_at = NULL, updated_at = $5,
-                    leased_until = NULL
-                WHERE id = $1 AND leased_until = $2 RETURNING id
-            )
-            INSERT INTO outbox (\(OutboxWriter.columns)) SELECT $6, $7, $8, $9, $10 FROM marked ON CONFLICT (message_id) DO NOTHING
+            UPDATE deliveries SET status = 'failed', attempts = $3, last_error = $4, next_attempt_at = NULL, updated_at = $5, leased_until = NULL
+            WHERE id = $1 AND leased_until = $2
             """,
-            [id, lease, attempts, error, now] + event.values
-        )
+            [id, lease, attempts, error, now]
+        ).affectedRows == 1
     }
 
     struct Filter: Sendable {

@@ -45,18 +45,17 @@ struct BookingStore {
         case authorizationTaken
     }
 
-    /// A booking to place, with its event and the contact data that came with the request.
+    /// A booking to place, with the contact data that came with the request.
     struct Proposal {
         let booking: Booking
-        let event: OutboxWriter.Row
         let contact: CandidateContact?
     }
 
     /// Places a confirmed or held booking in one statement: the seat (a conditional update on the
-    /// session, the same one that makes overbooking impossible), the authorization claim, the booking,
-    /// its event and the candidate's contact data. Nothing but the contact is written without a seat.
-    func place(_ booking: Booking, event: OutboxWriter.Row, contact: CandidateContact?, at now: Date) throws -> Placement {
-        try place([Proposal(booking: booking, event: event, contact: contact)], at: now)[0]
+    /// session, the same one that makes overbooking impossible), the authorization claim, the booking and
+    /// the candidate's contact data. Nothing but the contact is written without a seat.
+    func place(_ booking: Booking, contact: CandidateContact?, at now: Date) throws -> Placement {
+        try place([Proposal(booking: booking, contact: contact)], at: now)[0]
     }
 
     /// Places many bookings in one statement, each as `place` does alone. A session's seats are taken
@@ -67,13 +66,11 @@ struct BookingStore {
     func place(_ proposals: [Proposal], at now: Date) throws -> [Placement] {
         guard !proposals.isEmpty else { return [] }
         let bookings = proposals.map(\.booking)
-        let events = proposals.map(\.event)
         let contacts = proposals.map(\.contact)
         let rows = try connection.query(
             Self.placeStatement,
             [bookings.map(\.id), bookings.map(\.sessionId), bookings.map(\.candidateId), bookings.map(\.examCode),
              bookings.map(\.authorizationId), bookings.map(\.status.rawValue), bookings.map(\.paymentExpiresAt), bookings.map(\.createdBy),
-             events.map(\.messageId), events.map(\.exchange), events.map(\.routingKey), events.map(\.body), events.map(\.correlationId),
              contacts.map { $0?.name }, contacts.map { $0?.email }, contacts.map { $0?.language }, contacts.map { $0?.timeZone }, now]
         )
         guard rows.count == proposals.count else {
@@ -86,38 +83,35 @@ struct BookingStore {
     }
 
     // The seat is the conditional update that makes overbooking impossible; a booking is inserted
-    // only with its session's seats taken and its authorization (if any) claimed, and its event only
-    // with the booking. Contacts are saved whatever happens to the seat.
+    // only with its session's seats taken and its authorization (if any) claimed. Contacts are saved
+    // whatever happens to the seat.
     private static let placeStatement = """
         WITH input AS (
             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::timestamptz[], $8::text[],
-                $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[])
+                $9::text[], $10::text[], $11::text[], $12::text[])
                 WITH ORDINALITY AS i(id, session_id, candidate_id, exam_code, authorization_id, status, payment_expires_at, created_by,
-                    message_id, exchange, routing_key, body, correlation_id, name, email, language, time_zone, position)
+                    name, email, language, time_zone, position)
         ), seat AS (
             UPDATE sessions s SET seats_taken = s.seats_taken + demand.n
             FROM (SELECT session_id, count(*)::int AS n FROM input GROUP BY session_id) demand
             WHERE s.id = demand.session_id AND s.status = 'scheduled' AND (s.capacity IS NULL OR s.seats_taken + demand.n <= s.capacity)
             RETURNING s.id
         ), claim AS (
-            UPDATE authorizations a SET status = 'assigned', booking_id = i.id, updated_at = $18
+            UPDATE authorizations a SET status = 'assigned', booking_id = i.id, updated_at = $13
             FROM input i
             WHERE i.authorization_id IS NOT NULL AND a.id = i.authorization_id AND a.status = 'open' AND i.session_id IN (SELECT id FROM seat)
             RETURNING a.id
         ), booking AS (
             INSERT INTO bookings (\(bookingColumns))
             SELECT i.id, i.session_id, i.candidate_id, i.exam_code, i.authorization_id, i.status, NULL, i.payment_expires_at, NULL, NULL,
-                NULL, i.created_by, $18, $18
+                NULL, i.created_by, $13, $13
             FROM input i
             WHERE i.session_id IN (SELECT id FROM seat) AND (i.authorization_id IS NULL OR i.authorization_id IN (SELECT id FROM claim))
             ORDER BY i.position
             RETURNING id
-        ), event AS (
-            INSERT INTO outbox (\(OutboxWriter.columns))
-            SELECT i.message_id, i.exchange, i.routing_key, i.body, i.correlation_id FROM input i JOIN booking USING (id) ORDER BY i.position
         ), candidate AS (
             INSERT INTO candidates (external_id, name, email, language, time_zone, updated_at)
-            SELECT DISTINCT ON (i.candidate_id) i.candidate_id, i.name, i.email, i.language, i.time_zone, $18
+            SELECT DISTINCT ON (i.candidate_id) i.candidate_id, i.name, i.email, i.language, i.time_zone, $13
             FROM input i WHERE i.name IS NOT NULL ORDER BY i.candidate_id, i.position DESC
             ON CONFLICT (external_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, language = EXCLUDED.language,
                 time_zone = EXCLUDED.time_zone, updated_at = EXCLUDED.updated_at

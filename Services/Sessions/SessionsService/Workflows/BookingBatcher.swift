@@ -117,7 +117,8 @@ final class BookingBatcher: Sendable {
     }
 
     /// A batch in one transaction, with a handful of round trips whatever its size: planned with one
-    /// statement for the sessions and one for the candidates' facts, placed with one more. Reads take
+    /// statement for the sessions and one for the candidates' facts, placed with one more and announced (the
+    /// outbox rows of those placed) with another. Reads take
     /// no locks, so seats are locked only from the placement to the commit. A candidate named twice
     /// waits for the next round, planned after their first booking is written (and then refused as
     /// already booked, exactly as alone). A booking that finds no seat takes the slow path under its
@@ -138,14 +139,14 @@ final class BookingBatcher: Sendable {
                 return workflow
             }
             let plans = try workflows[0].plan(round.map { commands[$0].0 })
-            var staged: [(index: Int, workflow: BookingWorkflow, plan: BookingWorkflow.Plan, proposal: BookingStore.Proposal?)] = []
+            var staged: [(index: Int, workflow: BookingWorkflow, plan: BookingWorkflow.Plan, proposal: BookingWorkflow.Proposal?)] = []
             for (index, (workflow, plan)) in zip(round, zip(workflows, plans)) {
                 switch plan {
                 case let .failure(refusal): results[index] = .failure(refusal)
                 case let .success(plan): staged.append((index, workflow, plan, try workflow.proposal(for: plan)))
                 }
             }
-            var placements = try BookingStore(connection: connection).place(staged.compactMap(\.proposal), at: now).makeIterator()
+            var placements = try BookingWorkflow.place(staged.compactMap(\.proposal), on: connection, at: now).makeIterator()
             for item in staged {
                 let placement = item.proposal == nil ? nil : placements.next()
                 results[item.index] = try BookingWorkflow.refusals { try item.workflow.settle(item.plan, proposal: item.proposal, placement: placement) }

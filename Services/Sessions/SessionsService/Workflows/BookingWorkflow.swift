@@ -155,16 +155,30 @@ struct BookingWorkflow {
         let proposal = try proposal(for: plan)
         let placement: BookingStore.Placement?
         do {
-            placement = try proposal.map { try bookings.place($0.booking, event: $0.event, contact: $0.contact, at: now) }
+            placement = try proposal.map { try Self.place([$0], on: connection, at: now)[0] }
         } catch let error as PostgresError where error.isUniqueViolation {
             throw MustRollBack(underlying: Self.refusal(for: error))
         }
         return try settle(plan, proposal: proposal, placement: placement)
     }
 
+    /// A booking ready for the one-statement placement, with the event that announces it once placed.
+    struct Proposal {
+        let placement: BookingStore.Proposal
+        let event: OutboxWriter.Row
+        var booking: Booking { placement.booking }
+    }
+
+    /// Places `proposals` with one statement, then enqueues the events of those placed with one more.
+    static func place(_ proposals: [Proposal], on connection: PGConnection, at now: Date) throws -> [BookingStore.Placement] {
+        let placements = try BookingStore(connection: connection).place(proposals.map(\.placement), at: now)
+        try OutboxWriter.enqueue(zip(proposals, placements).filter { $0.1 == .placed }.map(\.0.event), on: connection)
+        return placements
+    }
+
     /// What the one-statement placement of `plan` writes: the booking and its event. Nil when the
     /// decision must be made under the session's lock.
-    func proposal(for plan: Plan) throws -> BookingStore.Proposal? {
+    func proposal(for plan: Plan) throws -> Proposal? {
         guard let decision = plan.decision else { return nil }
         let command = plan.command
         var booking = Self.newBooking(for: plan, now: now)
@@ -183,12 +197,12 @@ struct BookingWorkflow {
         case .waitlist:
             preconditionFailure("a waitlist decision is always made under the session's lock")
         }
-        return BookingStore.Proposal(booking: booking, event: event, contact: command.contact)
+        return Proposal(placement: BookingStore.Proposal(booking: booking, contact: command.contact), event: event)
     }
 
     /// Finishes a planned booking after its placement (nil: none was tried): done when placed, else
     /// the slow path under the session's lock.
-    func settle(_ plan: Plan, proposal: BookingStore.Proposal?, placement: BookingStore.Placement?) throws -> Booking {
+    func settle(_ plan: Plan, proposal: Proposal?, placement: BookingStore.Placement?) throws -> Booking {
         let booking = try settleWithoutInjection(plan, proposal: proposal, placement: placement)
         do {
             try faults.beforeCommit(correlationId: outbox.correlationId)
@@ -198,7 +212,7 @@ struct BookingWorkflow {
         return booking
     }
 
-    private func settleWithoutInjection(_ plan: Plan, proposal: BookingStore.Proposal?, placement: BookingStore.Placement?) throws -> Booking {
+    private func settleWithoutInjection(_ plan: Plan, proposal: Proposal?, placement: BookingStore.Placement?) throws -> Booking {
         if let proposal, let placement {
             switch placement {
             case .placed: return proposal.booking

@@ -17,7 +17,7 @@ enum ExportResults {
 
     static let batchSize = 200
 
-    /// Exports up to `limit` due attempts in one transaction of two statements, whatever their number;
+    /// Exports up to `limit` due attempts in one transaction of three statements, whatever their number;
     /// returns how many it exported.
     @discardableResult
     static func runOnce(_ environment: ServiceEnvironment, limit: Int = batchSize) async throws -> Int {
@@ -31,7 +31,8 @@ enum ExportResults {
             let events = try exports.flatMap { export in
                 [try outbox.row(export.result, to: .outbound, id: export.messageId).1, try outbox.row(export.announcement).1]
             }
-            try store.recordExports(exports.map { ($0.attemptId, $0.messageId) }, events: events, at: now)
+            try store.recordExports(exports.map { ($0.attemptId, $0.messageId) }, at: now)
+            try OutboxWriter.enqueue(events, on: connection)
             return exports.count
         }
         if exported < limit { try await reportWaiting(environment) }

@@ -135,30 +135,20 @@ struct AttemptStore {
         )[0].decode("n")
     }
 
-    /// Marks the attempts exported with an audit line naming each one's message, and enqueues `events`,
-    /// in one statement whatever their number.
-    func recordExports(_ attempts: [(id: UUID, messageId: String)], events: [OutboxWriter.Row], at now: Date) throws {
+    /// Marks the attempts exported with an audit line naming each one's message, in one statement
+    /// whatever their number.
+    func recordExports(_ attempts: [(id: UUID, messageId: String)], at now: Date) throws {
         guard !attempts.isEmpty else { return }
         try connection.execute(
             """
             WITH marked AS (
                 UPDATE attempts SET exported_at = $3, updated_at = $3 WHERE id = ANY($1::uuid[])
-            ), audited AS (
-                INSERT INTO attempt_audit (attempt_id, action, actor, detail, at)
-                SELECT attempt_id, 'exported', 'system', message_id, $3
-                FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS input (attempt_id, message_id, position) ORDER BY position
             )
-            INSERT INTO outbox (\(OutboxWriter.columns))
-            SELECT message_id, exchange, routing_key, body, correlation_id
-            FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-                WITH ORDINALITY AS input (message_id, exchange, routing_key, body, correlation_id, position)
-            ORDER BY position
-            ON CONFLICT (message_id) DO NOTHING
+            INSERT INTO attempt_audit (attempt_id, action, actor, detail, at)
+            SELECT attempt_id, 'exported', 'system', message_id, $3
+            FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS input (attempt_id, message_id, position) ORDER BY position
             """,
-            [
-                attempts.map(\.id), attempts.map(\.messageId), now,
-                events.map(\.messageId), events.map(\.exchange), events.map(\.routingKey), events.map(\.body), events.map(\.correlationId),
-            ]
+            [attempts.map(\.id), attempts.map(\.messageId), now]
         )
     }
 
