@@ -49,8 +49,12 @@ public final class AMQPPublisher: Service, Sendable {
                 for tag in outcome.nacked {
                     if let index = indexByTag[tag] { refused[index] = PublishRefusal(kind: .refused, detail: "refused by the broker (basic.nack): a queue is full") }
                 }
-                for returned in outcome.returned {
-                    for (index, message) in messages.enumerated() where message.properties.messageId == returned.messageId {
+                if !outcome.returned.isEmpty {
+                    // A return names the message by its id, not by its delivery tag.
+                    let indexById = Dictionary(messages.indices.compactMap { index in messages[index].properties.messageId.map { ($0, index) } }) { first, _ in first }
+                    for returned in outcome.returned {
+                        guard let messageId = returned.messageId, let index = indexById[messageId] else { continue }
+                        let message = messages[index]
                         refused[index] = PublishRefusal(
                             kind: .returned,
                             detail: "returned by the broker (\(returned.reason)): no queue is bound for \(message.exchange) \(message.routingKey)"
@@ -88,8 +92,7 @@ public final class AMQPPublisher: Service, Sendable {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(250)) }
         }
         _ = try? await thread.run { [self] in
-            connection.value?.close()
-            connection.value = nil
+            close()
             connected.store(false, ordering: .relaxed)
         }
         await thread.shutdown()
@@ -113,16 +116,19 @@ public final class AMQPPublisher: Service, Sendable {
     /// A connection the broker blocked is given up without a handshake (the broker does not read it) and
     /// replaced at once: the broker itself is reachable, and readiness says so.
     private func replace() {
-        connection.value?.close()
-        connection.value = nil
+        close()
         _ = try? openIfNeeded()
     }
 
     private func drop() {
         if connection.value != nil { logger.warning("publisher connection dropped") }
+        close()
+        connected.store(false, ordering: .relaxed)
+    }
+
+    private func close() {
         connection.value?.close()
         connection.value = nil
-        connected.store(false, ordering: .relaxed)
     }
 }
 
