@@ -10,6 +10,9 @@ public struct TopologyDefinitions: Sendable {
     /// observers: bound to `examhall.observed`, so they are kept (the newest ones) rather than counted
     /// as unroutable.
     public var observedRoutingKeys: [String]
+    /// The answers to inbound messages on `examhall.outbound`, also bound to `examhall.observed`: a
+    /// payment system that binds no queue for them yet leaves them kept (the newest ones), not unroutable.
+    public var observedOutboundKeys: [String]
 
     /// The queue that keeps the newest events published for observers.
     public static let observedQueue = "examhall.observed"
@@ -19,11 +22,12 @@ public struct TopologyDefinitions: Sendable {
 
     /// `published` is every routing key services publish on `examhall.events`; those no service binds
     /// are the observed ones.
-    public init(vhost: String, services: [ServiceTopology], publishedEvents published: [String]) {
+    public init(vhost: String, services: [ServiceTopology], publishedEvents published: [String], outboundOutcomes: [String] = []) {
         self.vhost = vhost
         self.services = services.sorted { $0.service < $1.service }
         let consumed = Set(services.flatMap(\.bindings).filter { $0.exchange == "examhall.events" }.map(\.routingKey))
         observedRoutingKeys = published.filter { !consumed.contains($0) }.sorted()
+        observedOutboundKeys = outboundOutcomes.sorted()
     }
 
     /// The sections `exchanges`, `queues`, `bindings` and `policies` of a definitions document.
@@ -36,6 +40,7 @@ public struct TopologyDefinitions: Sendable {
         ]
         var bindings: [[String: Any]] = [binding(ServiceTopology.unroutable, exchange: ServiceTopology.unroutable, key: "")]
         bindings += observedRoutingKeys.map { binding(Self.observedQueue, exchange: "examhall.events", key: $0) }
+        bindings += observedOutboundKeys.map { binding(Self.observedQueue, exchange: "examhall.outbound", key: $0) }
         for service in services {
             queues.append(queue(service.inboxQueue, service.inboxArguments))
             queues.append(queue(service.deadQueue, ServiceTopology.deadQueueArguments))

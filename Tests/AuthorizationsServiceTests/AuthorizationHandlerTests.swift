@@ -114,11 +114,12 @@ import Testing
         for purchase in [refundedLater, resent, plain, refundedEarlier] {
             #expect(try outbox(type: "authorization.opened", purchaseId: purchase.purchaseId).count == 1)
         }
-        // Consumers see a purchase opened before it is inactivated: the relay publishes in row order.
+        // Consumers see a purchase opened (and the payment system its acceptance) before it is
+        // inactivated: the relay publishes in row order.
         let order = try admin.query(
             "SELECT routing_key FROM authorizations.outbox WHERE body::jsonb -> 'data' ->> 'purchaseId' = $1 ORDER BY id", [refundedLater.purchaseId]
         ).map { try $0.decode("routing_key", as: String.self) }
-        #expect(order == ["authorization.opened", "authorization.inactivated"])
+        #expect(order == ["authorization.opened", "purchase.accepted", "authorization.inactivated"])
         let history = try admin.query(
             """
             SELECT h.to_status FROM authorizations.authorization_history h JOIN authorizations.authorizations a ON a.id = h.authorization_id

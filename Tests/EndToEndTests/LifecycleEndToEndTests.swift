@@ -27,10 +27,11 @@ import Testing
         try admin.query("SELECT status FROM authorizations.authorizations WHERE purchase_id = $1", [purchase]).first?.decode("status")
     }
 
-    /// Publishes a purchase and waits until the sessions service can book with its authorization.
+    /// Publishes a purchase under the correlation id `purchaseId`, and waits until the sessions service
+    /// can book with its authorization.
     func purchase(_ purchaseId: String, candidate: String, exam: String) async throws {
         let publisher = try TestPublisher()
-        try publisher.publish(Fixtures.purchase(purchaseId, candidate: Fixtures.candidate(candidate), examCode: exam))
+        try publisher.publish(Fixtures.purchase(purchaseId, candidate: Fixtures.candidate(candidate), examCode: exam), correlationId: "corr-\(purchaseId)")
         try publisher.confirm()
         try await waitFor("\(purchaseId) known to sessions", "SELECT count(*) AS n FROM sessions.authorizations WHERE purchase_id = $1 AND status = 'open'", [purchaseId], equals: 1)
     }
@@ -104,6 +105,7 @@ import Testing
         #expect(ours(received).count == 1)
         let result = try #require(ours(received).first)
         #expect(result.data.purchaseId == firstPurchase)
+        #expect(result.correlationid == "corr-\(firstPurchase)", "the result carries the correlation id of the purchase it closes")
         #expect(result.data.authorizationId == authorizationId)
         #expect(result.data.verdict == .positive)
         #expect(try count("SELECT count(*) AS n FROM verification.attempt_audit WHERE attempt_id = $1 AND action = 'verdict' AND actor = 'system'", [bookingId]) == 1)

@@ -15,8 +15,10 @@ public final class TestPublisher: @unchecked Sendable {
 
     /// Publishes an event envelope; returns its message id.
     @discardableResult
-    public func publish<P: EventPayload>(_ payload: P, id: String = UUID().uuidString.lowercased(), exchange: Exchange = .inbound) throws -> String {
-        let event = CloudEvent(id: id, source: "payment-system", time: .now, data: payload)
+    public func publish<P: EventPayload>(
+        _ payload: P, id: String = UUID().uuidString.lowercased(), correlationId: String? = nil, exchange: Exchange = .inbound
+    ) throws -> String {
+        let event = CloudEvent(id: id, source: "payment-system", time: .now, correlationid: correlationId, data: payload)
         try publishRaw(try event.encoded(), routingKey: P.type.rawValue, messageId: id, exchange: exchange)
         return id
     }
@@ -39,15 +41,21 @@ public final class EventTap: @unchecked Sendable {
     private let connection: AMQPConnection
     public let queue: String
 
-    public init(routingKeys: [String], exchange: Exchange = .events) throws {
+    /// `asPaymentSystem`: the queue is the payment system's own (`external-system.*`), declared and read
+    /// with its user, as a receiver of `examhall.outbound` does it.
+    public init(routingKeys: [String], exchange: Exchange = .events, asPaymentSystem: Bool = false) throws {
         // No heartbeats: a tap may sit unread for minutes while a long scenario runs, and the broker
         // would close a connection whose heartbeats nobody answered.
-        var endpoint = try TestStack.amqp("admin")
+        var endpoint = try TestStack.amqp(asPaymentSystem ? "payment-system" : "admin")
         endpoint.heartbeat = 0
         connection = try AMQPConnection.open(endpoint)
-        // On a fresh broker no service has declared the shared exchanges yet; declaring them is idempotent.
-        for shared in ServiceTopology.exchanges { try connection.declareExchange(shared.name, type: shared.kind) }
-        queue = "test.tap.\(UUID().uuidString.prefix(8))"
+        if asPaymentSystem {
+            queue = "external-system.test-\(UUID().uuidString.prefix(8))"
+        } else {
+            // On a fresh broker no service has declared the shared exchanges yet; declaring them is idempotent.
+            for shared in ServiceTopology.exchanges { try connection.declareExchange(shared.name, type: shared.kind) }
+            queue = "test.tap.\(UUID().uuidString.prefix(8))"
+        }
         try connection.declareQueue(queue, durable: false, exclusive: true, autoDelete: true)
         for key in routingKeys { try connection.bindQueue(queue, exchange: exchange.rawValue, routingKey: key) }
     }

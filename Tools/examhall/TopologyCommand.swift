@@ -34,7 +34,8 @@ struct TopologyCommand: ParsableCommand {
 
     func run() throws {
         let definitions = TopologyDefinitions(
-            vhost: vhost, services: try Self.services(), publishedEvents: EventCatalog.events.map(\.type.rawValue)
+            vhost: vhost, services: try Self.services(), publishedEvents: EventCatalog.events.map(\.type.rawValue),
+            outboundOutcomes: EventCatalog.outcomes.map(\.type.rawValue)
         )
         if let path = definitionsFile {
             let document = try Self.read(path)

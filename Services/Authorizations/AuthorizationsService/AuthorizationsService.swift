@@ -12,9 +12,9 @@ public enum AuthorizationsService {
     /// What the service consumes: its handlers by exchange and routing key (the bindings of its inbox).
     public static func handlers() -> HandlerRegistry {
         var handlers = HandlerRegistry()
-        handlers.register(OpenAuthorizationOnPurchaseCompleted(), from: .inbound)
-        handlers.register(InactivateAuthorizationOnPurchaseRefunded(), from: .inbound)
-        handlers.register(UpdateCandidateOnCandidateUpdated(), from: .inbound)
+        handlers.register(OpenAuthorizationOnPurchaseCompleted(), from: .inbound, answering: true)
+        handlers.register(InactivateAuthorizationOnPurchaseRefunded(), from: .inbound, answering: true)
+        handlers.register(UpdateCandidateOnCandidateUpdated(), from: .inbound, answering: true)
         handlers.register(AssignAuthorizationOnBookingConfirmed())
         handlers.register(ReleaseAuthorizationOnBookingCancelled())
         handlers.register(ReleaseAuthorizationOnBookingRejected())

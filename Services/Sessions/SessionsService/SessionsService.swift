@@ -24,7 +24,7 @@ public enum SessionsService {
         handlers.register(MarkNoShowOnAttemptNoShow(paymentWindow: window))
         handlers.register(CancelBookingOnAttemptVoided(paymentWindow: window))
         handlers.register(UpdateCandidateOnCandidateUpdated(), from: .inbound)
-        handlers.register(ConfirmBookingOnPaymentCompleted(paymentWindow: window), from: .inbound)
+        handlers.register(ConfirmBookingOnPaymentCompleted(paymentWindow: window), from: .inbound, answering: true)
         return handlers
     }
 

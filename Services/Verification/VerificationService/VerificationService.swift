@@ -22,8 +22,8 @@ public enum VerificationService {
         handlers.register(RecordProctorOnProctorUnassigned())
         handlers.register(RecordPurchaseOnAuthorizationOpened())
         handlers.register(RecordExamOnExamUpdated())
-        handlers.register(StartAttemptOnDeliveryStarted(), from: .inbound)
-        handlers.register(FinishAttemptOnDeliveryFinished(), from: .inbound)
+        handlers.register(StartAttemptOnDeliveryStarted(), from: .inbound, answering: true)
+        handlers.register(FinishAttemptOnDeliveryFinished(), from: .inbound, answering: true)
         return handlers
     }
 

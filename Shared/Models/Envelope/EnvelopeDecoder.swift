@@ -12,6 +12,15 @@ public enum EnvelopeError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalid(ValidationError)
     case containsNUL
 
+    /// The JSON path of the field at fault, when one is (the first, for a failed validation).
+    public var field: String? {
+        switch self {
+        case let .missingField(field), let .invalidField(field, _): field
+        case let .invalid(error): error.issues.first?.field
+        default: nil
+        }
+    }
+
     public var description: String {
         switch self {
         case let .tooLarge(bytes, limit): "message too large: \(bytes) bytes, limit \(limit)"

@@ -12,7 +12,12 @@ public enum EventCatalog {
     ].map { Entry(exchange: .inbound, type: $0.type, payload: $0) }
 
     public static let outbound: [Entry] = [ResultVerified.self, PaymentRequested.self, PaymentCancelled.self, PaymentRefundRequested.self]
-        .map { Entry(exchange: .outbound, type: $0.type, payload: $0) }
+        .map { Entry(exchange: .outbound, type: $0.type, payload: $0) } + outcomes
+
+    /// The answers to inbound messages, on `examhall.outbound`.
+    public static let outcomes: [Entry] = [
+        PurchaseAccepted.self, PurchaseRejected.self, CandidateRejected.self, PaymentRejected.self, AttemptRejected.self,
+    ].map { Entry(exchange: .outbound, type: $0.type, payload: $0) }
 
     public static let events: [Entry] = [
         AuthorizationOpened.self, AuthorizationAssigned.self, AuthorizationReleased.self, AuthorizationInactivated.self,

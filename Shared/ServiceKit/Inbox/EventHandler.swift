@@ -36,17 +36,30 @@ public struct HandlerContext {
     }
 }
 
-/// Input that is well-formed but can never be applied (e.g. it contradicts a rule): dead-lettered with `reason`.
-public struct HandlerRejection: Error, CustomStringConvertible {
+/// Input that is well-formed but can never be applied (e.g. it contradicts a rule): dead-lettered with
+/// `reason` and, for an inbound message, answered to its sender with `field` (a JSON path such as
+/// `data.bookingId`) when one field is at fault.
+public struct HandlerRejection: Error, CustomStringConvertible, Equatable {
     public let reason: String
-    public init(_ reason: String) { self.reason = reason }
+    public let field: String?
+    public init(_ reason: String, field: String? = nil) {
+        self.reason = reason
+        self.field = field
+    }
     public var description: String { reason }
 }
 
 extension HandlerRejection {
     /// The UUID an event's `field` holds; a message naming one that is not is rejected with the reason.
     public static func uuid(_ text: String, field: String) throws(HandlerRejection) -> UUID {
-        guard let id = UUID(uuidString: text) else { throw HandlerRejection("\(field) '\(text)' is not a UUID") }
+        guard let id = UUID(uuidString: text) else { throw HandlerRejection("\(field) '\(text)' is not a UUID", field: "data.\(field)") }
         return id
     }
+}
+
+/// A failure that may pass: the message names something this service has not heard of yet, whose
+/// event may still be on its way. It is retried like any failure; on its last allowed delivery it is
+/// a rejection instead, with `rejection`'s reason.
+public protocol RejectedOnLastDelivery: Error {
+    var rejection: HandlerRejection { get }
 }

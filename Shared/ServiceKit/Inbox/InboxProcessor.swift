@@ -4,8 +4,8 @@ import Foundation
 import Logging
 
 /// The inbox: a consumer's batch of deliveries through five steps, each in its own file under
-/// `Pipeline/`: route to a handler → decode and validate → (in one transaction) de-duplicate and apply
-/// → settle with the broker. Exactly-once in effect: the inbox record commits with the message's
+/// `Pipeline/`: route to a handler → decode and validate → (in one transaction) de-duplicate and apply,
+/// answering the senders of refused inbound messages → settle with the broker. Exactly-once in effect: the inbox record commits with the message's
 /// effects and outbox rows. Bad input is dead-lettered with its reason; a database outage holds the
 /// batch for a retry; a failing handler's message is retried until its last allowed delivery.
 public struct InboxProcessor: DeliveryBatchHandler {
@@ -19,23 +19,26 @@ public struct InboxProcessor: DeliveryBatchHandler {
         clock: @escaping @Sendable () -> Date = { Date() }, faults: FaultHook = .none
     ) {
         route = RouteStep(registry: registry)
-        apply = ApplyStep(database: database, source: source, logger: logger, clock: clock, faults: faults)
+        apply = ApplyStep(database: database, source: source, deliveryLimit: deliveryLimit, logger: logger, clock: clock, faults: faults)
         settle = SettleStep(deliveryLimit: deliveryLimit, logger: logger)
     }
 
     public func handle(_ batch: [Delivery]) async -> BatchOutcome {
         var dispositions = [DeliveryDisposition](repeating: .ack, count: batch.count)
         var admitted: [(index: Int, message: PreparedMessage)] = []
+        var refused: [(delivery: Delivery, refusal: InboxRefusal)] = []
         for (index, delivery) in batch.enumerated() {
             switch route.route(delivery).flatMap({ decode.decode(delivery, with: $0) }) {
             case let .success(message): admitted.append((index, message))
-            case let .failure(refusal): dispositions[index] = settle.settle(delivery, refusal: refusal)
+            case let .failure(refusal):
+                dispositions[index] = settle.settle(delivery, refusal: refusal)
+                if refusal.answer != nil { refused.append((delivery, refusal)) }
             }
         }
-        guard !admitted.isEmpty else { return .settled(dispositions) }
+        guard !admitted.isEmpty || !refused.isEmpty else { return .settled(dispositions) }
 
         let results: [ApplyStep.Result]
-        switch await apply.apply(admitted.map(\.message)) {
+        switch await apply.apply(admitted.map(\.message), answering: refused) {
         case let .committed(committed): results = committed
         case let .retryLater(reason): return .retryLater(reason: reason)
         case let .failed(error): results = Array(repeating: .failed(error), count: admitted.count)

@@ -54,7 +54,7 @@ import Testing
         var registry = HandlerRegistry()
         registry.register(Marking(), from: .inbound)
         route = RouteStep(registry: registry)
-        step = ApplyStep(database: database, source: "test", logger: logger, clock: { Date() }, faults: .none)
+        step = ApplyStep(database: database, source: "test", deliveryLimit: 3, logger: logger, clock: { Date() }, faults: .none)
     }
 
     func messages(_ firstNames: [String]) throws -> [PreparedMessage] {
@@ -100,7 +100,7 @@ import Testing
     @Test func aFailingMessageIsIsolatedAndTheOthersCommit() async throws {
         let batch = try messages(["Ada", "Reject", "Boom", "Grace"])
         guard case let .committed(results) = await step.apply(batch) else { Issue.record("not committed"); return }
-        #expect(results[1] == .rejected("refused by the rules"))
+        #expect(results[1] == .rejected(HandlerRejection("refused by the rules")))
         #expect(results[2] == .failed("Boom()"))
         #expect(try await marks(batch) == [1, 0, 0, 1], "the failing messages leave no trace")
         #expect(try await batchSizes(batch) == [1], "retried one message at a time")

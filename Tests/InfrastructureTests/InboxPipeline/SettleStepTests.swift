@@ -32,7 +32,7 @@ import Testing
     @Test func refusedAndRejectedMessagesAreDeadLetteredWithTheirReason() throws {
         let (delivery, message) = try message()
         #expect(step.settle(delivery, refusal: InboxRefusal(type: "x", reason: "body is not a JSON object")) == .deadLetter(reason: "body is not a JSON object"))
-        #expect(step.settle(delivery, message: message, result: .rejected("exam unknown")) == .deadLetter(reason: "exam unknown"))
+        #expect(step.settle(delivery, message: message, result: .rejected(HandlerRejection("exam unknown"))) == .deadLetter(reason: "exam unknown"))
     }
 
     @Test func aFailedMessageIsRequeuedUntilItsLastAllowedDelivery() throws {

@@ -16,6 +16,8 @@ struct AuthorizationStore {
     struct Opened {
         /// False when the purchase already had its authorization (a re-send).
         let inserted: Bool
+        /// The purchase's authorization, new or not.
+        var authorizationId: UUID?
         /// The reason of a refund that arrived before the purchase, if one did.
         let earlyRefund: String?
     }
@@ -58,8 +60,11 @@ struct AuthorizationStore {
                 INSERT INTO authorization_history (authorization_id, from_status, to_status, reason, actor, message_id, at)
                 SELECT id, NULL, status, 'purchase completed', $14, message_id, $13 FROM input JOIN inserted USING (id) ORDER BY position
             )
-            SELECT inserted.id IS NOT NULL AS inserted, early_refunds.reason AS early_refund
-            FROM input LEFT JOIN inserted USING (id) LEFT JOIN early_refunds USING (purchase_id)
+            SELECT inserted.id IS NOT NULL AS inserted, coalesce(inserted.id, existing.id) AS authorization_id,
+                early_refunds.reason AS early_refund
+            FROM input LEFT JOIN inserted USING (id)
+                LEFT JOIN authorizations existing ON existing.purchase_id = input.purchase_id
+                LEFT JOIN early_refunds ON early_refunds.purchase_id = input.purchase_id
             ORDER BY position
             """,
             [
@@ -70,7 +75,19 @@ struct AuthorizationStore {
                 openings.map(\.messageId), now, actor,
             ]
         )
-        return try rows.map { Opened(inserted: try $0.decode("inserted"), earlyRefund: try $0.decode("early_refund")) }
+        var opened = try rows.map {
+            Opened(inserted: try $0.decode("inserted"), authorizationId: try $0.decode("authorization_id"), earlyRefund: try $0.decode("early_refund"))
+        }
+        // A purchase whose authorization this statement could not see: made earlier in the batch, or
+        // committed by another transaction after the statement began. A new statement sees both.
+        let unseen = opened.indices.filter { opened[$0].authorizationId == nil }
+        if !unseen.isEmpty {
+            let ids = Dictionary(try connection.query(
+                "SELECT purchase_id, id FROM authorizations WHERE purchase_id = ANY($1::text[])", [unseen.map { openings[$0].authorization.purchaseId }]
+            ).map { (try $0.decode("purchase_id", as: String.self), try $0.decode("id", as: UUID.self)) }) { first, _ in first }
+            for index in unseen { opened[index].authorizationId = ids[openings[index].authorization.purchaseId] }
+        }
+        return opened
     }
 
     /// The authorization of a purchase, locked for the rest of the transaction.

@@ -3,7 +3,8 @@ import ExamHallServiceKit
 import Foundation
 
 /// `payment.completed` → the seat held for payment becomes a confirmed booking. A payment for an unknown,
-/// expired or differently priced booking is dead-lettered with a reason, for an operator to refund.
+/// expired or differently priced booking is refused: answered `payment.rejected` for the payment system
+/// to refund, and dead-lettered with the reason for an operator.
 struct ConfirmBookingOnPaymentCompleted: EventHandler {
     let paymentWindow: Duration
 
@@ -14,9 +15,9 @@ struct ConfirmBookingOnPaymentCompleted: EventHandler {
         do {
             _ = try workflow.confirmPayment(bookingId: bookingId, paymentId: payment.paymentId, amount: payment.amount, currency: payment.currency)
         } catch let refusal as BookingWorkflow.PaymentRefusal {
-            throw HandlerRejection(refusal.reason)
+            throw HandlerRejection(refusal.reason, field: refusal.field)
         } catch let missing as NotFound {
-            throw HandlerRejection("payment \(payment.paymentId): \(missing)")
+            throw HandlerRejection("payment \(payment.paymentId): \(missing)", field: "data.bookingId")
         }
     }
 }

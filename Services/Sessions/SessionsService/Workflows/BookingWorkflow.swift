@@ -551,10 +551,10 @@ struct BookingWorkflow {
         let (session, booking) = try lockBooking(bookingId)
         if booking.status == .confirmed, booking.paymentId == paymentId { return .alreadyConfirmed }
         guard booking.status == .awaitingPayment else {
-            throw PaymentRefusal(reason: "booking \(Self.text(bookingId)) is \(booking.status.rawValue), so payment \(paymentId) cannot confirm it; refund it")
+            throw PaymentRefusal(reason: "booking \(Self.text(bookingId)) is \(booking.status.rawValue), so payment \(paymentId) cannot confirm it; refund it", field: "data.bookingId")
         }
         guard let price = session.price, price.amount == amount, price.currency == currency else {
-            throw PaymentRefusal(reason: "payment \(paymentId) is \(amount) \(currency) but the session costs \(session.price.map { "\($0.amount) \($0.currency)" } ?? "nothing")")
+            throw PaymentRefusal(reason: "payment \(paymentId) is \(amount) \(currency) but the session costs \(session.price.map { "\($0.amount) \($0.currency)" } ?? "nothing")", field: "data.amount")
         }
         var confirmed = booking
         confirmed.status = .confirmed
@@ -572,6 +572,8 @@ struct BookingWorkflow {
 
     struct PaymentRefusal: Error, CustomStringConvertible {
         let reason: String
+        /// The field of `payment.completed` at fault.
+        var field: String
         var description: String { reason }
     }
 

@@ -22,16 +22,17 @@ enum ExportResults {
     @discardableResult
     static func runOnce(_ environment: ServiceEnvironment, limit: Int = batchSize) async throws -> Int {
         let now = environment.clock()
-        let outbox = environment.outbox(correlationId: nil)
         let exported = try await environment.database.transaction { connection in
             let store = AttemptStore(connection: connection)
-            let exports = try store.claimDueExports(limit: limit).compactMap {
-                ExportRules.export($0.attempt, purchaseId: $0.purchaseId, proctorRating: $0.proctorRating, at: now)
+            // Each result carries the correlation id of the purchase it closes.
+            let exports = try store.claimDueExports(limit: limit).compactMap { due in
+                ExportRules.export(due.attempt, purchaseId: due.purchaseId, proctorRating: due.proctorRating, at: now)
+                    .map { (export: $0, outbox: environment.outbox(correlationId: due.correlationId)) }
             }
-            let events = try exports.flatMap { export in
+            let events = try exports.flatMap { export, outbox in
                 [try outbox.row(export.result, to: .outbound, id: export.messageId).1, try outbox.row(export.announcement).1]
             }
-            try store.recordExports(exports.map { ($0.attemptId, $0.messageId) }, at: now)
+            try store.recordExports(exports.map { ($0.export.attemptId, $0.export.messageId) }, at: now)
             try OutboxWriter.enqueue(events, on: connection)
             return exports.count
         }

@@ -105,6 +105,8 @@ struct AttemptStore {
     struct DueExport {
         let attempt: Attempt
         let purchaseId: String
+        /// The purchase's correlation id, carried onto its result.
+        let correlationId: String?
         let proctorRating: Int?
     }
 
@@ -114,13 +116,16 @@ struct AttemptStore {
     func claimDueExports(limit: Int) throws -> [DueExport] {
         try connection.query(
             """
-            SELECT \(Self.qualifiedColumns), au.purchase_id, r.rating FROM attempts a
+            SELECT \(Self.qualifiedColumns), au.purchase_id, au.correlation_id, r.rating FROM attempts a
             JOIN authorizations au ON au.id = a.authorization_id
             LEFT JOIN proctor_reports r ON r.attempt_id = a.id
             WHERE \(Self.dueForExport)
             ORDER BY a.verified_at LIMIT $1 FOR UPDATE OF a SKIP LOCKED
             """, [limit]
-        ).map { row in DueExport(attempt: try Self.decode(row), purchaseId: try row.decode("purchase_id"), proctorRating: try row.decode("rating")) }
+        ).map { row in DueExport(
+                attempt: try Self.decode(row), purchaseId: try row.decode("purchase_id"), correlationId: try row.decode("correlation_id"),
+                proctorRating: try row.decode("rating")
+            ) }
     }
 
     /// Connected, finished, verified and not exported, with every part of the result present (`ExportRules.isDue`).
@@ -154,8 +159,10 @@ struct AttemptStore {
 
     // MARK: - Projections
 
-    func recordAuthorization(_ id: String, purchaseId: String) throws {
-        try connection.execute("INSERT INTO authorizations (id, purchase_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", [id, purchaseId])
+    func recordAuthorization(_ id: String, purchaseId: String, correlationId: String?) throws {
+        try connection.execute(
+            "INSERT INTO authorizations (id, purchase_id, correlation_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [id, purchaseId, correlationId]
+        )
     }
 
     func assignProctor(_ proctorId: String, to sessionId: String) throws {

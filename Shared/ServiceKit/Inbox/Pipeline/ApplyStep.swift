@@ -10,20 +10,24 @@ import Logging
 /// almost every batch is clean. If any message fails, that attempt is rolled back and the batch applied
 /// again with each message in its own savepoint, so one message's failure leaves the others' effects
 /// intact. A transient database failure (an outage, a failover, a serialization conflict) holds the
-/// whole batch for a retry instead.
+/// whole batch for a retry instead. The senders of inbound messages refused by decoding or rejected by
+/// their handler are answered (`AnswerStep`) in the same transaction.
 struct ApplyStep: Sendable {
     let database: DatabasePool
     let source: String
+    let deliveryLimit: Int
     let logger: Logger
     let clock: @Sendable () -> Date
     let faults: FaultHook
+    var answer: AnswerStep { AnswerStep(source: source) }
 
     /// What became of one message.
     enum Result: Sendable, Equatable {
         case applied(Duration)
         case duplicate
-        /// Its handler refused it with `HandlerRejection`: it can never be applied.
-        case rejected(String)
+        /// Its handler refused it with `HandlerRejection` (or, on its last allowed delivery, with
+        /// `RejectedOnLastDelivery`): it can never be applied.
+        case rejected(HandlerRejection)
         /// Its handler failed otherwise: worth another delivery.
         case failed(String)
     }
@@ -38,12 +42,20 @@ struct ApplyStep: Sendable {
         case failed(String)
     }
 
-    func apply(_ messages: [PreparedMessage]) async -> Outcome {
-        let (source, logger, now, faults) = (self.source, self.logger, clock(), self.faults)
+    /// Applies `messages` and answers the senders of `refused` (those refused before applying, with
+    /// an answering handler).
+    func apply(_ messages: [PreparedMessage], answering refused: [(delivery: Delivery, refusal: InboxRefusal)] = []) async -> Outcome {
+        let (source, logger, now, faults, limit) = (self.source, self.logger, clock(), self.faults, deliveryLimit)
+        let answer = self.answer
         let results: [Result]
         do {
+            let answers = try refused.compactMap { item in
+                try item.refusal.answer.map { try answer.row(refusing: item.delivery, item.refusal, event: $0, now: now) }
+            }
+            guard !messages.isEmpty || !answers.isEmpty else { return .committed([]) }
             do {
                 results = try await database.transaction { connection in
+                    try OutboxWriter.enqueue(answers, on: connection)
                     let fresh = try DeduplicateStep.recordFresh(messages.map(\.metadata), on: connection)
                     faults.reach(.afterInboxInsert)
                     let results = try Self.applyFresh(messages, fresh: fresh, on: connection, source: source, now: now, logger: logger, faults: faults)
@@ -52,8 +64,9 @@ struct ApplyStep: Sendable {
                 }
             } catch is NeedsIsolation {
                 results = try await database.transaction { connection in
+                    try OutboxWriter.enqueue(answers, on: connection)
                     let results = try messages.map {
-                        try Self.applyIsolated($0, on: connection, source: source, now: now, logger: logger, faults: faults)
+                        try Self.applyIsolated($0, on: connection, source: source, now: now, logger: logger, faults: faults, deliveryLimit: limit, answer: answer)
                     }
                     faults.reach(.afterOutboxInsert)
                     return results
@@ -118,9 +131,11 @@ struct ApplyStep: Sendable {
     }
 
     /// One message in its own savepoint: inbox check, then the handler. Its failure is rolled back to
-    /// the savepoint and becomes its result; the transaction goes on with the next message.
+    /// the savepoint and becomes its result (a rejection answered to its sender, when this service
+    /// answers it); the transaction goes on with the next message.
     static func applyIsolated(
-        _ message: PreparedMessage, on connection: PGConnection, source: String, now: Date, logger: Logger, faults: FaultHook
+        _ message: PreparedMessage, on connection: PGConnection, source: String, now: Date, logger: Logger, faults: FaultHook,
+        deliveryLimit: Int, answer: AnswerStep
     ) throws -> Result {
         try connection.execute("SAVEPOINT message")
         do {
@@ -139,9 +154,21 @@ struct ApplyStep: Sendable {
         } catch {
             try connection.execute("ROLLBACK TO SAVEPOINT message")
             try connection.execute("RELEASE SAVEPOINT message")
-            if let rejection = error as? HandlerRejection { return .rejected(rejection.reason) }
-            return .failed(String(describing: error))
+            guard let rejection = rejection(error, lastDelivery: message.previousDeliveries + 1 >= deliveryLimit) else {
+                return .failed(String(describing: error))
+            }
+            if let event = message.answer {
+                try OutboxWriter.enqueue([try answer.row(rejecting: message, rejection, event: event, now: now)], on: connection)
+            }
+            return .rejected(rejection)
         }
+    }
+
+    /// The rejection `error` stands for, if it is one.
+    static func rejection(_ error: any Error, lastDelivery: Bool) -> HandlerRejection? {
+        if let rejection = error as? HandlerRejection { return rejection }
+        if lastDelivery, let pending = error as? RejectedOnLastDelivery { return pending.rejection }
+        return nil
     }
 
     /// The context a handler gets for `message`: its correlation carried onto what it publishes and logs.

@@ -13,9 +13,11 @@ struct DecodeStep: Sendable {
                 throw EnvelopeError.routingKeyMismatch(routingKey: routingKey, type: message.metadata.type.rawValue)
             }
             message.previousDeliveries = delivery.previousDeliveries
+            message.body = delivery.body
+            message.answer = entry.answer
             return .success(message)
         } catch {
-            return .failure(InboxRefusal(type: routingKey, reason: error.description))
+            return .failure(InboxRefusal(type: routingKey, reason: error.description, field: error.field, answer: entry.answer))
         }
     }
 }

@@ -12,6 +12,10 @@ struct PreparedMessage: Sendable {
     let apply: @Sendable (HandlerContext) throws -> Void
     /// How often the broker delivered it before (`x-delivery-count`).
     var previousDeliveries = 0
+    /// The body as it came, for the business keys of a rejection.
+    var body: [UInt8] = []
+    /// How the sender is answered if the message is rejected; nil when this service does not answer it.
+    var answer: (any RejectionEvent.Type)?
 
     init(metadata: EnvelopeMetadata, event: any Sendable, batch: BatchApplier? = nil, apply: @escaping @Sendable (HandlerContext) throws -> Void) {
         self.metadata = metadata

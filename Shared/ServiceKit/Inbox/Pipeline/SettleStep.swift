@@ -25,8 +25,8 @@ struct SettleStep: Sendable {
             ExamHallMetrics.consumed(type: type, outcome: "duplicate")
             logger.debug("duplicate skipped", metadata: ["messageid": .string(message.metadata.id), "type": .string(type)])
             return .ack
-        case let .rejected(reason):
-            return deadLetter(delivery, type: type, reason: reason)
+        case let .rejected(rejection):
+            return deadLetter(delivery, type: type, reason: rejection.reason)
         case let .failed(error):
             let attempt = delivery.previousDeliveries + 1
             logger.error("message failed", metadata: [
