@@ -110,6 +110,33 @@ import Testing
         }
     }
 
+    @Test func theIntegrationRoleReadsByPurchaseOrCandidateWithoutContactData() async throws {
+        let (candidate, purchase) = try await openAuthorization()
+        let headers = try await bearer(.integration, "payment-system")
+        try await application.test(.router) { client in
+            let byPurchase = try await client.execute(uri: "/authorizations?purchaseId=\(purchase)", method: .get, headers: headers)
+            #expect(byPurchase.status == .ok)
+            let list = try decode(AuthorizationList.self, byPurchase)
+            #expect(list.items.map(\.purchaseId) == [purchase])
+            #expect(list.items.allSatisfy { $0.candidate == nil }, "the payment system has the contact data already")
+            let byCandidate = try decode(AuthorizationList.self, try await client.execute(uri: "/authorizations?candidateId=\(candidate)", method: .get, headers: headers))
+            #expect(byCandidate.items.map(\.purchaseId) == [purchase])
+            let one = try await client.execute(uri: "/authorizations/\(try #require(list.items.first).id)", method: .get, headers: headers)
+            #expect(one.status == .ok)
+
+            for unfiltered in ["/authorizations", "/authorizations?status=open", "/authorizations?purchaseId=\(purchase)&query=ada"] {
+                let refused = try await client.execute(uri: unfiltered, method: .get, headers: headers)
+                #expect(refused.status == .unprocessableContent, "\(unfiltered)")
+                #expect(try problemType(refused) == "filter-required")
+            }
+            let id = try #require(list.items.first).id
+            let deactivate = try await client.execute(
+                uri: "/authorizations/\(id)/deactivate", method: .post, headers: headers, body: ByteBuffer(string: #"{"reason":"x"}"#)
+            )
+            #expect(deactivate.status == .forbidden, "it changes nothing")
+        }
+    }
+
     @Test func staffFilterByCandidateStatusAndExam() async throws {
         let (candidate, purchaseId) = try await openAuthorization(examCode: "NET-201")
         let headers = try await bearer(.csr, "csr-1")

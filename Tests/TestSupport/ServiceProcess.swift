@@ -87,6 +87,14 @@ public final class ServiceProcess: @unchecked Sendable {
     public func send(
         _ method: String, _ path: String, token: String? = nil, json: String? = nil, correlationId: String? = nil, timeout: TimeInterval = 60
     ) async throws -> (status: Int, body: Data) {
+        let reply = try await exchange(method, path, token: token, json: json, correlationId: correlationId, timeout: timeout)
+        return (reply.status, reply.body)
+    }
+
+    /// As `send`, with the response's headers too.
+    public func exchange(
+        _ method: String, _ path: String, token: String? = nil, json: String? = nil, correlationId: String? = nil, timeout: TimeInterval = 60
+    ) async throws -> (status: Int, body: Data, headers: [String: String]) {
         var request = URLRequest(url: URL(string: path, relativeTo: baseURL)!)
         request.httpMethod = method
         request.timeoutInterval = timeout
@@ -97,7 +105,11 @@ public final class ServiceProcess: @unchecked Sendable {
             request.httpBody = Data(json.utf8)
         }
         let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+        let http = response as? HTTPURLResponse
+        let headers = (http?.allHeaderFields ?? [:]).reduce(into: [String: String]()) { headers, field in
+            if let name = field.key as? String, let value = field.value as? String { headers[name.lowercased()] = value }
+        }
+        return (http?.statusCode ?? 0, data, headers)
     }
 
     /// kill -9: no shutdown code runs, as in a crash.

@@ -16,6 +16,8 @@ public struct SessionsDriver: Sendable {
     public struct Reply: Sendable {
         public let status: Int
         public let body: Data
+        /// Response headers, by lowercased name.
+        public var headers: [String: String] = [:]
         public var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:] }
         public var id: String? { json["id"] as? String }
         public var problem: String? { (json["type"] as? String).map { String($0.split(separator: "/").last ?? "") } }
@@ -30,8 +32,8 @@ public struct SessionsDriver: Sendable {
 
     /// Sends through replica `replica` (round robin by the caller's index).
     public func call(_ method: String, _ path: String, as token: String, json: String? = nil, correlationId: String? = nil, replica: Int = 0) async throws -> Reply {
-        let (status, body) = try await replicas[replica % replicas.count].send(method, path, token: token, json: json, correlationId: correlationId)
-        return Reply(status: status, body: body)
+        let reply = try await replicas[replica % replicas.count].exchange(method, path, token: token, json: json, correlationId: correlationId)
+        return Reply(status: reply.status, body: reply.body, headers: reply.headers)
     }
 
     public func asCSR(_ method: String, _ path: String, json: String? = nil) async throws -> Reply {

@@ -10,12 +10,16 @@ public struct Problem: Error, HTTPResponseError, CustomStringConvertible {
     public let type: String
     public let detail: String
     public let extra: [String: ProblemValue]
+    /// Seconds after which the same request may succeed (`Retry-After`): the state it ran into may be
+    /// about to change by itself, for example an event still on its way.
+    public var retryAfter: Int?
 
-    public init(_ status: HTTPResponse.Status, type: String, detail: String, extra: [String: ProblemValue] = [:]) {
+    public init(_ status: HTTPResponse.Status, type: String, detail: String, extra: [String: ProblemValue] = [:], retryAfter: Int? = nil) {
         self.status = status
         self.type = type
         self.detail = detail
         self.extra = extra
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "\(status.code) \(type): \(detail)" }
@@ -30,11 +34,9 @@ public struct Problem: Error, HTTPResponseError, CustomStringConvertible {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(body)
-        return Response(
-            status: status,
-            headers: [.contentType: "application/problem+json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data))
-        )
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     /// 422 listing every field that failed validation.

@@ -1,9 +1,11 @@
 /// The roles a token may carry: admin, csr, proctor and candidate.
 public enum Role: String, Codable, Sendable, CaseIterable {
-    case admin, csr, proctor, candidate
+    /// `integration`: the external payment system, reading what became of its purchases (authorizations
+    /// and bookings by purchase or candidate, and exports); it changes nothing and sees no contact data.
+    case admin, csr, proctor, integration, candidate
 
     /// When an identity provider lists several roles, the most privileged one counts.
-    public static let byPrivilege: [Role] = [.admin, .csr, .proctor, .candidate]
+    public static let byPrivilege: [Role] = [.admin, .csr, .proctor, .integration, .candidate]
 }
 
 /// A verified caller. For candidates `subject` is their external id; for proctors, their registry id.

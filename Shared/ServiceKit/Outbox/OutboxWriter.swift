@@ -49,6 +49,14 @@ public struct OutboxWriter: Sendable {
         return event
     }
 
+    /// Takes back rows enqueued earlier in the same transaction whose state change did not happen after
+    /// all, with one statement whatever their number. (Enqueueing first and taking back the rare
+    /// leftovers keeps a round trip out of a transaction's locked part.)
+    public static func withdraw(_ rows: [Row], on connection: PGConnection) throws {
+        guard !rows.isEmpty else { return }
+        try connection.execute("DELETE FROM outbox WHERE message_id = ANY($1::text[]) AND sent_at IS NULL", [rows.map(\.messageId)])
+    }
+
     /// Inserts `rows` in their order with one statement whatever their number. A row whose message id is
     /// already there is left as it is, so a retried step that makes the same stable id enqueues it once.
     public static func enqueue(_ rows: [Row], on connection: PGConnection) throws {

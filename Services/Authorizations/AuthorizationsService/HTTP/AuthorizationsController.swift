@@ -15,7 +15,7 @@ struct AuthorizationsController {
     }
 
     @Sendable func list(_ request: Request, context: ExamHallRequestContext) async throws -> AuthorizationList {
-        let principal = try context.require(.admin, .csr, .candidate)
+        let principal = try context.require(.admin, .csr, .integration, .candidate)
         let query = request.uri.queryParameters
         var filter = AuthorizationStore.Filter(
             status: try QueryValue.choice(query.get("status"), name: "status", as: AuthorizationStatus.self),
@@ -26,6 +26,11 @@ struct AuthorizationsController {
             limit: try QueryValue.boundedInt(query.get("limit"), name: "limit", default: 100, range: 1...1000),
             offset: try QueryValue.boundedInt(query.get("offset"), name: "offset", default: 0, range: 0...1_000_000)
         )
+        if principal.role == .integration, filter.purchaseId == nil && filter.candidateId == nil || filter.query != nil {
+            throw Problem(
+                .unprocessableContent, type: "filter-required", detail: "the integration role lists authorizations by purchaseId or candidateId, without query"
+            )
+        }
         if principal.role == .candidate {
             if let asked = filter.candidateId, asked != principal.subject {
                 throw Problem(.forbidden, type: "forbidden", detail: "candidates may list only their own authorizations")
@@ -44,7 +49,7 @@ struct AuthorizationsController {
 
     /// A search needs two characters or more (one would match nearly everyone) and at most 100.
     @Sendable func show(_ request: Request, context: ExamHallRequestContext) async throws -> AuthorizationView {
-        let principal = try context.require(.admin, .csr, .candidate)
+        let principal = try context.require(.admin, .csr, .integration, .candidate)
         let id = try context.uuidParameter(what: "authorization")
         let result = try await environment.database.withConnection { connection -> (Authorization, [StatusChange], CandidateContact?)? in
             let store = AuthorizationStore(connection: connection)
@@ -52,7 +57,8 @@ struct AuthorizationsController {
             return (authorization, try store.history(of: id), try store.contact(of: authorization.candidateId))
         }
         // Someone else's authorization is reported as missing, so ids cannot be probed.
-        guard let (authorization, history, contact) = result, principal.isStaff || authorization.candidateId == principal.subject else {
+        let seesAll = principal.isStaff || principal.role == .integration
+        guard let (authorization, history, contact) = result, seesAll || authorization.candidateId == principal.subject else {
             throw Problem.notFound("authorization \(id.uuidString.lowercased())")
         }
         return AuthorizationView(authorization, history: history, candidate: principal.isStaff ? contact : nil)

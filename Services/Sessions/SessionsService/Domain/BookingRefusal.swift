@@ -15,6 +15,7 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
     case alreadyBooked
     case alreadyWaitlisted
     case authorizationRequired(examCode: String)
+    case authorizationUnknown(authorizationId: String)
     case authorizationNotOpen(status: String)
     case authorizationOfAnotherCandidate
     case examMismatch(examCode: String, offered: [String])
@@ -49,6 +50,7 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
         case .alreadyBooked: "already-booked"
         case .alreadyWaitlisted: "already-waitlisted"
         case .authorizationRequired: "authorization-required"
+        case .authorizationUnknown: "authorization-unknown"
         case .authorizationNotOpen: "authorization-not-open"
         case .authorizationOfAnotherCandidate: "authorization-of-another-candidate"
         case .examMismatch: "exam-mismatch"
@@ -75,8 +77,18 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
     /// 422 for a request that could never work as written; 409 for one the current state refuses.
     public var isConflict: Bool {
         switch self {
-        case .examCodeRequired, .sameSession, .candidateContactUnknown, .waitlistNotOffered, .authorizationExpiresBeforeSession: false
+        case .examCodeRequired, .sameSession, .waitlistNotOffered, .authorizationExpiresBeforeSession: false
         default: true
+        }
+    }
+
+    /// Seconds after which the same request may succeed by itself. A booking sent right after its
+    /// purchase can arrive before the purchase's `authorization.opened` (the candidate's contact data and
+    /// authorization) reaches this service, which takes some milliseconds.
+    public var retryAfter: Int? {
+        switch self {
+        case .authorizationRequired, .authorizationUnknown, .candidateContactUnknown: 1
+        default: nil
         }
     }
 
@@ -92,7 +104,10 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
         case .sessionFull: "no seat is left in the session; ask for the waitlist with {\"waitlist\":true}"
         case .alreadyBooked: "the candidate already has an active booking for this exam"
         case .alreadyWaitlisted: "the candidate is already on this session's waitlist"
-        case let .authorizationRequired(examCode): "the session requires an Open authorization for \(examCode), and the candidate holds none"
+        case let .authorizationRequired(examCode):
+            "the session requires an Open authorization for \(examCode), and the candidate holds none (yet: a purchase sent a moment ago may still be on its way)"
+        case let .authorizationUnknown(authorizationId):
+            "authorization \(authorizationId) is not known here (yet: a purchase sent a moment ago may still be on its way)"
         case let .authorizationNotOpen(status): "the authorization is \(status), not open"
         case .authorizationOfAnotherCandidate: "the authorization belongs to another candidate"
         case let .examMismatch(examCode, offered): "the session offers \(offered.joined(separator: ", ")), not \(examCode)"
@@ -107,7 +122,8 @@ public enum BookingRefusal: Error, Sendable, Equatable, CustomStringConvertible 
         case let .bookingNotConfirmed(status): "only confirmed bookings move; this one is \(status)"
         case .sameSession: "the booking is already in that session"
         case .priceDiffers: "the other session has a different price; cancel and book it instead"
-        case let .candidateContactUnknown(candidateId): "no contact data is known for candidate \(candidateId); send name, email, language and timeZone"
+        case let .candidateContactUnknown(candidateId):
+            "no contact data is known for candidate \(candidateId) (yet: a purchase sent a moment ago may still be on its way); otherwise send name, email, language and timeZone"
         case let .capacityBelowBookings(seatsTaken): "\(seatsTaken) seats are taken; capacity cannot go below that"
         case let .sessionHasBookings(field): "\(field) cannot change once candidates are booked; cancel the session and create another"
         case let .proctorOverlap(sessionId, sessionName): "the proctor is already assigned to the overlapping session '\(sessionName)' (\(sessionId))"

@@ -102,14 +102,18 @@ struct BookingsController {
     }
 
     @Sendable func list(_ request: Request, context: ExamHallRequestContext) async throws -> Page<BookingView> {
-        let principal = try context.require(.admin, .csr, .candidate)
+        let principal = try context.require(.admin, .csr, .integration, .candidate)
         let query = request.uri.queryParameters
         var filter = BookingStore.Filter(
-            candidateId: query.get("candidateId"), sessionId: try QueryValue.uuid(query.get("sessionId"), name: "sessionId"),
+            candidateId: query.get("candidateId"), purchaseId: query.get("purchaseId"),
+            sessionId: try QueryValue.uuid(query.get("sessionId"), name: "sessionId"),
             status: try QueryValue.choice(query.get("status"), name: "status", as: BookingStatus.self),
             limit: try QueryValue.boundedInt(query.get("limit"), name: "limit", default: 100, range: 1...1000),
             offset: try QueryValue.boundedInt(query.get("offset"), name: "offset", default: 0, range: 0...1_000_000)
         )
+        if principal.role == .integration, filter.purchaseId == nil && filter.candidateId == nil {
+            throw Problem(.unprocessableContent, type: "filter-required", detail: "the integration role lists bookings by purchaseId or candidateId")
+        }
         if principal.role == .candidate {
             if let asked = filter.candidateId, asked != principal.subject {
                 throw Problem(.forbidden, type: "forbidden", detail: "candidates may list only their own bookings")
@@ -129,7 +133,7 @@ struct BookingsController {
     }
 
     @Sendable func show(_ request: Request, context: ExamHallRequestContext) async throws -> BookingView {
-        let principal = try context.require(.admin, .csr, .candidate)
+        let principal = try context.require(.admin, .csr, .integration, .candidate)
         let id = try context.uuidParameter(what: "booking")
         let staff = principal.isStaff
         let found = try await environment.database.withConnection { connection -> (Booking, CandidateContact?, Int?)? in

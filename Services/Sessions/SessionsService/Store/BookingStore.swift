@@ -266,6 +266,8 @@ struct BookingStore {
 
     struct Filter {
         var candidateId: String?
+        /// Bookings made with the authorization of this purchase.
+        var purchaseId: String?
         var sessionId: UUID?
         var status: BookingStatus?
         var limit = 100
@@ -282,8 +284,9 @@ struct BookingStore {
             """
             SELECT \(Self.bookingColumns), count(*) OVER () AS total FROM bookings
             WHERE ($1::text IS NULL OR candidate_id = $1) AND ($2::uuid IS NULL OR session_id = $2) AND ($3::text IS NULL OR status = $3)
+              AND ($6::text IS NULL OR authorization_id IN (SELECT id FROM authorizations WHERE purchase_id = $6))
             ORDER BY created_at, id LIMIT $4 OFFSET $5
-            """, [filter.candidateId, filter.sessionId, filter.status?.rawValue, filter.limit, filter.offset]
+            """, [filter.candidateId, filter.sessionId, filter.status?.rawValue, filter.limit, filter.offset, filter.purchaseId]
         )
         return (try rows.map(Self.decode), try rows.first?.decode("total", as: Int.self) ?? 0)
     }

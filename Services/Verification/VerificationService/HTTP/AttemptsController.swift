@@ -41,6 +41,7 @@ struct AttemptsController {
             filter.candidateId = principal.subject
         case .proctor: filter.proctorId = principal.subject
         case .admin, .csr: break
+        case .integration: throw Problem(.forbidden, type: "forbidden", detail: "the integration role reads exports, not attempts")
         }
         let (found, total) = try await environment.database.withConnection { [filter] in try AttemptStore(connection: $0).list(filter) }
         return AttemptList(items: found.map { AttemptView($0, for: principal) }, total: total, limit: filter.limit, offset: filter.offset)
@@ -215,7 +216,7 @@ struct AttemptsController {
     }
 
     @Sendable func exports(_ request: Request, context: ExamHallRequestContext) async throws -> ExportList {
-        try context.require(.admin, .csr)
+        try context.require(.admin, .csr, .integration)
         let query = request.uri.queryParameters
         let state = try QueryValue.choice(query.get("state"), name: "state", as: AttemptStore.ExportLine.State.self)
         let limit = try QueryValue.boundedInt(query.get("limit"), name: "limit", default: 200, range: 1...1000)
@@ -248,6 +249,7 @@ struct AttemptsController {
         case .admin, .csr: true
         case .candidate: attempt.candidateId == principal.subject
         case .proctor: try store.isProctor(principal.subject, of: attempt.sessionId)
+        case .integration: false
         }
     }
 }
