@@ -18,6 +18,12 @@ public enum AMQPError: Error, Sendable, CustomStringConvertible, Equatable {
         return false
     }
 
+    /// 406: e.g. a queue declared again with other arguments than it has.
+    public var isPreconditionFailed: Bool {
+        if case let .closedByServer(code, _) = self { return code == 406 }
+        return false
+    }
+
     public var description: String {
         switch self {
         case let .invalidURL(detail): "invalid AMQP URL: \(detail)"

@@ -116,11 +116,12 @@ struct ProxiedAuthorizations {
     init(heartbeat: Int) throws {
         let stack = try TestStack.environment(for: "authorizations")
         let (amqp, postgres) = (try #require(stack["EXAMHALL_AMQP_URL"]), try #require(stack["EXAMHALL_DATABASE_URL"]))
-        broker = try FaultProxy(upstreamPort: 5682)
-        database = try FaultProxy(upstreamPort: 5442)
+        // The stack's ports as `scripts/stack env` gives them, whatever they are on this machine.
+        broker = try FaultProxy(upstreamPort: try TestStack.port(of: amqp))
+        database = try FaultProxy(upstreamPort: try TestStack.port(of: postgres))
         service = ServiceProcess("authorizations", port: 18265, environment: [
-            "EXAMHALL_AMQP_URL": amqp.replacingOccurrences(of: ":5682/", with: ":\(broker.port)/") + "?heartbeat=\(heartbeat)",
-            "EXAMHALL_DATABASE_URL": postgres.replacingOccurrences(of: ":5442/", with: ":\(database.port)/"),
+            "EXAMHALL_AMQP_URL": try TestStack.replacingPort(of: amqp, with: broker.port) + "?heartbeat=\(heartbeat)",
+            "EXAMHALL_DATABASE_URL": try TestStack.replacingPort(of: postgres, with: database.port),
         ])
     }
 

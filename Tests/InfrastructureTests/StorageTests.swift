@@ -87,9 +87,10 @@ import Testing
     /// Readiness asks whether the database answers; cut off by the network, it must hear "no" within
     /// the limit rather than wait for TCP, and callers asking at once share the one round trip.
     @Test func aSilentDatabaseIsUnreachableWithinTheLimitAndReachableWhenItReturns() async throws {
-        let proxy = try FaultProxy(upstreamPort: 5442)
+        let stackURL = try TestStack.databaseURL("authorizations")
+        let proxy = try FaultProxy(upstreamPort: try TestStack.port(of: stackURL))
         defer { proxy.shutdown() }
-        let url = try TestStack.databaseURL("authorizations").replacingOccurrences(of: ":5442/", with: ":\(proxy.port)/")
+        let url = try TestStack.replacingPort(of: stackURL, with: proxy.port)
         let pool = DatabasePool(
             settings: DatabaseSettings(url: url, schema: "authorizations", applicationName: "reachability-test"), size: 2, logger: Logger(label: "test")
         )

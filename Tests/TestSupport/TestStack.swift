@@ -60,6 +60,20 @@ public enum TestStack {
         return url
     }
 
+    /// `url` with its port replaced, e.g. to send a client through a fault proxy.
+    public static func replacingPort(of url: String, with port: Int) throws -> String {
+        guard var components = URLComponents(string: url), components.port != nil else { throw Failure(description: "no port in \(url)") }
+        components.port = port
+        guard let replaced = components.string else { throw Failure(description: "cannot rebuild \(url)") }
+        return replaced
+    }
+
+    /// The port in `url`: where the stack (as `scripts/stack env` says) listens.
+    public static func port(of url: String) throws -> Int {
+        guard let port = URLComponents(string: url)?.port else { throw Failure(description: "no port in \(url)") }
+        return port
+    }
+
     /// Checks both servers answer; the error says how to start them.
     public static func require() throws {
         do {

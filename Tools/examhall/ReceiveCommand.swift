@@ -9,7 +9,7 @@ struct ReceiveCommand: AsyncParsableCommand {
         commandName: "receive", abstract: "Bind a queue to an exchange (as the external system would) and print what arrives."
     )
 
-    @Option(help: "The receiver's queue (declared durable if missing)") var queue = "external-system.results"
+    @Option(help: "The receiver's queue (declared a durable quorum queue if missing)") var queue = "external-system.results"
     @Option(help: "Exchange to bind to") var exchange = "examhall.outbound"
     @Option(help: "Routing key to bind") var routingKey = "result.verified"
     @Flag(help: "Only declare and bind the queue, so nothing published from now on is missed") var declareOnly = false
@@ -17,10 +17,30 @@ struct ReceiveCommand: AsyncParsableCommand {
     @Option(help: "Wait for the message with this id; others are acknowledged and named only") var messageId: String?
     @Option(help: "Give up after this many seconds") var timeout = 60
 
-    func run() async throws {
+    /// What a receiver of `examhall.outbound` should declare: durable and replicated, so that what
+    /// ExamHall's outbox handed over survives a broker restart or the loss of one node.
+    static let receiverQueueArguments: [String: AMQPValue] = ["x-queue-type": .string("quorum")]
+
+    /// A connection on which `queue` exists: declared now, or kept as it is when it was declared before
+    /// with other arguments (a classic queue), which the broker answers by closing the channel.
+    static func open(declaring queue: String) throws -> AMQPConnection {
         let connection = try AMQPConnection.open(try CLIEnvironment.amqp())
+        do {
+            try connection.declareQueue(queue, arguments: receiverQueueArguments)
+            return connection
+        } catch {
+            connection.close()
+            guard error.isPreconditionFailed else { throw error }
+        }
+        let again = try AMQPConnection.open(try CLIEnvironment.amqp())
+        try again.declareQueue(queue, passive: true)
+        print("queue \(queue) already exists with other arguments; kept as it is")
+        return again
+    }
+
+    func run() async throws {
+        let connection = try Self.open(declaring: queue)
         defer { connection.close() }
-        try connection.declareQueue(queue)
         try connection.bindQueue(queue, exchange: exchange, routingKey: routingKey)
         if declareOnly {
             print("queue \(queue) bound to \(exchange) with \(routingKey)")
