@@ -67,7 +67,7 @@ import Testing
         defer { authorizations.stop() }
         let script = "set -euo pipefail\n" + block
             .replacingOccurrences(of: ".build/release/examhall", with: Self.cli.path)
-            .replacingOccurrences(of: "127.0.0.1:8082", with: "127.0.0.1:18088")
+            .replacingOccurrences(of: "127.0.0.1:8082", with: "127.0.0.1:\(authorizations.port)")
         let run = try Program.run(
             URL(fileURLWithPath: "/bin/bash"), ["-c", script], environment: ProcessInfo.processInfo.environment, capture: .standardOutput,
             in: TestStack.root

@@ -31,7 +31,7 @@ import Testing
             let token = try await TokenAuthority(secret: Self.jwtSecret).sign(principal, validFor: 3600)
             let run = try Program.run(Self.schemathesis, [
                 "run", TestStack.root.appendingPathComponent("docs/openapi/\(service).yaml").path,
-                "--url", "http://127.0.0.1:\(port)", "--header", "Authorization: Bearer \(token)",
+                "--url", "http://127.0.0.1:\(process.port)", "--header", "Authorization: Bearer \(token)",
                 "--checks", "not_a_server_error", "--max-examples", "20", "--seed", "20261124", "--no-color",
             ], capture: .both, in: workDirectory)
             let text = run.text

@@ -3,8 +3,11 @@ import Foundation
 /// The console and the services it acts through, started as real executables, with the services
 /// verifying tokens against the console's published keys (not the development secret).
 public final class ConsoleStack: @unchecked Sendable {
-    public static let consolePort = 18180
-    public static let servicePorts = ["sessions": 18081, "authorizations": 18082, "verification": 18083, "notifications": 18084]
+    public static let consolePort = LocalPort.resolve(18180)
+    public static let servicePorts = [
+        "sessions": LocalPort.resolve(18081), "authorizations": LocalPort.resolve(18082), "verification": LocalPort.resolve(18083),
+        "notifications": LocalPort.resolve(18084),
+    ]
 
     public let console: ServiceProcess
     public let services: [String: ServiceProcess]

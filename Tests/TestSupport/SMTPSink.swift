@@ -14,12 +14,12 @@ public final class SMTPSink: @unchecked Sendable {
     /// `startTLS` offers and requires STARTTLS with a certificate made at start (`certificateAuthority`
     /// trusts it); `credentials` requires AUTH with them, over TLS only.
     public init(port: Int, rejecting rejected: [String] = [], delayMail: Double = 0, startTLS: Bool = false, credentials: (user: String, password: String)? = nil) {
-        self.port = port
+        self.port = LocalPort.resolve(port)
         self.rejected = rejected
         self.delayMail = delayMail
         self.startTLS = startTLS
         self.credentials = credentials
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("examhall-smtp-\(port)-\(UUID().uuidString.prefix(8))")
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("examhall-smtp-\(self.port)-\(UUID().uuidString.prefix(8))")
     }
 
     /// The PEM file of the certificate the server presents after STARTTLS.

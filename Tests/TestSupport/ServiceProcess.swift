@@ -12,11 +12,12 @@ public final class ServiceProcess: @unchecked Sendable {
     public let logFile: URL
 
     /// `name` is the service (`authorizations`); the binary is `examhall-<name>` from the debug build.
+    /// It listens on `port`, or on another free one when that is taken on this machine (`LocalPort`).
     public init(_ name: String, port: Int, environment: [String: String] = [:]) {
         self.name = name
-        self.port = port
+        self.port = LocalPort.resolve(port)
         self.extraEnvironment = environment
-        self.logFile = FileManager.default.temporaryDirectory.appendingPathComponent("examhall-\(name)-\(port)-\(UUID().uuidString.prefix(8)).log")
+        self.logFile = FileManager.default.temporaryDirectory.appendingPathComponent("examhall-\(name)-\(self.port)-\(UUID().uuidString.prefix(8)).log")
     }
 
     public static var binaryDirectory: URL {
