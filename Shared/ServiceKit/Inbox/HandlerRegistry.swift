@@ -43,9 +43,6 @@ public struct HandlerRegistry: Sendable {
         return event
     }
 
-    /// The rejection events this service may publish, for the topology.
-    public var answers: [EventType] { Set(entries.values.compactMap { $0.answer?.type }).sorted { $0.rawValue < $1.rawValue } }
-
     public var bindings: [ServiceTopology.Binding] { entries.keys.sorted { ($0.exchange, $0.routingKey) < ($1.exchange, $1.routingKey) } }
     public var isEmpty: Bool { entries.isEmpty }
 }

@@ -7,15 +7,7 @@ import Testing
 
 /// Decoding refuses what can never be applied, with the reason an operator reads in the dead letter.
 @Suite struct DecodeStepTests {
-    struct Ignoring: EventHandler {
-        func handle(_ event: CloudEvent<CandidateUpdated>, context: HandlerContext) throws {}
-    }
-
-    let route: RouteStep = {
-        var registry = HandlerRegistry()
-        registry.register(Ignoring(), from: .inbound)
-        return RouteStep(registry: registry)
-    }()
+    let route = RouteStep.candidateUpdatesOnly
 
     func decode(_ delivery: Delivery) throws -> Result<PreparedMessage, InboxRefusal> {
         DecodeStep().decode(delivery, with: try route.route(delivery).get())

@@ -7,15 +7,7 @@ import Testing
 
 /// Routing picks the handler by where a message was first published, replays included.
 @Suite struct RouteStepTests {
-    struct Ignoring: EventHandler {
-        func handle(_ event: CloudEvent<CandidateUpdated>, context: HandlerContext) throws {}
-    }
-
-    let step: RouteStep = {
-        var registry = HandlerRegistry()
-        registry.register(Ignoring(), from: .inbound)
-        return RouteStep(registry: registry)
-    }()
+    let step = RouteStep.candidateUpdatesOnly
 
     @Test func aDeliveryIsRoutedByItsExchangeAndRoutingKey() throws {
         let delivery = try Delivery.of(CandidateUpdated(candidate: Fixtures.candidate()), exchange: .inbound)

@@ -8,18 +8,12 @@ import Testing
 
 /// What the broker is told for each result: the rules of acks, requeues and dead letters.
 @Suite struct SettleStepTests {
-    struct Ignoring: EventHandler {
-        func handle(_ event: CloudEvent<CandidateUpdated>, context: HandlerContext) throws {}
-    }
-
     let step = SettleStep(deliveryLimit: 3, logger: Logger(label: "test"))
 
     func message(previousDeliveries: Int = 0) throws -> (Delivery, PreparedMessage) {
-        var registry = HandlerRegistry()
-        registry.register(Ignoring(), from: .inbound)
         var delivery = try Delivery.of(CandidateUpdated(candidate: Fixtures.candidate()))
         if previousDeliveries > 0 { delivery.properties.headers["x-delivery-count"] = .int(Int64(previousDeliveries)) }
-        let entry = try RouteStep(registry: registry).route(delivery).get()
+        let entry = try RouteStep.candidateUpdatesOnly.route(delivery).get()
         return (delivery, try DecodeStep().decode(delivery, with: entry).get())
     }
 
