@@ -82,6 +82,32 @@ import Testing
         #expect(try await self.answers(to: try #require(fine.properties.messageId)).isEmpty)
     }
 
+    @Test func everyAnswerIsWhatDocsAsyncapiSays() throws {
+        let delivery = try delivery(exam: "CLOUD-101")
+        let message = try DecodeStep().decode(delivery, with: try RouteStep(registry: {
+            var registry = HandlerRegistry()
+            registry.register(Judging(), from: .inbound, answering: true)
+            return registry
+        }()).route(delivery).get()).get()
+        let answer = AnswerStep(source: "examhall-test")
+        let rejection = HandlerRejection("exam CLOUD-101 is not sold", field: "data.examCode")
+        let events: [any RejectionEvent.Type] = [PurchaseRejected.self, CandidateRejected.self, PaymentRejected.self, AttemptRejected.self]
+        for event in events {
+            let row = try answer.row(rejecting: message, rejection, event: event, now: .now)
+            #expect(row.exchange == "examhall.outbound" && row.routingKey == event.type.rawValue)
+            let violations = try AsyncAPIContract.violations(of: Array(row.body.utf8), channel: "examhall.outbound/\(row.routingKey)")
+            #expect(violations.isEmpty, "\(row.routingKey): \(violations)")
+        }
+        let garbled = try answer.row(refusing: Delivery(
+            deliveryTag: 1, exchange: "examhall.inbound", routingKey: "payment.completed", redelivered: false, body: Array("{".utf8),
+            properties: MessageProperties(messageId: "m-1", type: "payment.completed")
+        ), InboxRefusal(type: "payment.completed", reason: "body is not a JSON object"), event: PaymentRejected.self, now: .now)
+        #expect(try AsyncAPIContract.violations(of: Array(garbled.body.utf8), channel: "examhall.outbound/payment.rejected").isEmpty)
+        let accepted = try OutboxWriter(source: "examhall-test", correlationId: "c-1", causationId: "m-2", now: .now)
+            .row(PurchaseAccepted(messageId: "m-2", purchaseId: "P-1", authorizationId: UUID().uuidString.lowercased()), to: .outbound).1
+        #expect(try AsyncAPIContract.violations(of: Array(accepted.body.utf8), channel: "examhall.outbound/purchase.accepted").isEmpty)
+    }
+
     @Test func aFailureThatMayPassIsAnsweredOnlyOnItsLastDelivery() async throws {
         let early = try delivery(exam: "LATER", previousDeliveries: 1)
         #expect(await processor.handle([early]) == .settled([.requeue]))
