@@ -34,10 +34,7 @@ import Testing
     init() async throws {
         try TestStack.require()
         let logger = Logger(label: "test")
-        database = DatabasePool(
-            settings: DatabaseSettings(url: try TestStack.databaseURL("authorizations"), schema: "authorizations", applicationName: "inbox-test"),
-            size: 1, logger: logger
-        )
+        database = try TestStack.databasePool("authorizations", applicationName: "inbox-test")
         _ = try await database.withConnection { connection in
             try connection.execute("CREATE TABLE IF NOT EXISTS inbox_processor_marks (candidate_id text NOT NULL, message_id text NOT NULL)")
         }

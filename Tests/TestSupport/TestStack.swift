@@ -1,6 +1,7 @@
 import ExamHallMessaging
 import ExamHallStorage
 import Foundation
+import Logging
 
 /// The real RabbitMQ and PostgreSQL that `scripts/stack start` runs. Tests that need them call
 /// `TestStack.require()`, which fails loudly (never skips) when the stack is not there.
@@ -58,6 +59,14 @@ public enum TestStack {
     public static func databaseURL(_ name: String) throws -> String {
         guard let url = try environment(for: name)["EXAMHALL_DATABASE_URL"] else { throw Failure(description: "no database URL for \(name)") }
         return url
+    }
+
+    /// A small pool on `service`'s schema as that service's role, for tests of ServiceKit's own tables.
+    public static func databasePool(_ service: String, applicationName: String) throws -> DatabasePool {
+        DatabasePool(
+            settings: DatabaseSettings(url: try databaseURL(service), schema: service, applicationName: applicationName),
+            size: 1, logger: Logger(label: "test")
+        )
     }
 
     /// `url` with its port replaced, e.g. to send a client through a fault proxy.

@@ -59,7 +59,19 @@ public struct InboundRejection: Codable, Sendable, Equatable {
     public static func of(
         body: [UInt8], messageId: String?, messageType: String, reason: String, field: String?
     ) -> InboundRejection {
-        let data = (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["data"] as? [String: Any] ?? [:]
+        of(envelope: envelope(body), messageId: messageId, messageType: messageType, reason: reason, field: field)
+    }
+
+    /// The envelope of a message as a JSON object, when its body is one.
+    public static func envelope(_ body: [UInt8]) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+    }
+
+    /// As `of(body:…)`, from an envelope already read.
+    public static func of(
+        envelope: [String: Any]?, messageId: String?, messageType: String, reason: String, field: String?
+    ) -> InboundRejection {
+        let data = envelope?["data"] as? [String: Any] ?? [:]
         func key(_ value: Any?) -> String? {
             guard let text = value as? String, !text.isEmpty, text.count <= 200 else { return nil }
             return text

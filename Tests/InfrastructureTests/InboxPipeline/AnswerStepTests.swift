@@ -31,10 +31,7 @@ import Testing
     init() throws {
         try TestStack.require()
         let logger = Logger(label: "test")
-        database = DatabasePool(
-            settings: DatabaseSettings(url: try TestStack.databaseURL("authorizations"), schema: "authorizations", applicationName: "answer-test"),
-            size: 1, logger: logger
-        )
+        database = try TestStack.databasePool("authorizations", applicationName: "answer-test")
         var registry = HandlerRegistry()
         registry.register(Judging(), from: .inbound, answering: true)
         processor = InboxProcessor(registry: registry, database: database, source: "test", deliveryLimit: 3, logger: logger)

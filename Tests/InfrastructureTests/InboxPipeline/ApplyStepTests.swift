@@ -44,10 +44,7 @@ import Testing
     init() async throws {
         try TestStack.require()
         let logger = Logger(label: "test")
-        database = DatabasePool(
-            settings: DatabaseSettings(url: try TestStack.databaseURL("authorizations"), schema: "authorizations", applicationName: "apply-test"),
-            size: 1, logger: logger
-        )
+        database = try TestStack.databasePool("authorizations", applicationName: "apply-test")
         _ = try await database.withConnection { connection in
             try connection.execute("CREATE TABLE IF NOT EXISTS apply_step_marks (purchase_id text NOT NULL, batch_size int NOT NULL)")
         }

@@ -12,10 +12,7 @@ import Testing
 
     init() throws {
         try TestStack.require()
-        database = DatabasePool(
-            settings: DatabaseSettings(url: try TestStack.databaseURL("authorizations"), schema: "authorizations", applicationName: "dedup-test"),
-            size: 1, logger: Logger(label: "test")
-        )
+        database = try TestStack.databasePool("authorizations", applicationName: "dedup-test")
     }
 
     func metadata(_ id: String) throws -> EnvelopeMetadata {

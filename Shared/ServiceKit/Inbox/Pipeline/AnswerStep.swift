@@ -13,10 +13,12 @@ struct AnswerStep: Sendable {
 
     /// The outbox row answering a message that did not decode; `delivery` is all there is to go on.
     func row(refusing delivery: Delivery, _ refusal: InboxRefusal, event: any RejectionEvent.Type, now: Date) throws -> OutboxWriter.Row {
-        let envelope = (try? JSONSerialization.jsonObject(with: Data(delivery.body))) as? [String: Any]
+        let envelope = InboundRejection.envelope(delivery.body)
         let messageId = delivery.properties.messageId ?? envelope?["id"] as? String
         let correlationId = delivery.properties.correlationId ?? envelope?["correlationid"] as? String ?? messageId
-        let rejection = InboundRejection.of(body: delivery.body, messageId: messageId, messageType: refusal.type, reason: refusal.reason, field: refusal.field)
+        let rejection = InboundRejection.of(
+            envelope: envelope, messageId: messageId, messageType: refusal.type, reason: refusal.reason, field: refusal.field
+        )
         return try row(event, rejection, correlationId: correlationId, now: now)
     }
 
