@@ -8,6 +8,9 @@ struct TimestampTests {
         #expect(Timestamp.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
         #expect(Timestamp.format(Date(timeIntervalSince1970: 1_795_435_200.5)) == "2026-11-23T12:00:00.500Z")
         #expect(Timestamp.format(Date(timeIntervalSince1970: -1.25)) == "1969-12-31T23:59:58.750Z")
+        // Rounded to whole microseconds before the milliseconds are cut, so a hair before a second is that second.
+        #expect(Timestamp.format(Date(timeIntervalSince1970: -46_684_166.000_000_24)) == "1968-07-09T16:10:34.000Z")
+        #expect(Timestamp.format(Date(timeIntervalSince1970: 1_795_435_199.999_999_7)) == "2026-11-23T12:00:00.000Z")
         #expect(Timestamp.format(try #require(Timestamp.parse("2028-02-29T23:59:59.999Z"))) == "2028-02-29T23:59:59.999Z")
         #expect(Timestamp.format(try #require(Timestamp.parse("2026-03-29T01:30:00+01:00"))) == "2026-03-29T00:30:00.000Z")
     }
@@ -26,7 +29,10 @@ struct TimestampTests {
     @Test func agreesWithFoundationAndRoundTrips() throws {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<2000 {
-            let date = Date(timeIntervalSince1970: Double.random(in: -2_000_000_000...4_000_000_000, using: &generator))
+            // Whole microseconds, as the formatter reads a date: a time a fraction of a microsecond before a
+            // second rounds up to that second, where Foundation's truncating formatter would stay a second behind.
+            let micros = Int64.random(in: -2_000_000_000_000_000...4_000_000_000_000_000, using: &generator)
+            let date = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
             let text = Timestamp.format(date)
             let foundation = date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon))
             #expect(String(text.dropLast(5)) == String(foundation.prefix(19)), "\(date.timeIntervalSince1970)")
