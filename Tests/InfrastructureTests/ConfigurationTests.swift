@@ -2,13 +2,21 @@ import ExamHallServiceKit
 import Testing
 
 @Suite struct ConfigurationTests {
+    /// What `scripts/stack env` adds to every service's environment.
+    static let development = ["EXAMHALL_ENV": "development"]
+
+    static func load(_ environment: [String: String], service: String = "sessions") throws(ConfigurationError) -> ServiceConfiguration {
+        try ServiceConfiguration.load(service: service, defaultHTTPPort: 8081, environment: development.merging(environment) { $1 })
+    }
+
     @Test func defaultsMatchTheLocalStack() throws {
-        let configuration = try ServiceConfiguration.load(service: "authorizations", defaultHTTPPort: 8082, environment: [:])
+        let configuration = try ServiceConfiguration.load(service: "authorizations", defaultHTTPPort: 8082, environment: Self.development)
         #expect(configuration.amqp.user == "authorizations")
         #expect(configuration.amqp.port == 5682)
         #expect(configuration.amqp.vhost == "examhall")
         #expect(configuration.databaseURL == "postgres://authorizations:authorizations-local@127.0.0.1:5442/examhall")
         #expect(configuration.httpPort == 8082)
+        #expect(configuration.mode == .development)
         #expect(configuration.usesDefaultJWTSecret)
         #expect(configuration.defaultLanguage == "en")
         #expect(configuration.retryBase == .seconds(1) && configuration.retryMaximum == .seconds(60))
@@ -16,7 +24,7 @@ import Testing
     }
 
     @Test func theRetryBackOffAndTheInboxRetentionAreSettings() throws {
-        let configuration = try ServiceConfiguration.load(service: "sessions", defaultHTTPPort: 8081, environment: [
+        let configuration = try Self.load([
             "EXAMHALL_RETRY_BASE_MILLISECONDS": "250", "EXAMHALL_RETRY_MAX_SECONDS": "30", "EXAMHALL_INBOX_RETENTION_DAYS": "30",
         ])
         #expect(configuration.retryBase == .milliseconds(250) && configuration.retryMaximum == .seconds(30))
@@ -25,17 +33,17 @@ import Testing
 
     @Test func developmentTokensAreRefusedWhenPublishedKeysAreUsedWithoutASecret() throws {
         let keys = ["EXAMHALL_JWKS_URL": "https://id.example.org/jwks", "EXAMHALL_JWT_ISSUER": "https://id.example.org"]
-        #expect(try !ServiceConfiguration.load(service: "sessions", defaultHTTPPort: 8081, environment: keys).acceptsSharedSecretTokens)
+        #expect(try !Self.load(keys).acceptsSharedSecretTokens)
         let withSecret = keys.merging(["EXAMHALL_JWT_SECRET": ServiceConfiguration.localJWTSecret]) { $1 }
-        #expect(try ServiceConfiguration.load(service: "sessions", defaultHTTPPort: 8081, environment: withSecret).acceptsSharedSecretTokens)
-        #expect(try ServiceConfiguration.load(service: "sessions", defaultHTTPPort: 8081, environment: [:]).acceptsSharedSecretTokens)
+        #expect(try Self.load(withSecret).acceptsSharedSecretTokens)
+        #expect(try Self.load([:]).acceptsSharedSecretTokens)
     }
 
     @Test func publishedKeysNeedAPinnedIssuer() {
         #expect(throws: ConfigurationError.self) {
-            try ServiceConfiguration.load(service: "sessions", defaultHTTPPort: 8081, environment: ["EXAMHALL_JWKS_URL": "http://127.0.0.1:8080/.well-known/jwks.json"])
+            try Self.load(["EXAMHALL_JWKS_URL": "http://127.0.0.1:8080/.well-known/jwks.json"])
         }
-        let configuration = try? ServiceConfiguration.load(service: "sessions", defaultHTTPPort: 8081, environment: [
+        let configuration = try? Self.load([
             "EXAMHALL_JWKS_URL": "https://id.example.org/jwks", "EXAMHALL_JWT_ISSUER": "https://id.example.org",
             "EXAMHALL_JWT_ROLE_CLAIM": "realm_access.roles",
         ])
@@ -61,7 +69,7 @@ import Testing
     ])
     func malformedSettingIsNamed(_ variable: String, _ value: String, _ message: String) {
         do {
-            _ = try ServiceConfiguration.load(service: "sessions", defaultHTTPPort: 8081, environment: [variable: value])
+            _ = try Self.load([variable: value])
             Issue.record("\(variable)=\(value) was accepted")
         } catch {
             #expect(error.variable == variable)

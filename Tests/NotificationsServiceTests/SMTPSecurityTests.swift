@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func aCertificateFileThatCannotBeReadStopsStartUpNamingIt() throws {
-        let configuration = try ServiceConfiguration.load(service: "notifications", defaultHTTPPort: 8084, environment: [:])
+        let configuration = try ServiceConfiguration.load(service: "notifications", defaultHTTPPort: 8084, environment: ["EXAMHALL_ENV": "development"])
         let url = "smtp://mail.example.org?cafile=/nonexistent/ca.pem"
         #expect {
             try NotificationSettings.load(configuration, environment: ["EXAMHALL_SMTP_URL": url])

@@ -55,7 +55,9 @@ struct TopologyCommand: ParsableCommand {
 
     /// Every service that consumes from the bus, with the bindings its handlers need.
     static func services() throws -> [ServiceTopology] {
-        let environment = ProcessInfo.processInfo.environment
+        // Only the settings that shape the handlers' bindings are read here; nothing connects, so the
+        // production rules for credentials and TLS do not apply.
+        let environment = ProcessInfo.processInfo.environment.merging(["EXAMHALL_ENV": "development"]) { $1 }
         func configuration(_ service: String) throws -> ServiceConfiguration {
             try ServiceConfiguration.load(service: service, defaultHTTPPort: 8080, environment: environment)
         }

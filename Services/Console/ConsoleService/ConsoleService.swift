@@ -8,7 +8,7 @@ import Hummingbird
 public enum ConsoleService {
     public static let description = ServiceDescription(
         name: "console", defaultHTTPPort: 8080,
-        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!
+        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!, verifiesBearerTokens: false
     )
 
     /// What the service consumes: its handlers by exchange and routing key (the bindings of its inbox).
@@ -85,7 +85,7 @@ public enum ConsoleService {
         let renderer: PageRenderer
         do {
             configuration = try ConsoleConfiguration.load()
-            mail = try MailSettings.load(try ServiceConfiguration.load(service: description.name, defaultHTTPPort: description.defaultHTTPPort))
+            mail = try MailSettings.load(try ServiceConfiguration.load(description))
             renderer = try await PageRenderer.load()
         } catch {
             FileHandle.standardError.write(Data("examhall-console: \(error)\n".utf8))

@@ -47,7 +47,7 @@ public enum NotificationsService {
         // The service's own settings are checked before anything starts, like the shared ones.
         let settings: NotificationSettings
         do {
-            let configuration = try ServiceConfiguration.load(service: description.name, defaultHTTPPort: description.defaultHTTPPort)
+            let configuration = try ServiceConfiguration.load(description)
             settings = try NotificationSettings.load(configuration)
         } catch {
             FileHandle.standardError.write(Data("examhall-\(description.name): \(error)\n".utf8))

@@ -20,6 +20,8 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 /// Everything a service reads from `EXAMHALL_*` environment variables. Defaults match `scripts/stack`.
 public struct ServiceConfiguration: Sendable {
     public var service: String
+    /// Production (the default) refuses development secrets, fault injection and plaintext at start-up.
+    public var mode: DeploymentMode = .production
     public var amqp: AMQPEndpoint
     public var databaseURL: String
     public var httpHost: String
@@ -65,9 +67,17 @@ public struct ServiceConfiguration: Sendable {
 
     public static let localJWTSecret = "examhall-local-development-jwt-secret-change-me"
 
+    /// The settings of a service's executable, from its own environment.
+    public static func load(_ description: ServiceDescription) throws(ConfigurationError) -> ServiceConfiguration {
+        try load(service: description.name, defaultHTTPPort: description.defaultHTTPPort, verifiesBearerTokens: description.verifiesBearerTokens)
+    }
+
     public static func load(
-        service: String, defaultHTTPPort: Int, environment: [String: String] = ProcessInfo.processInfo.environment
+        service: String, defaultHTTPPort: Int, verifiesBearerTokens: Bool = true,
+        environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigurationError) -> ServiceConfiguration {
+        let mode = try DeploymentMode.from(environment)
+        if mode == .production { try ProductionRules.check(environment, verifiesTokens: verifiesBearerTokens) }
         let reader = EnvironmentReader(environment)
         let amqpURL = reader.string("EXAMHALL_AMQP_URL", default: "amqp://\(service):\(service)-local@127.0.0.1:5682/examhall")
         let amqp: AMQPEndpoint
@@ -139,6 +149,7 @@ public struct ServiceConfiguration: Sendable {
             tokenPolicy: tokenPolicy,
             acceptsSharedSecretTokens: jwksURL == nil || !(environment["EXAMHALL_JWT_SECRET"] ?? "").isEmpty
         )
+        configuration.mode = mode
         configuration.retryBase = .milliseconds(try reader.int("EXAMHALL_RETRY_BASE_MILLISECONDS", default: 1000, in: 10...60_000))
         configuration.retryMaximum = .seconds(try reader.int("EXAMHALL_RETRY_MAX_SECONDS", default: 60, in: 1...3600))
         configuration.inboxRetentionDays = try reader.int("EXAMHALL_INBOX_RETENTION_DAYS", default: 7, in: 1...365)

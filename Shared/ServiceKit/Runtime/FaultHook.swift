@@ -4,8 +4,8 @@ import Synchronization
 /// The one place where the chaos suite breaks the message path on purpose, to prove that a crash or a
 /// failure at the worst moment loses nothing and duplicates nothing. A service gets it from its
 /// environment; production code only calls it at named points, and unless a chaos switch is set
-/// (`EXAMHALL_CRASH_AT`, `EXAMHALL_FAIL_MESSAGE_PREFIX`, `EXAMHALL_ROLLBACK_CORRELATION_PREFIX`, never in
-/// production) every call does nothing. Tests build one directly.
+/// (`EXAMHALL_CRASH_AT`, `EXAMHALL_FAIL_MESSAGE_PREFIX`, `EXAMHALL_ROLLBACK_CORRELATION_PREFIX`, which
+/// `ProductionRules` refuses in production) every call does nothing. Tests build one directly.
 public struct FaultHook: Sendable {
     /// Where to die, and after passing the point how many times (so that a restarted process gets
     /// some work done before it dies again).

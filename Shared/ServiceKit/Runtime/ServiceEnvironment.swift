@@ -42,11 +42,14 @@ public struct ServiceDescription: Sendable {
     public let name: String
     public let defaultHTTPPort: Int
     public let migrationsDirectory: URL
+    /// Whether its API believes bearer tokens from elsewhere; the console signs its own and does not.
+    public let verifiesBearerTokens: Bool
 
-    public init(name: String, defaultHTTPPort: Int, migrationsDirectory: URL) {
+    public init(name: String, defaultHTTPPort: Int, migrationsDirectory: URL, verifiesBearerTokens: Bool = true) {
         self.name = name
         self.defaultHTTPPort = defaultHTTPPort
         self.migrationsDirectory = migrationsDirectory
+        self.verifiesBearerTokens = verifiesBearerTokens
     }
 }
 

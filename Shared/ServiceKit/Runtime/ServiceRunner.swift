@@ -13,7 +13,7 @@ public enum ServiceRunner {
     public static func run(_ description: ServiceDescription, components build: @Sendable (ServiceEnvironment) -> ServiceComponents) async {
         let configuration: ServiceConfiguration
         do {
-            configuration = try ServiceConfiguration.load(service: description.name, defaultHTTPPort: description.defaultHTTPPort)
+            configuration = try ServiceConfiguration.load(description)
         } catch {
             FileHandle.standardError.write(Data("examhall-\(description.name): \(error)\n".utf8))
             exit(78)
@@ -21,6 +21,10 @@ public enum ServiceRunner {
         LoggingBootstrap.bootstrap(level: configuration.logLevel)
         var logger = Logger(label: "examhall.\(description.name)")
         logger[metadataKey: "service"] = .string(description.name)
+        switch configuration.mode {
+        case .production: logger.info("running in production mode")
+        case .development: logger.warning("running in development mode: development secrets, fault injection and plaintext connections are accepted")
+        }
         do {
             try await run(description, configuration: configuration, logger: logger, components: build)
         } catch {

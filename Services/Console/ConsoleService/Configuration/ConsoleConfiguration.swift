@@ -30,6 +30,9 @@ public struct ConsoleConfiguration: Sendable {
 
     public var secureCookies: Bool { publicURL.hasPrefix("https://") }
 
+    /// The first admin's password `scripts/stack env console` prints for local use.
+    static let developmentAdminPassword = "examhall-admin-local"
+
     public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> ConsoleConfiguration {
         let reader = EnvironmentReader(environment)
         let publicURL = reader.string("EXAMHALL_PUBLIC_URL", default: "http://localhost:8080")
@@ -56,6 +59,17 @@ public struct ConsoleConfiguration: Sendable {
         case (nil, nil): firstAdmin = nil
         case (nil, _): throw ConfigurationError(variable: "EXAMHALL_CONSOLE_ADMIN_EMAIL", problem: "must be set with EXAMHALL_CONSOLE_ADMIN_PASSWORD")
         case (_, nil): throw ConfigurationError(variable: "EXAMHALL_CONSOLE_ADMIN_PASSWORD", problem: "must be set with EXAMHALL_CONSOLE_ADMIN_EMAIL")
+        }
+        if try DeploymentMode.from(environment) == .production {
+            if password == developmentAdminPassword {
+                throw ConfigurationError(variable: "EXAMHALL_CONSOLE_ADMIN_PASSWORD", problem: "is the published development password: choose another")
+            }
+            if url.scheme != "https", try !ProductionRules.allowsPlaintext(environment) {
+                throw ConfigurationError(
+                    variable: "EXAMHALL_PUBLIC_URL",
+                    problem: "must be https:// in production, so that sign-in cookies are Secure (or set EXAMHALL_ALLOW_PLAINTEXT=1 behind a proxy that ends TLS)"
+                )
+            }
         }
         return ConsoleConfiguration(
             publicURL: publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL,
