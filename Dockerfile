@@ -1,8 +1,13 @@
 # One image for all of ExamHall: the four services, the console and the admin CLI. Pick the program with the
 # container's command, e.g. `/app/examhall-authorizations` (see docker-compose.yml).
 
+# The base images are build arguments, for registries behind a firewall:
+#   docker build --build-arg BUILDER_IMAGE=registry.example.org/swift:6.3.1-bookworm --build-arg RUNTIME_IMAGE=… .
+ARG BUILDER_IMAGE=swift:6.3.1-bookworm
+ARG RUNTIME_IMAGE=debian:12.8-slim
+
 # --- build: the official Swift image, release mode, Swift runtime linked statically ---
-FROM swift:6.3-bookworm AS build
+FROM ${BUILDER_IMAGE} AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends librabbitmq-dev libpq-dev libcurl4-openssl-dev \
  && rm -rf /var/lib/apt/lists/*
@@ -22,7 +27,7 @@ RUN mkdir -p /staging \
  && cp -R "$bin"/*.resources /staging/
 
 # --- run: slim Debian with only the runtime libraries ---
-FROM debian:bookworm-slim
+FROM ${RUNTIME_IMAGE}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends librabbitmq4 libpq5 libcurl4 ca-certificates tzdata curl \
  && rm -rf /var/lib/apt/lists/* \

@@ -1,4 +1,5 @@
 import ExamHallMessaging
+import ExamHallServiceKit
 import ExamHallTestSupport
 import Foundation
 import Testing
@@ -29,7 +30,12 @@ import Testing
             let environment = try #require(service["environment"] as? [String: String])
             #expect(environment["EXAMHALL_HTTP_PORT"] == String(port))
             #expect(environment["EXAMHALL_HTTP_HOST"] == "0.0.0.0")
-            #expect((environment["EXAMHALL_JWT_SECRET"]?.utf8.count ?? 0) >= 32)
+            // Production mode, whose rules the settings pass: no development secret, and only the console's tokens are believed.
+            #expect(environment["EXAMHALL_ENV"] == "production")
+            #expect(environment["EXAMHALL_JWT_SECRET"] == nil, "\(name) believes no HS256 token")
+            #expect(throws: Never.self, "\(name)'s settings pass the production rules") {
+                try ServiceConfiguration.load(service: name, defaultHTTPPort: port, verifiesBearerTokens: name != "console", environment: environment)
+            }
             let amqp = try AMQPEndpoint(url: try #require(environment["EXAMHALL_AMQP_URL"]))
             #expect(amqp.user == name && amqp.vhost == "examhall" && amqp.host == "rabbitmq")
             let databaseURL = try #require(environment["EXAMHALL_DATABASE_URL"])
@@ -48,6 +54,38 @@ import Testing
         #expect(postgres["POSTGRES_DB"] == "examhall")
         for name in Self.services.keys {
             #expect(postgres["EXAMHALL_\(name.uppercased())_DB_PASSWORD"] != nil, "init script needs the \(name) password")
+        }
+    }
+
+    /// The broker, the database, the mail catcher and Prometheus answer only on this host, for its
+    /// operator; only the console and the services' APIs are published beyond it.
+    @Test func noInfrastructurePortIsPublishedBeyondThisHost() throws {
+        let services = try #require(try composeConfig()["services"] as? [String: [String: Any]])
+        for name in ["rabbitmq", "postgres", "mailpit", "prometheus"] {
+            for port in services[name]?["ports"] as? [Any] ?? [] {
+                // docker-compose prints "HOST_IP:PUBLISHED:TARGET/tcp", or a mapping with host_ip.
+                let hostIP = (port as? String).map { String($0.split(separator: ":").first ?? "") } ?? (port as? [String: Any])?["host_ip"] as? String
+                #expect(hostIP == "127.0.0.1", "\(name) publishes \(port) beyond this host")
+            }
+        }
+        for (name, service) in services {
+            for port in service["ports"] as? [Any] ?? [] where Self.services[name] == nil && !["rabbitmq", "postgres", "mailpit", "prometheus"].contains(name) {
+                Issue.record("\(name) publishes \(port), and is neither infrastructure nor a service")
+            }
+        }
+    }
+
+    /// Every image is pinned to a version, so two deployments of one commit run the same software.
+    @Test func everyImageTagIsPinned() throws {
+        let services = try #require(try composeConfig()["services"] as? [String: [String: Any]])
+        for (name, service) in services {
+            guard let image = service["image"] as? String, image != "examhall:local" else { continue }
+            let tag = image.split(separator: ":").last.map(String.init) ?? ""
+            #expect(image.contains(":") && tag != "latest" && tag.contains(where: \.isNumber) && tag.filter { $0 == "." }.count >= 1, "\(name): \(image)")
+        }
+        let dockerfile = try String(contentsOf: TestStack.root.appendingPathComponent("Dockerfile"), encoding: .utf8)
+        for argument in ["BUILDER_IMAGE", "RUNTIME_IMAGE"] {
+            #expect(dockerfile.contains("ARG \(argument)=") && dockerfile.contains("FROM ${\(argument)}"), "the Dockerfile takes \(argument)")
         }
     }
 

@@ -29,6 +29,17 @@ import Testing
         #expect(checked >= 20, "every target was looked at (\(checked))")
     }
 
+    /// Package.resolved does not travel with the code, so the manifest itself names the exact version of
+    /// each dependency: two builds of one commit get the same code.
+    @Test func everyDependencyIsPinnedToAnExactVersion() throws {
+        let manifest = try String(contentsOf: TestStack.root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let dependencies = manifest.matches(of: /\.package\(url: "([^"]+)", ([^)]*)\)/)
+        #expect(dependencies.count >= 10, "the manifest's dependencies were read")
+        for dependency in dependencies {
+            #expect(dependency.output.2.wholeMatch(of: /exact: "\d+\.\d+\.\d+"/) != nil, "\(dependency.output.1) is not pinned: \(dependency.output.2)")
+        }
+    }
+
     /// The module a manifest dependency names: a target by name, or a product.
     static func moduleName(_ dependency: [String: Any]) -> String? {
         for key in ["byName", "target", "product"] {
