@@ -26,6 +26,8 @@ public struct ServiceConfiguration: Sendable {
     public var databaseURL: String
     public var httpHost: String
     public var httpPort: Int
+    /// How long an HTTP connection may send nothing before it is closed.
+    public var httpIdleTimeout: Duration = .seconds(60)
     public var jwtSecret: String
     public var usesDefaultJWTSecret: Bool
     public var logLevel: Logger.Level
@@ -150,6 +152,7 @@ public struct ServiceConfiguration: Sendable {
             acceptsSharedSecretTokens: jwksURL == nil || !(environment["EXAMHALL_JWT_SECRET"] ?? "").isEmpty
         )
         configuration.mode = mode
+        configuration.httpIdleTimeout = .seconds(try reader.int("EXAMHALL_HTTP_IDLE_SECONDS", default: 60, in: 1...3600))
         configuration.retryBase = .milliseconds(try reader.int("EXAMHALL_RETRY_BASE_MILLISECONDS", default: 1000, in: 10...60_000))
         configuration.retryMaximum = .seconds(try reader.int("EXAMHALL_RETRY_MAX_SECONDS", default: 60, in: 1...3600))
         configuration.inboxRetentionDays = try reader.int("EXAMHALL_INBOX_RETENTION_DAYS", default: 7, in: 1...365)

@@ -17,6 +17,11 @@ public struct ExamHallRequestContext: RequestContext {
         remoteAddress = source.channel.remoteAddress
     }
 
+    /// The largest body read: an API request or a console form is a few kilobytes; a larger one is a
+    /// 413 `request-too-large` before it is held in memory.
+    public static let maximumBodySize = 1024 * 1024
+    public var maxUploadSize: Int { Self.maximumBodySize }
+
     public var requestDecoder: ExamHallRequestDecoder { ExamHallRequestDecoder() }
     public var responseEncoder: JSONEncoder { EventCoding.encoder }
 

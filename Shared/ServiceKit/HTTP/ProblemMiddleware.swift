@@ -2,6 +2,7 @@ import Foundation
 import ExamHallStorage
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Logging
 
 /// Turns every error into problem+json, so clients never see HTML, an empty body or a stack trace.
@@ -26,6 +27,10 @@ public struct ProblemMiddleware: RouterMiddleware {
             default: "http-\(error.status.code)"
             }
             return try Problem(error.status, type: type, detail: error.body ?? error.status.reasonPhrase).response(from: request, context: context)
+        } catch is NIOTooManyBytesError {
+            let limit = ExamHallRequestContext.maximumBodySize / 1024
+            return try Problem(.contentTooLarge, type: "request-too-large", detail: "the request body is larger than \(limit) KiB")
+                .response(from: request, context: context)
         } catch let error as PostgresError where error.isUntranslatableText {
             return try Problem.nulCharacter.response(from: request, context: context)
         } catch let error as PostgresError where error.isTransient {

@@ -122,6 +122,7 @@ public enum ServiceRunner {
     ) -> Application<RouterResponder<ExamHallRequestContext>> {
         let configuration = environment.configuration
         let router = Router(context: ExamHallRequestContext.self)
+        router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: CorrelationMiddleware())
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
@@ -131,6 +132,13 @@ public enum ServiceRunner {
         let logger = environment.logger
         return Application(
             router: router,
+            // A connection that sends nothing for the idle time is closed, so idle or stalled clients
+            // cannot hold sockets; headers are capped well below NIO's defaults (JSON APIs and forms
+            // need a few hundred bytes of them).
+            server: .http1(configuration: .init(
+                idleTimeout: .nanoseconds(Int64(configuration.httpIdleTimeout.components.seconds) * 1_000_000_000),
+                httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)
+            )),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "examhall-\(configuration.service)"),
             onServerRunning: { _ in logger.info("ready", metadata: ["port": "\(configuration.httpPort)"]) },
             logger: logger

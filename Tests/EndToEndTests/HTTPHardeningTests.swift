@@ -1,0 +1,80 @@
+import ExamHallTestSupport
+import Foundation
+import Testing
+
+/// What a stranger on the network meets at any service's HTTP port: security headers on every answer,
+/// errors included, bodies and headers of bounded size, and idle connections closed.
+@Suite(.serialized) struct HTTPHardeningTests {
+    static let headers = [
+        "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+        "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    ]
+
+    /// Runs a small Python socket client against the service, for what an HTTP client library will not do.
+    static func raw(_ script: String, port: Int) throws -> String {
+        let run = try Program.run(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", script, String(port)], capture: .both)
+        #expect(run.status == 0, "\(run.text)")
+        return run.text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func everyAnswerCarriesTheSecurityHeadersAndBodiesAndHeadersAreBounded() async throws {
+        let service = ServiceProcess("sessions", port: 18188, environment: ["EXAMHALL_HTTP_IDLE_SECONDS": "1"])
+        try await service.start()
+        defer { service.stop() }
+        let token = try Program.run(
+            ServiceProcess.binaryDirectory.appendingPathComponent("examhall"), ["token", "--role", "csr", "--subject", "hardening"],
+            environment: try TestStack.environment(for: "admin")
+        ).text.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        for (path, token, status) in [("/health/live", nil, 200), ("/sessions", nil, 401), ("/no-such-path", token, 404), ("/sessions?limit=0", token, 400)] {
+            let reply = try await service.exchange("GET", path, token: token)
+            #expect(reply.status == status, "\(path)")
+            for (name, value) in Self.headers {
+                #expect(reply.headers.first { $0.key.lowercased() == name.lowercased() }?.value == value, "\(path): \(name)")
+            }
+        }
+
+        // A body over 1 MiB is refused before it is read whole; one just under is read (and validated).
+        let padding = String(repeating: "x", count: 1024 * 1024)
+        let tooLarge = try await service.send("POST", "/locations", token: token, json: #"{"name":"\#(padding)","address":"a","timeZone":"UTC"}"#)
+        #expect(tooLarge.status == 413)
+        let problem = try JSONSerialization.jsonObject(with: tooLarge.body) as? [String: Any]
+        #expect((problem?["type"] as? String)?.hasSuffix("request-too-large") == true, "\(problem ?? [:])")
+        let large = try await service.send("POST", "/locations", token: token, json: #"{"name":"\#(padding.dropLast(100))","address":"a","timeZone":"UTC"}"#)
+        #expect(large.status == 422, "validated, not refused for its size")
+
+        // A header of 20 KB: refused (431), or the connection is closed, never served.
+        let header = try Self.raw("""
+            import socket, sys
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+            s.sendall(b"GET /health/live HTTP/1.1\\r\\nHost: x\\r\\nX-Big: " + b"a" * 20000 + b"\\r\\n\\r\\n")
+            data = b""
+            try:
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk: break
+                    data += chunk
+                    if b"\\r\\n\\r\\n" in data: break
+            except ConnectionResetError:
+                pass
+            print(data.split(b"\\r\\n")[0].decode() if data else "closed")
+            """, port: service.port)
+        #expect(header == "closed" || header.hasPrefix("HTTP/1.1 431") || header.hasPrefix("HTTP/1.1 400"), "\(header)")
+        #expect(!header.hasPrefix("HTTP/1.1 200"))
+
+        // A connection that sends nothing is closed after the idle time (1 s here), well before the client's 10 s.
+        let idle = try Self.raw("""
+            import socket, sys, time
+            s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+            start = time.monotonic()
+            try:
+                data = s.recv(1)
+            except ConnectionResetError:
+                data = b""
+            print("closed" if data == b"" else "data", round(time.monotonic() - start, 1))
+            """, port: service.port).split(separator: " ")
+        #expect(idle.first == "closed", "\(idle)")
+        #expect((Double(idle.last ?? "") ?? 99) < 9, "closed by the server's idle timeout, not the client's: \(idle)")
+        #expect(try await service.get("/health/live").status == 200, "the service still serves")
+    }
+}
