@@ -1,37 +1,49 @@
 import CCurl
 import Foundation
 
+/// How an `smtp://` connection treats STARTTLS: `required` sends nothing over a connection that could
+/// not be upgraded to TLS; `opportunistic` upgrades whenever the server offers it (and then verifies its
+/// certificate), and speaks in clear to a server that does not; `none` never upgrades.
+public enum STARTTLSPolicy: String, Sendable, Equatable {
+    case required, opportunistic, none
+}
+
 /// Where and how to reach the mail server, from `EXAMHALL_SMTP_URL`:
-/// `smtp://[user:password@]host[:port][?starttls=required|none][&cafile=PATH]` or `smtps://…` (TLS from
-/// the first byte). Credentials in the URL turn on SMTP AUTH and, unless `starttls=none` says otherwise,
-/// require STARTTLS, so a password never crosses the network in clear; `starttls=required` refuses to
-/// send over a plain connection. `cafile` trusts the certificate authorities in that PEM file instead
-/// of the system's (a mail relay with a private CA).
+/// `smtp://[user:password@]host[:port][?starttls=required|opportunistic|none][&cafile=PATH]` or `smtps://…`
+/// (TLS from the first byte). Without `starttls`, credentials in the URL, or `tlsRequiredByDefault`
+/// (production), require STARTTLS, so neither a password nor a candidate's email crosses the network in
+/// clear; otherwise it is opportunistic. `cafile` trusts the certificate authorities in that PEM file
+/// instead of the system's (a mail relay with a private CA).
 public struct SMTPEndpoint: Sendable, Equatable, CustomStringConvertible {
     /// The URL libcurl connects to (without our query options).
     public let url: String
-    public let requireStartTLS: Bool
+    public let startTLS: STARTTLSPolicy
+    public var requireStartTLS: Bool { startTLS == .required }
     public let host: String
     public let certificateAuthorities: String?
 
-    public init(url text: String) throws(SMTPError) {
+    public init(url text: String, tlsRequiredByDefault: Bool = false) throws(SMTPError) {
         guard var components = URLComponents(string: text), let scheme = components.scheme, ["smtp", "smtps"].contains(scheme),
               let host = components.host, !host.isEmpty
         else { throw SMTPError(code: 0, message: "not an smtp:// or smtps:// URL with a host", permanent: true) }
-        var startTLS: Bool?
+        var startTLS: STARTTLSPolicy?
         var certificateAuthorities: String?
         for item in components.queryItems ?? [] {
             switch (item.name, item.value) {
-            case ("starttls", "required"), ("starttls", "true"): startTLS = true
-            case ("starttls", "false"), ("starttls", "none"): startTLS = false
+            case ("starttls", "required"), ("starttls", "true"): startTLS = .required
+            case ("starttls", "opportunistic"): startTLS = .opportunistic
+            case ("starttls", "false"), ("starttls", "none"): startTLS = STARTTLSPolicy.none
             case ("cafile", let path?) where !path.isEmpty: certificateAuthorities = path
-            default: throw SMTPError(code: 0, message: "unknown option '\(item.name)' (starttls=required|none, cafile=PATH)", permanent: true)
+            default:
+                throw SMTPError(code: 0, message: "unknown option '\(item.name)' (starttls=required|opportunistic|none, cafile=PATH)", permanent: true)
             }
         }
         components.query = nil
         guard let url = components.string else { throw SMTPError(code: 0, message: "not a usable URL", permanent: true) }
         self.url = url
-        self.requireStartTLS = scheme == "smtp" && (startTLS ?? (components.user != nil))
+        self.startTLS = scheme == "smtps"
+            ? STARTTLSPolicy.none
+            : startTLS ?? (components.user != nil || tlsRequiredByDefault ? .required : .opportunistic)
         self.host = host
         self.certificateAuthorities = certificateAuthorities
     }
@@ -40,7 +52,12 @@ public struct SMTPEndpoint: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         guard var components = URLComponents(string: url) else { return host }
         if components.password != nil { components.password = "***" }
-        return (components.string ?? host) + (requireStartTLS ? " (STARTTLS required)" : "")
+        let policy = switch startTLS {
+        case .required: " (STARTTLS required)"
+        case .opportunistic: " (STARTTLS when offered)"
+        case .none: ""
+        }
+        return (components.string ?? host) + policy
     }
 }
 
@@ -91,7 +108,12 @@ public final class SMTPClient {
         examhall_curl_setopt_long(handle, CURLOPT_UPLOAD, 1)
         examhall_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, 10)
         examhall_curl_setopt_long(handle, CURLOPT_TIMEOUT, Int(timeout.components.seconds))
-        examhall_curl_setopt_long(handle, CURLOPT_USE_SSL, Int(endpoint.requireStartTLS ? CURLUSESSL_ALL.rawValue : CURLUSESSL_NONE.rawValue))
+        let useSSL = switch endpoint.startTLS {
+        case .required: CURLUSESSL_ALL
+        case .opportunistic: CURLUSESSL_TRY
+        case .none: CURLUSESSL_NONE
+        }
+        examhall_curl_setopt_long(handle, CURLOPT_USE_SSL, Int(useSSL.rawValue))
         if let certificateAuthorities = endpoint.certificateAuthorities {
             examhall_curl_setopt_string(handle, CURLOPT_CAINFO, certificateAuthorities)
         }

@@ -13,8 +13,7 @@ import Testing
 
     static func send(_ url: String) -> SMTPError? {
         do throws(SMTPError) {
-            try SMTPClient(SMTPEndpoint(url: url)).send(from: "exams@examhall.test", to: "ada@example.org", message: message)
-            return nil
+            return sendOrError(try SMTPEndpoint(url: url))
         } catch {
             return error
         }
@@ -70,7 +69,48 @@ import Testing
         #expect(try sink.messages().first?.contains("X-Received-Over: plain\r\n") == true)
     }
 
+    /// Without credentials or an explicit choice, a connection is upgraded whenever the server offers
+    /// STARTTLS, and the certificate verified; in production STARTTLS is required.
+    @Test func startTLSIsUsedWhenOfferedAndRequiredInProduction() throws {
+        let tlsSink = SMTPSink(port: 18224, startTLS: true)
+        try tlsSink.start()
+        defer { tlsSink.stop() }
+        #expect(Self.send("smtp://127.0.0.1:18224?cafile=\(tlsSink.certificateAuthority)") == nil)
+        #expect(try tlsSink.messages().first?.contains("X-Received-Over: TLS\r\n") == true, "upgraded because it was offered")
+
+        let plainSink = SMTPSink(port: 18225)
+        try plainSink.start()
+        defer { plainSink.stop() }
+        var configuration = try ServiceConfiguration.load(service: "notifications", defaultHTTPPort: 8084, environment: ["EXAMHALL_ENV": "development"])
+        let development = try #require(try MailSettings.load(configuration, environment: ["EXAMHALL_SMTP_URL": "smtp://127.0.0.1:18225"]).smtp)
+        #expect(development.startTLS == .opportunistic)
+        configuration.mode = .production
+        let production = try #require(try MailSettings.load(configuration, environment: ["EXAMHALL_SMTP_URL": "smtp://127.0.0.1:18225"]).smtp)
+        #expect(production.startTLS == .required)
+        let refused = try #require(Self.sendOrError(production), "a production service sends nothing to a server without STARTTLS")
+        #expect(!refused.permanent, "the email waits for the configuration to be fixed: \(refused)")
+        #expect(try plainSink.messages().isEmpty)
+        #expect(Self.sendOrError(development) == nil, "in development the plain server gets it")
+        #expect(try plainSink.messages().first?.contains("X-Received-Over: plain\r\n") == true)
+        // Said explicitly, production too may speak in clear (a mail catcher on a private network).
+        configuration.mode = .production
+        let explicit = try #require(try MailSettings.load(configuration, environment: ["EXAMHALL_SMTP_URL": "smtp://127.0.0.1:18225?starttls=none"]).smtp)
+        #expect(explicit.startTLS == STARTTLSPolicy.none)
+    }
+
+    static func sendOrError(_ endpoint: SMTPEndpoint) -> SMTPError? {
+        do throws(SMTPError) {
+            try SMTPClient(endpoint).send(from: "exams@examhall.test", to: "ada@example.org", message: message)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     @Test func endpointOptionsAreReadStrictly() throws {
+        #expect(try SMTPEndpoint(url: "smtp://mail.example.org:25").startTLS == .opportunistic)
+        #expect(try SMTPEndpoint(url: "smtp://mail.example.org:25", tlsRequiredByDefault: true).startTLS == .required)
+        #expect(try SMTPEndpoint(url: "smtp://mail.example.org:25?starttls=opportunistic", tlsRequiredByDefault: true).startTLS == .opportunistic)
         #expect(try !SMTPEndpoint(url: "smtp://mail.example.org:25").requireStartTLS)
         #expect(try SMTPEndpoint(url: "smtp://mail.example.org?starttls=required").requireStartTLS)
         #expect(try !SMTPEndpoint(url: "smtp://user:pw@mail.example.org?starttls=none").requireStartTLS)

@@ -14,7 +14,7 @@ public struct MailSettings: Sendable {
         let reader = EnvironmentReader(environment)
         var smtp: SMTPEndpoint?
         if let url = environment["EXAMHALL_SMTP_URL"].flatMap({ $0.isEmpty ? nil : $0 }) ?? configuration.smtpURL {
-            do { smtp = try SMTPEndpoint(url: url) } catch {
+            do { smtp = try SMTPEndpoint(url: url, tlsRequiredByDefault: configuration.mode == .production) } catch {
                 throw ConfigurationError(variable: "EXAMHALL_SMTP_URL", problem: "is not usable: \(error.message)")
             }
             if let authorities = smtp?.certificateAuthorities, !FileManager.default.isReadableFile(atPath: authorities) {
