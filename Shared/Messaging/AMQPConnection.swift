@@ -35,17 +35,32 @@ public final class AMQPConnection: @unchecked Sendable {
     public static func open(_ endpoint: AMQPEndpoint, connectTimeout: Duration = .seconds(5)) throws(AMQPError) -> AMQPConnection {
         guard let state = amqp_new_connection() else { throw .connectionFailed("out of memory") }
         let connection = AMQPConnection(state: state)
-        guard let socket = amqp_tcp_socket_new(state) else {
+        func fail(_ reason: String) -> AMQPError {
             connection.isOpen = false
             amqp_destroy_connection(state)
-            throw .connectionFailed("cannot create socket")
+            return .connectionFailed("\(endpoint.host):\(endpoint.port): \(reason)")
+        }
+        guard let socket = endpoint.tls == nil ? amqp_tcp_socket_new(state) : amqp_ssl_socket_new(state) else {
+            throw fail("cannot create socket")
+        }
+        if let tls = endpoint.tls {
+            // The broker's certificate must chain to a trusted authority and name the host we asked for.
+            amqp_ssl_socket_set_verify_peer(socket, 1)
+            amqp_ssl_socket_set_verify_hostname(socket, 1)
+            _ = amqp_ssl_socket_set_ssl_versions(socket, AMQP_TLSv1_2, AMQP_TLSvLATEST)
+            guard amqp_ssl_socket_set_cacert(socket, tls.certificateAuthorities) == AMQP_STATUS_OK.rawValue else {
+                throw fail("cannot read the certificate authorities in \(tls.certificateAuthorities)")
+            }
+            if let certificate = tls.certificate, let key = tls.key {
+                guard amqp_ssl_socket_set_key(socket, certificate, key) == AMQP_STATUS_OK.rawValue else {
+                    throw fail("cannot read the client certificate \(certificate) or its key \(key)")
+                }
+            }
         }
         var timeout = timeval(duration: connectTimeout)
         let status = amqp_socket_open_noblock(socket, endpoint.host, Int32(endpoint.port), &timeout)
         guard status == AMQP_STATUS_OK.rawValue else {
-            connection.isOpen = false
-            amqp_destroy_connection(state)
-            throw .connectionFailed("\(endpoint.host):\(endpoint.port): \(String(cString: amqp_error_string2(status)))")
+            throw fail(String(cString: amqp_error_string2(status)))
         }
         // No broker reply may be awaited forever (rabbitmq-c's default), whatever happens to the peer.
         var rpcTimeout = timeval(duration: .seconds(30))

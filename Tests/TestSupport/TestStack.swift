@@ -21,9 +21,10 @@ public enum TestStack {
         fatalError("no Package.swift above \(#filePath)")
     }()
 
-    /// The `EXAMHALL_*` variables `scripts/stack env NAME` prints for `name`.
-    public static func environment(for name: String) throws -> [String: String] {
-        let output = try run(root.appendingPathComponent("scripts/stack").path, ["env", name])
+    /// The `EXAMHALL_*` variables `scripts/stack env NAME` prints for `name`; with `tls`, URLs of the
+    /// servers' TLS listeners, verified against the stack's certificate authority.
+    public static func environment(for name: String, tls: Bool = false) throws -> [String: String] {
+        let output = try run(root.appendingPathComponent("scripts/stack").path, ["env", name] + (tls ? ["--tls"] : []))
         var result: [String: String] = [:]
         for line in output.split(separator: "\n") where line.hasPrefix("export ") {
             let assignment = line.dropFirst("export ".count)

@@ -86,6 +86,9 @@ public struct ServiceConfiguration: Sendable {
         do { amqp = try AMQPEndpoint(url: amqpURL) } catch {
             throw ConfigurationError(variable: "EXAMHALL_AMQP_URL", problem: "is not usable: \(error)")
         }
+        if let unreadable = amqp.tls?.unreadableFiles.first {
+            throw ConfigurationError(variable: "EXAMHALL_AMQP_URL", problem: "names \(unreadable), which cannot be read")
+        }
         let databaseURL = reader.string("EXAMHALL_DATABASE_URL", default: "postgres://\(service):\(service)-local@127.0.0.1:5442/examhall")
         guard databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") else {
             throw ConfigurationError(variable: "EXAMHALL_DATABASE_URL", problem: "must be a postgres:// URL")
