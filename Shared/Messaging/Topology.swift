@@ -73,12 +73,9 @@ public struct ServiceTopology: Sendable {
     public static let deadQueueArguments: [String: AMQPValue] = ["x-queue-type": .string("quorum")]
     public static let unroutableQueueArguments: [String: AMQPValue] = ["x-queue-type": .string("quorum")]
 
+    /// Declares the service's own queues and binds them. The shared exchanges and queues come from the
+    /// deployment's definitions (`scripts/stack`, compose): a service may not configure them.
     public func declare(on connection: AMQPConnection) throws(AMQPError) {
-        for exchange in Self.exchanges {
-            try connection.declareExchange(exchange.name, type: exchange.kind)
-        }
-        try connection.declareQueue(Self.unroutable, arguments: Self.unroutableQueueArguments)
-        try connection.bindQueue(Self.unroutable, exchange: Self.unroutable, routingKey: "")
         try connection.declareQueue(deadQueue, arguments: Self.deadQueueArguments)
         try connection.bindQueue(deadQueue, exchange: Self.deadLetterExchange, routingKey: deadRoutingKey)
         try connection.declareQueue(inboxQueue, arguments: inboxArguments)

@@ -13,6 +13,8 @@ public struct TopologyDefinitions: Sendable {
     /// The answers to inbound messages on `examhall.outbound`, also bound to `examhall.observed`: a
     /// payment system that binds no queue for them yet leaves them kept (the newest ones), not unroutable.
     public var observedOutboundKeys: [String]
+    /// The routing keys each service's user may publish, by exchange: its topic permissions.
+    public var publications: [String: [ServiceTopology.Binding]]
 
     /// The queue that keeps the newest events published for observers.
     public static let observedQueue = "examhall.observed"
@@ -22,15 +24,34 @@ public struct TopologyDefinitions: Sendable {
 
     /// `published` is every routing key services publish on `examhall.events`; those no service binds
     /// are the observed ones.
-    public init(vhost: String, services: [ServiceTopology], publishedEvents published: [String], outboundOutcomes: [String] = []) {
+    public init(
+        vhost: String, services: [ServiceTopology], publishedEvents published: [String], outboundOutcomes: [String] = [],
+        publications: [String: [ServiceTopology.Binding]] = [:]
+    ) {
         self.vhost = vhost
+        self.publications = publications
         self.services = services.sorted { $0.service < $1.service }
         let consumed = Set(services.flatMap(\.bindings).filter { $0.exchange == "examhall.events" }.map(\.routingKey))
         observedRoutingKeys = published.filter { !consumed.contains($0) }.sorted()
         observedOutboundKeys = outboundOutcomes.sorted()
     }
 
-    /// The sections `exchanges`, `queues`, `bindings` and `policies` of a definitions document.
+    /// The topic exchanges a service publishes to; on each, its user may write only its own routing keys.
+    public static let publishedExchanges = ["examhall.events", "examhall.outbound"]
+
+    /// One topic permission per service and published exchange: `write` matches exactly the routing
+    /// keys the service publishes there (nothing, when it publishes none); `read` (bindings) is open.
+    public var topicPermissions: [[String: Any]] {
+        publications.keys.sorted().flatMap { user in
+            Self.publishedExchanges.map { exchange -> [String: Any] in
+                let keys = (publications[user] ?? []).filter { $0.exchange == exchange }.map(\.routingKey).sorted()
+                let write = keys.isEmpty ? "^$" : "^(" + keys.map(NSRegularExpression.escapedPattern(for:)).joined(separator: "|") + ")$"
+                return ["user": user, "vhost": vhost, "exchange": exchange, "write": write, "read": ".*"]
+            }
+        }
+    }
+
+    /// The sections `exchanges`, `queues`, `bindings`, `policies` and `topic_permissions` of a definitions document.
     public var sections: [String: Any] {
         let exchanges = ServiceTopology.exchanges.map { exchange -> [String: Any] in
             ["name": exchange.name, "vhost": vhost, "type": exchange.kind, "durable": true, "auto_delete": false, "internal": false, "arguments": [String: Any]()]
@@ -51,7 +72,7 @@ public struct TopologyDefinitions: Sendable {
             ["name": policy.name, "vhost": vhost, "pattern": policy.pattern, "apply-to": policy.applyTo, "priority": 0,
              "definition": policy.definition.mapValues(Self.json)]
         }
-        return ["exchanges": exchanges, "queues": queues, "bindings": bindings, "policies": policies]
+        return ["exchanges": exchanges, "queues": queues, "bindings": bindings, "policies": policies, "topic_permissions": topicPermissions]
     }
 
     /// `document` (a whole definitions file) with its topology sections replaced by this one's; users,

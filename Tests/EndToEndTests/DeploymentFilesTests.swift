@@ -104,14 +104,31 @@ import Testing
         for name in Self.services.keys {
             let topology = ServiceTopology(service: name, bindings: [])
             let granted = try #require(permissions[name], "\(name) has no permissions")
-            for resource in ServiceTopology.exchanges.map(\.name) + [topology.inboxQueue, topology.deadQueue] {
+            for resource in [topology.inboxQueue, topology.deadQueue] {
                 #expect(matches(granted["configure"], resource), "\(name) cannot declare \(resource)")
+            }
+            for shared in ServiceTopology.exchanges.map(\.name) + [ServiceTopology.unroutable] {
+                #expect(!matches(granted["configure"], shared), "\(name) may reconfigure \(shared)")
             }
             #expect(matches(granted["write"], "examhall.events") && matches(granted["write"], "examhall.outbound") && matches(granted["write"], "examhall.dead"))
             #expect(!matches(granted["write"], "examhall.inbound"), "\(name) may not publish as an external system")
             #expect(matches(granted["read"], topology.inboxQueue) && matches(granted["read"], "examhall.inbound"))
             for other in Self.services.keys where other != name {
                 #expect(!matches(granted["read"], "\(other).inbox"), "\(name) may read \(other).inbox")
+            }
+        }
+        // On the topic exchanges it publishes to, each service may write only its own routing keys.
+        let topic = (definitions["topic_permissions"] as? [[String: String]] ?? [])
+        func topicWrite(_ user: String, _ exchange: String) -> String? { topic.first { $0["user"] == user && $0["exchange"] == exchange }?["write"] }
+        #expect(matches(topicWrite("sessions", "examhall.events"), "booking.confirmed"))
+        #expect(!matches(topicWrite("sessions", "examhall.events"), "authorization.opened"))
+        #expect(matches(topicWrite("authorizations", "examhall.outbound"), "purchase.rejected"))
+        #expect(!matches(topicWrite("authorizations", "examhall.outbound"), "result.verified"))
+        #expect(matches(topicWrite("verification", "examhall.outbound"), "result.verified"))
+        #expect(!matches(topicWrite("console", "examhall.events"), "booking.confirmed"))
+        for name in Self.services.keys {
+            for exchange in ["examhall.events", "examhall.outbound"] {
+                #expect(topicWrite(name, exchange) != nil, "\(name) has no topic permission on \(exchange): it could publish any routing key")
             }
         }
         let payment = try #require(permissions["payment-system"])

@@ -51,11 +51,14 @@ import Testing
         let inbound = try TestPublisher()
         try inbound.publishRaw(Array(#"{"from":"the payment system"}"#.utf8), routingKey: "voucher.issued", messageId: "\(prefix)-inbound")
         try inbound.confirm()
-        let events = try TestPublisher(as: "sessions")
-        try events.publishRaw(Array(#"{"from":"a service"}"#.utf8), routingKey: "nobody.listens", messageId: "\(prefix)-events", exchange: .events)
-        // Published for observers by design: kept apart, not counted as unroutable.
-        try events.publishRaw(Array(#"{"for":"observers"}"#.utf8), routingKey: "notification.sent", messageId: "\(prefix)-observed", exchange: .events)
+        // Services may publish only their own event types; an operator's tool may publish anything.
+        let events = try TestPublisher(as: "admin")
+        try events.publishRaw(Array(#"{"from":"an operator"}"#.utf8), routingKey: "nobody.listens", messageId: "\(prefix)-events", exchange: .events)
         try events.confirm()
+        // Published for observers by design: kept apart, not counted as unroutable.
+        let notifications = try TestPublisher(as: "notifications")
+        try notifications.publishRaw(Array(#"{"for":"observers"}"#.utf8), routingKey: "notification.sent", messageId: "\(prefix)-observed", exchange: .events)
+        try notifications.confirm()
 
         let connection = try AMQPConnection.open(try TestStack.amqp("admin"))
         defer { connection.close() }

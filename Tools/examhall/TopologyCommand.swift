@@ -15,7 +15,7 @@ import VerificationService
 struct TopologyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "topology",
-        abstract: "Print, write or check the exchanges, queues, bindings and policies every service needs.",
+        abstract: "Print, write or check the exchanges, queues, bindings, policies and topic permissions every service needs.",
         discussion: """
             Reads EXAMHALL_DELIVERY_LIMIT as the services do. With neither option, prints the topology sections
             as JSON. `scripts/stack` and compose load them from deploy/rabbitmq/definitions.json before any
@@ -35,7 +35,7 @@ struct TopologyCommand: ParsableCommand {
     func run() throws {
         let definitions = TopologyDefinitions(
             vhost: vhost, services: try Self.services(), publishedEvents: EventCatalog.events.map(\.type.rawValue),
-            outboundOutcomes: EventCatalog.outcomes.map(\.type.rawValue)
+            outboundOutcomes: EventCatalog.outcomes.map(\.type.rawValue), publications: try Self.publications()
         )
         if let path = definitionsFile {
             let document = try Self.read(path)
@@ -55,6 +55,23 @@ struct TopologyCommand: ParsableCommand {
 
     /// Every service that consumes from the bus, with the bindings its handlers need.
     static func services() throws -> [ServiceTopology] {
+        let registries = try registries()
+        return registries.services.map { ServiceTopology(service: $0.name, bindings: $0.registry.bindings, deliveryLimit: registries.deliveryLimit) }
+    }
+
+    /// What each service publishes: the catalog's events, and the rejections its answering handlers send.
+    static func publications() throws -> [String: [ServiceTopology.Binding]] {
+        var publications: [String: [ServiceTopology.Binding]] = [:]
+        for (name, registry) in try registries().services {
+            let events = (EventCatalog.publishers[name] ?? []).map { ServiceTopology.Binding(exchange: $0.exchange.rawValue, routingKey: $0.type.rawValue) }
+            let answers = registry.answers.map { ServiceTopology.Binding(exchange: Exchange.outbound.rawValue, routingKey: $0.rawValue) }
+            publications[name] = events + answers
+        }
+        return publications
+    }
+
+    /// Each service's handler registry, as the service builds it.
+    static func registries() throws -> (services: [(name: String, registry: HandlerRegistry)], deliveryLimit: Int) {
         // Only the settings that shape the handlers' bindings are read here; nothing connects, so the
         // production rules for credentials and TLS do not apply.
         let environment = ProcessInfo.processInfo.environment.merging(["EXAMHALL_ENV": "development"]) { $1 }
@@ -63,14 +80,14 @@ struct TopologyCommand: ParsableCommand {
         }
         let sessions = try configuration("sessions")
         let notifications = try configuration("notifications")
-        let registries: [(String, HandlerRegistry)] = [
+        let registries: [(name: String, registry: HandlerRegistry)] = [
             ("sessions", SessionsService.handlers(paymentWindow: sessions.paymentWindow)),
             ("authorizations", AuthorizationsService.handlers()),
             ("verification", VerificationService.handlers()),
             ("notifications", NotificationsService.handlers(settings: try NotificationSettings.load(notifications, environment: environment))),
             ("console", ConsoleService.handlers()),
         ]
-        return registries.map { ServiceTopology(service: $0.0, bindings: $0.1.bindings, deliveryLimit: sessions.deliveryLimit) }
+        return (registries, sessions.deliveryLimit)
     }
 
     static func read(_ path: String) throws -> [String: Any] {

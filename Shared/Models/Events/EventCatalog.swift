@@ -32,4 +32,20 @@ public enum EventCatalog {
     ].map { Entry(exchange: .events, type: $0.type, payload: $0) }
 
     public static let all: [Entry] = inbound + outbound + events
+
+    /// What each service publishes, besides the rejections its answering handlers send: the broker lets
+    /// a service publish these routing keys and no others (topic permissions from the definitions).
+    public static let publishers: [String: [Entry]] = [
+        "authorizations": entries(events, named: ["authorization."]) + entries(outcomes, named: ["purchase.accepted"]),
+        "sessions": entries(events, named: ["exam.", "session.", "booking.", "proctor.assigned", "proctor.unassigned"])
+            + entries(outbound, named: ["payment.requested", "payment.cancelled", "payment.refund"]),
+        "verification": entries(events, named: ["attempt.", "proctor_report.", "result."]) + entries(outbound, named: ["result.verified"]),
+        "notifications": entries(events, named: ["notification."]),
+        "console": [],
+    ]
+
+    /// The entries whose type starts with one of `prefixes`.
+    static func entries(_ entries: [Entry], named prefixes: [String]) -> [Entry] {
+        entries.filter { entry in prefixes.contains { entry.type.rawValue.hasPrefix($0) } }
+    }
 }

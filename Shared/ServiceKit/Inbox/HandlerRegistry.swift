@@ -43,6 +43,9 @@ public struct HandlerRegistry: Sendable {
         return event
     }
 
+    /// The rejection events this service may publish on `examhall.outbound`, one per answered family.
+    public var answers: [EventType] { Array(Set(entries.values.compactMap { $0.answer?.type })).sorted { $0.rawValue < $1.rawValue } }
+
     public var bindings: [ServiceTopology.Binding] { entries.keys.sorted { ($0.exchange, $0.routingKey) < ($1.exchange, $1.routingKey) } }
     public var isEmpty: Bool { entries.isEmpty }
 }
