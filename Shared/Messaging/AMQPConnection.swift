@@ -125,6 +125,13 @@ public final class AMQPConnection: @unchecked Sendable {
         try check(amqp_get_rpc_reply(state), "queue.bind \(queue) \(exchange) \(routingKey)")
     }
 
+    public func unbindQueue(_ queue: String, exchange: String, routingKey: String) throws(AMQPError) {
+        try usable()
+        let arena = ByteArena()
+        amqp_queue_unbind(state, 1, arena.bytes(queue), arena.bytes(exchange), arena.bytes(routingKey), amqp_empty_table)
+        try check(amqp_get_rpc_reply(state), "queue.unbind \(queue) \(exchange) \(routingKey)")
+    }
+
     @discardableResult
     public func purgeQueue(_ queue: String) throws(AMQPError) -> Int {
         try usable()

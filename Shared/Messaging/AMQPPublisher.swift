@@ -27,53 +27,75 @@ public final class AMQPPublisher: Service, Sendable {
     public var isBlocked: Bool { blocked.load(ordering: .relaxed) }
 
     /// Publishes `messages` and returns, by their index, those the broker refused (a queue at its
-    /// length limit) or returned (no queue took them), with why; the others are the broker's now.
+    /// length limit), returned (no queue took them) or forbade (the user's permissions do not allow that
+    /// exchange or routing key), with why; the others are the broker's now.
     public func publish(_ messages: [OutgoingMessage]) async throws -> [Int: PublishRefusal] {
         guard !messages.isEmpty else { return [:] }
-        let timeout = confirmTimeout
         return try await thread.run { [self] in
-            let current = try openIfNeeded()
-            // Publishing into an alarm would only wait for confirms that cannot come until it clears.
-            if current.isBlocked {
-                blocked.store(true, ordering: .relaxed)
-                replace()
-                throw AMQPError.blocked
-            }
             do {
-                var indexByTag: [UInt64: Int] = [:]
-                for (index, message) in messages.enumerated() {
-                    if let tag = try current.publish(message, mandatory: true) { indexByTag[tag] = index }
-                }
-                let outcome = try current.awaitConfirms(timeout: timeout)
+                return try publishOnce(messages)
+            } catch let error as AMQPError where error.isAccessRefused {
+                // The broker closes the channel without naming the message it forbade: publish them one
+                // by one, so that only the forbidden ones are held back and the rest go out.
                 var refused: [Int: PublishRefusal] = [:]
-                for tag in outcome.nacked {
-                    if let index = indexByTag[tag] { refused[index] = PublishRefusal(kind: .refused, detail: "refused by the broker (basic.nack): a queue is full") }
-                }
-                if !outcome.returned.isEmpty {
-                    // A return names the message by its id, not by its delivery tag.
-                    let indexById = Dictionary(messages.indices.compactMap { index in messages[index].properties.messageId.map { ($0, index) } }) { first, _ in first }
-                    for returned in outcome.returned {
-                        guard let messageId = returned.messageId, let index = indexById[messageId] else { continue }
-                        let message = messages[index]
+                for (index, message) in messages.enumerated() {
+                    do {
+                        if let refusal = try publishOnce([message])[0] { refused[index] = refusal }
+                    } catch let error as AMQPError where error.isAccessRefused {
                         refused[index] = PublishRefusal(
-                            kind: .returned,
-                            detail: "returned by the broker (\(returned.reason)): no queue is bound for \(message.exchange) \(message.routingKey)"
+                            kind: .forbidden,
+                            detail: "refused by the broker (403 ACCESS_REFUSED): this service may not publish \(message.routingKey) to \(message.exchange)"
                         )
                     }
                 }
-                if isBlocked { logger.info("the broker takes publishes again") }
-                blocked.store(false, ordering: .relaxed)
                 return refused
-            } catch {
-                guard case .blocked? = error as? AMQPError else {
-                    drop()
-                    throw error
+            }
+        }
+    }
+
+    /// One batch on the current connection (opened if needed); any failure drops the connection.
+    private func publishOnce(_ messages: [OutgoingMessage]) throws -> [Int: PublishRefusal] {
+        let current = try openIfNeeded()
+        // Publishing into an alarm would only wait for confirms that cannot come until it clears.
+        if current.isBlocked {
+            blocked.store(true, ordering: .relaxed)
+            replace()
+            throw AMQPError.blocked
+        }
+        do {
+            var indexByTag: [UInt64: Int] = [:]
+            for (index, message) in messages.enumerated() {
+                if let tag = try current.publish(message, mandatory: true) { indexByTag[tag] = index }
+            }
+            let outcome = try current.awaitConfirms(timeout: confirmTimeout)
+            var refused: [Int: PublishRefusal] = [:]
+            for tag in outcome.nacked {
+                if let index = indexByTag[tag] { refused[index] = PublishRefusal(kind: .refused, detail: "refused by the broker (basic.nack): a queue is full") }
+            }
+            if !outcome.returned.isEmpty {
+                // A return names the message by its id, not by its delivery tag.
+                let indexById = Dictionary(messages.indices.compactMap { index in messages[index].properties.messageId.map { ($0, index) } }) { first, _ in first }
+                for returned in outcome.returned {
+                    guard let messageId = returned.messageId, let index = indexById[messageId] else { continue }
+                    let message = messages[index]
+                    refused[index] = PublishRefusal(
+                        kind: .returned,
+                        detail: "returned by the broker (\(returned.reason)): no queue is bound for \(message.exchange) \(message.routingKey)"
+                    )
                 }
-                if !isBlocked { logger.warning("the broker holds publishes (memory or disk alarm); the outbox waits") }
-                blocked.store(true, ordering: .relaxed)
-                replace()
+            }
+            if isBlocked { logger.info("the broker takes publishes again") }
+            blocked.store(false, ordering: .relaxed)
+            return refused
+        } catch {
+            guard case .blocked? = error as? AMQPError else {
+                drop()
                 throw error
             }
+            if !isBlocked { logger.warning("the broker holds publishes (memory or disk alarm); the outbox waits") }
+            blocked.store(true, ordering: .relaxed)
+            replace()
+            throw error
         }
     }
 
@@ -139,6 +161,8 @@ public struct PublishRefusal: Sendable, Equatable {
         case refused
         /// basic.return of a mandatory message: no queue is bound for it.
         case returned
+        /// The channel was closed with 403 ACCESS_REFUSED: the user may not publish there (topic permissions).
+        case forbidden
     }
 
     public var kind: Kind

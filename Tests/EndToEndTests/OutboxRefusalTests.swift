@@ -22,13 +22,17 @@ import Testing
     }
 
     @Test func aMessageNoQueueIsBoundForIsKeptAndSentOnceAQueueIs() async throws {
+        // An answer the payment system has bound no queue for: for this test, not even examhall.observed.
+        let routingKey = "candidate.rejected"
+        let admin = try AMQPConnection.open(try TestStack.amqp("admin"))
+        defer { admin.close() }
+        try admin.unbindQueue(TopologyDefinitions.observedQueue, exchange: "examhall.outbound", routingKey: routingKey)
+        defer { try? admin.bindQueue(TopologyDefinitions.observedQueue, exchange: "examhall.outbound", routingKey: routingKey) }
         let service = ServiceProcess("authorizations", port: 18085)
         try await service.start()
         defer { service.stop() }
-        let routingKey = "test.unbound.\(prefix)"
         let messageId = "\(prefix)-unbound"
-        // As if the service had announced something the payment system has not bound a queue for yet.
-        _ = try admin.query(
+        _ = try self.admin.query(
             "INSERT INTO authorizations.outbox (message_id, exchange, routing_key, body) VALUES ($1, 'examhall.outbound', $2, '{}') RETURNING id",
             [messageId, routingKey]
         )
@@ -42,6 +46,32 @@ import Testing
         #expect(sent.sent, "sent once a queue is bound")
         let received = try tap.drain(quiet: .seconds(1), timeout: .seconds(10)) { $0.count >= 1 }
         #expect(received.map(\.properties.messageId) == [messageId])
+    }
+
+    /// A row the service's broker permissions do not allow (a bug, or a row written by hand) is held
+    /// with the broker's reason; it does not stop the rows around it.
+    @Test func aMessageTheBrokerForbidsIsHeldAndTheRestOfItsBatchGoesOut() async throws {
+        let service = ServiceProcess("authorizations", port: 18085)
+        try await service.start()
+        defer { service.stop() }
+        let tap = try EventTap(routingKeys: ["purchase.accepted"], exchange: .outbound)
+        let (forbidden, allowed) = ("\(prefix)-forbidden", "\(prefix)-allowed")
+        _ = try admin.query(
+            """
+            INSERT INTO authorizations.outbox (message_id, exchange, routing_key, body)
+            VALUES ($1, 'examhall.outbound', 'result.verified', '{}'), ($2, 'examhall.outbound', 'purchase.accepted', '{}')
+            """,
+            [forbidden, allowed]
+        )
+        let sent = try await eventually(timeout: .seconds(30), { try row(allowed) }, until: { $0.sent })
+        #expect(sent.sent, "the allowed row went out")
+        let held = try await eventually(timeout: .seconds(30), { try row(forbidden) }, until: { $0.attempts >= 1 })
+        #expect(!held.sent && held.error?.contains("403 ACCESS_REFUSED") == true, "held with the broker's reason: \(held)")
+        let counted = try await service.metric("examhall_outbox_refused_total{type=\"result.verified\",reason=\"forbidden\"}")
+        #expect((counted ?? 0) >= 1, "counted in /metrics")
+        #expect(try tap.drain(quiet: .seconds(1), timeout: .seconds(10)) { $0.count >= 1 }.map(\.properties.messageId) == [allowed])
+        // Never sent: taken out of the outbox so it does not linger in the suite's later runs.
+        _ = try admin.query("DELETE FROM authorizations.outbox WHERE message_id = $1 RETURNING id", [forbidden])
     }
 
     @Test func aFullQueueRefusesOnlyWhatItCannotTakeAndNothingIsLostOnceItDrains() async throws {
