@@ -62,19 +62,19 @@ import Testing
         #expect(header == "closed" || header.hasPrefix("HTTP/1.1 431") || header.hasPrefix("HTTP/1.1 400"), "\(header)")
         #expect(!header.hasPrefix("HTTP/1.1 200"))
 
-        // A connection that sends nothing is closed after the idle time (1 s here), well before the client's 10 s.
+        // A connection that sends nothing is closed by the server after the idle time (1 s here), not left
+        // open until the client gives up (10 s).
         let idle = try Self.raw("""
-            import socket, sys, time
+            import socket, sys
             s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-            start = time.monotonic()
             try:
-                data = s.recv(1)
+                print("closed" if s.recv(1) == b"" else "data")
             except ConnectionResetError:
-                data = b""
-            print("closed" if data == b"" else "data", round(time.monotonic() - start, 1))
-            """, port: service.port).split(separator: " ")
-        #expect(idle.first == "closed", "\(idle)")
-        #expect((Double(idle.last ?? "") ?? 99) < 9, "closed by the server's idle timeout, not the client's: \(idle)")
+                print("closed")
+            except socket.timeout:
+                print("still open")
+            """, port: service.port)
+        #expect(idle == "closed")
         #expect(try await service.get("/health/live").status == 200, "the service still serves")
     }
 }
