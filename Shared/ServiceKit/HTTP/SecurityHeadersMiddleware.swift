@@ -9,21 +9,24 @@ public struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddlewa
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        Self.secure(&response.headers)
+        SecurityHeaders.apply(to: &response.headers)
         return response
     }
+}
 
-    static func secure(_ headers: inout HTTPFields) {
-        let defaults: [(String, String)] = [
-            ("X-Content-Type-Options", "nosniff"),
-            ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
-            ("X-Frame-Options", "DENY"),
-            ("Referrer-Policy", "no-referrer"),
-            ("Cache-Control", "no-store"),
-        ]
-        for (name, value) in defaults {
-            guard let field = HTTPField.Name(name), headers[field] == nil else { continue }
-            headers[field] = value
+/// The headers `SecurityHeadersMiddleware` adds where a response has not set its own, made once.
+enum SecurityHeaders {
+    static let defaults: [(HTTPField.Name, String)] = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Cache-Control", "no-store"),
+    ].map { (HTTPField.Name($0.0)!, $0.1) }
+
+    static func apply(to headers: inout HTTPFields) {
+        for (name, value) in defaults where headers[name] == nil {
+            headers[name] = value
         }
     }
 }
