@@ -33,9 +33,10 @@ struct TopologyCommand: ParsableCommand {
     var vhost = "examhall"
 
     func run() throws {
+        let registries = try Self.registries()
         let definitions = TopologyDefinitions(
-            vhost: vhost, services: try Self.services(), publishedEvents: EventCatalog.events.map(\.type.rawValue),
-            outboundOutcomes: EventCatalog.outcomes.map(\.type.rawValue), publications: try Self.publications()
+            vhost: vhost, services: Self.services(registries), publishedEvents: EventCatalog.events.map(\.type.rawValue),
+            outboundOutcomes: EventCatalog.outcomes.map(\.type.rawValue), publications: Self.publications(registries.services)
         )
         if let path = definitionsFile {
             let document = try Self.read(path)
@@ -55,14 +56,17 @@ struct TopologyCommand: ParsableCommand {
 
     /// Every service that consumes from the bus, with the bindings its handlers need.
     static func services() throws -> [ServiceTopology] {
-        let registries = try registries()
-        return registries.services.map { ServiceTopology(service: $0.name, bindings: $0.registry.bindings, deliveryLimit: registries.deliveryLimit) }
+        services(try registries())
+    }
+
+    static func services(_ registries: (services: [(name: String, registry: HandlerRegistry)], deliveryLimit: Int)) -> [ServiceTopology] {
+        registries.services.map { ServiceTopology(service: $0.name, bindings: $0.registry.bindings, deliveryLimit: registries.deliveryLimit) }
     }
 
     /// What each service publishes: the catalog's events, and the rejections its answering handlers send.
-    static func publications() throws -> [String: [ServiceTopology.Binding]] {
+    static func publications(_ registries: [(name: String, registry: HandlerRegistry)]) -> [String: [ServiceTopology.Binding]] {
         var publications: [String: [ServiceTopology.Binding]] = [:]
-        for (name, registry) in try registries().services {
+        for (name, registry) in registries {
             let events = (EventCatalog.publishers[name] ?? []).map { ServiceTopology.Binding(exchange: $0.exchange.rawValue, routingKey: $0.type.rawValue) }
             let answers = registry.answers.map { ServiceTopology.Binding(exchange: Exchange.outbound.rawValue, routingKey: $0.rawValue) }
             publications[name] = events + answers

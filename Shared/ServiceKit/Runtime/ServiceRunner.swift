@@ -136,7 +136,7 @@ public enum ServiceRunner {
             // cannot hold sockets; headers are capped well below NIO's defaults (JSON APIs and forms
             // need a few hundred bytes of them).
             server: .http1(configuration: .init(
-                idleTimeout: .nanoseconds(Int64(configuration.httpIdleTimeout.components.seconds) * 1_000_000_000),
+                idleTimeout: .seconds(configuration.httpIdleTimeout.components.seconds),
                 httpDecoderConfiguration: .init(maxHeaderFieldSize: 16 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)
             )),
             configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "examhall-\(configuration.service)"),
