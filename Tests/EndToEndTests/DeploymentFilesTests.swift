@@ -41,6 +41,10 @@ import Testing
             let databaseURL = try #require(environment["EXAMHALL_DATABASE_URL"])
             let database = try #require(URLComponents(string: databaseURL))
             #expect(database.user == name && database.host == "postgres" && database.path == "/examhall")
+            // Migrations run as the schema's owner; the service itself runs on its own, lesser role.
+            let ownerURL = try #require(environment["EXAMHALL_DATABASE_OWNER_URL"])
+            let owner = try #require(URLComponents(string: ownerURL))
+            #expect(owner.user == "\(name)_owner" && owner.host == "postgres" && owner.path == "/examhall")
             let healthcheck = try #require((service["healthcheck"] as? [String: Any])?["test"] as? [String])
             #expect(healthcheck.last == "http://localhost:\(port)/health/ready")
             if name != "console" {
@@ -54,6 +58,7 @@ import Testing
         #expect(postgres["POSTGRES_DB"] == "examhall")
         for name in Self.services.keys {
             #expect(postgres["EXAMHALL_\(name.uppercased())_DB_PASSWORD"] != nil, "init script needs the \(name) password")
+            #expect(postgres["EXAMHALL_\(name.uppercased())_DB_OWNER_PASSWORD"] != nil, "init script needs the \(name) owner's password")
         }
     }
 
@@ -186,7 +191,8 @@ import Testing
     @Test func databaseInitCreatesEverySchemaAndRole() throws {
         let script = try String(contentsOf: TestStack.root.appendingPathComponent("deploy/postgres/init.sh"), encoding: .utf8)
         #expect(script.contains("for service in \(["sessions", "authorizations", "verification", "notifications", "console"].joined(separator: " ")); do"))
-        #expect(script.contains("CREATE SCHEMA :\"role\" AUTHORIZATION :\"role\""))
+        #expect(script.contains("CREATE SCHEMA :\"role\" AUTHORIZATION :\"owner\""))
+        #expect(script.contains("GRANT USAGE ON SCHEMA :\"role\" TO :\"role\""))
         #expect(script.contains("REVOKE ALL ON SCHEMA public FROM PUBLIC"))
     }
 }

@@ -37,10 +37,12 @@ import Testing
         let tls = try TestStack.environment(for: "authorizations", tls: true)
         let amqps = try #require(tls["EXAMHALL_AMQP_URL"])
         let database = try #require(tls["EXAMHALL_DATABASE_URL"])
-        #expect(amqps.hasPrefix("amqps://") && database.contains("sslmode=verify-full"))
+        let owner = try #require(tls["EXAMHALL_DATABASE_OWNER_URL"])
+        #expect(amqps.hasPrefix("amqps://") && database.contains("sslmode=verify-full") && owner.contains("sslmode=verify-full"))
         // Production mode with no EXAMHALL_ALLOW_PLAINTEXT: TLS is what lets it start.
         let service = ServiceProcess("authorizations", port: 18189, environment: [
-            "EXAMHALL_ENV": "production", "EXAMHALL_AMQP_URL": amqps, "EXAMHALL_DATABASE_URL": database, "EXAMHALL_JWT_SECRET": Self.ownSecret,
+            "EXAMHALL_ENV": "production", "EXAMHALL_AMQP_URL": amqps, "EXAMHALL_DATABASE_URL": database,
+            "EXAMHALL_DATABASE_OWNER_URL": owner, "EXAMHALL_JWT_SECRET": Self.ownSecret,
         ])
         try await service.start()
         defer { service.stop() }

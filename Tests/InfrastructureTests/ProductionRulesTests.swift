@@ -7,6 +7,7 @@ import Testing
     static let deployment = [
         "EXAMHALL_AMQP_URL": "amqps://sessions:s3cret@broker.example.org:5671/examhall",
         "EXAMHALL_DATABASE_URL": "postgres://sessions:s3cret@db.example.org:5432/examhall?sslmode=verify-full&sslrootcert=/etc/examhall/ca.pem",
+        "EXAMHALL_DATABASE_OWNER_URL": "postgres://sessions_owner:0wn3r@db.example.org:5432/examhall?sslmode=verify-full&sslrootcert=/etc/examhall/ca.pem",
         "EXAMHALL_JWKS_URL": "https://id.example.org/jwks", "EXAMHALL_JWT_ISSUER": "https://id.example.org",
     ]
 
@@ -31,7 +32,8 @@ import Testing
         #expect(Self.refusal(Self.deployment) == nil)
         // An HS256 secret of its own beside the published keys is allowed; plaintext where the operator says the network is private.
         #expect(Self.refusal(Self.deployment.merging(["EXAMHALL_JWT_SECRET": String(repeating: "k", count: 40)]) { $1 }) == nil)
-        let plaintext = ["EXAMHALL_AMQP_URL": "amqp://sessions:s3cret@rabbitmq:5672/examhall", "EXAMHALL_DATABASE_URL": "postgres://sessions:s3cret@postgres/examhall"]
+        let plaintext = ["EXAMHALL_AMQP_URL": "amqp://sessions:s3cret@rabbitmq:5672/examhall", "EXAMHALL_DATABASE_URL": "postgres://sessions:s3cret@postgres/examhall",
+                         "EXAMHALL_DATABASE_OWNER_URL": "postgres://sessions_owner:0wn3r@postgres/examhall"]
         #expect(Self.refusal(Self.deployment.merging(plaintext) { $1 }.merging(["EXAMHALL_ALLOW_PLAINTEXT": "1"]) { $1 }) == nil)
         let configuration = try ServiceConfiguration.load(service: "sessions", defaultHTTPPort: 8081, environment: Self.deployment.merging(plaintext) { $1 }.merging(["EXAMHALL_ALLOW_PLAINTEXT": "1"]) { $1 })
         #expect(configuration.mode == .production && !configuration.acceptsSharedSecretTokens)
@@ -40,6 +42,8 @@ import Testing
     @Test(arguments: [
         (["EXAMHALL_AMQP_URL": ""], "EXAMHALL_AMQP_URL", "must be set in production"),
         (["EXAMHALL_DATABASE_URL": ""], "EXAMHALL_DATABASE_URL", "must be set in production"),
+        (["EXAMHALL_DATABASE_OWNER_URL": ""], "EXAMHALL_DATABASE_OWNER_URL", "must be set in production"),
+        (["EXAMHALL_DATABASE_OWNER_URL": "postgres://sessions_owner:0wn3r@db.example.org/examhall?sslmode=prefer"], "EXAMHALL_DATABASE_OWNER_URL", "does not verify the database server"),
         (["EXAMHALL_JWT_SECRET": ServiceConfiguration.localJWTSecret], "EXAMHALL_JWT_SECRET", "is the published development secret"),
         (["EXAMHALL_JWKS_URL": ""], "EXAMHALL_JWKS_URL", "must be set in production"),
         (["EXAMHALL_CRASH_AT": "after-commit-before-ack"], "EXAMHALL_CRASH_AT", "is a fault-injection switch"),

@@ -116,7 +116,7 @@ import Testing
     /// A plan cached while a table was known to be empty (a sequential scan) must not outlive the
     /// table's growth to thousands of rows by more than the connection's `planLifetime`.
     @Test func aPlanCachedWhileATableWasEmptyIsMadeAgainOnceTheTableHasGrown() throws {
-        let connection = try PGConnection.connect(url: try TestStack.databaseURL("authorizations"), schema: "authorizations", applicationName: "plan-test")
+        let connection = try PGConnection.connect(url: try TestStack.databaseOwnerURL("authorizations"), schema: "authorizations", applicationName: "plan-test")
         #expect(connection.planLifetime == .seconds(1))
         connection.planLifetime = .seconds(3600)  // until the hazard is shown, whatever the machine's pace
         let table = "plan_probe_\(UUID().uuidString.prefix(8).lowercased())"
@@ -139,7 +139,7 @@ import Testing
     /// transaction still commits or rolls back as a whole.
     @Test func aTransactionsSettingsHoldForItAlone() async throws {
         let pool = DatabasePool(
-            settings: DatabaseSettings(url: try TestStack.databaseURL("authorizations"), schema: "authorizations", applicationName: "settings-test"),
+            settings: DatabaseSettings(url: try TestStack.databaseOwnerURL("authorizations"), schema: "authorizations", applicationName: "settings-test"),
             size: 1, logger: Logger(label: "test")
         )
         let table = "settings_probe_\(UUID().uuidString.prefix(8).lowercased())"
@@ -189,7 +189,7 @@ import Testing
     @Test func migrationsApplyOnceEvenWhenRacing() async throws {
         let schema = "authorizations"
         let pool = DatabasePool(
-            settings: DatabaseSettings(url: try TestStack.databaseURL(schema), schema: schema, applicationName: "migration-test"),
+            settings: DatabaseSettings(url: try TestStack.databaseOwnerURL(schema), schema: schema, applicationName: "migration-test"),
             size: 4, logger: Logger(label: "test")
         )
         let component = "test-\(UUID().uuidString.prefix(8))"

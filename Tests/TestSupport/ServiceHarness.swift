@@ -18,7 +18,7 @@ public enum ServiceHarness {
         var logger = Logger(label: "test.\(description.name)")
         logger.logLevel = .warning
         let database = DatabasePool(settings: configuration.databaseSettings, size: 2, logger: logger)
-        try await ServiceRunner.migrateWhenReachable(database, description: description, logger: logger)
+        try await ServiceRunner.migrateWhenReachable(database, owner: configuration.databaseOwnerSettings, description: description, logger: logger)
         return ServiceEnvironment(
             configuration: configuration, database: database, tokens: await TokenAuthority(secret: configuration.jwtSecret),
             logger: logger, clock: clock

@@ -62,10 +62,17 @@ public enum TestStack {
         return url
     }
 
-    /// A small pool on `service`'s schema as that service's role, for tests of ServiceKit's own tables.
+    /// The URL of the role that owns `name`'s schema and migrates it.
+    public static func databaseOwnerURL(_ name: String) throws -> String {
+        guard let url = try environment(for: name)["EXAMHALL_DATABASE_OWNER_URL"] else { throw Failure(description: "no owner database URL for \(name)") }
+        return url
+    }
+
+    /// A small pool on `service`'s schema as the schema's owner, for tests of ServiceKit's own tables
+    /// that add scaffolding tables of their own (the service's role may not create tables).
     public static func databasePool(_ service: String, applicationName: String) throws -> DatabasePool {
         DatabasePool(
-            settings: DatabaseSettings(url: try databaseURL(service), schema: service, applicationName: applicationName),
+            settings: DatabaseSettings(url: try databaseOwnerURL(service), schema: service, applicationName: applicationName),
             size: 1, logger: Logger(label: "test")
         )
     }

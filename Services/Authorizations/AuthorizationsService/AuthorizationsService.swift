@@ -6,7 +6,8 @@ import Foundation
 public enum AuthorizationsService {
     public static let description = ServiceDescription(
         name: "authorizations", defaultHTTPPort: 8082,
-        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!
+        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!,
+        appendOnlyTables: ["authorization_history"]
     )
 
     /// What the service consumes: its handlers by exchange and routing key (the bindings of its inbox).

@@ -8,7 +8,8 @@ import Foundation
 public enum NotificationsService {
     public static let description = ServiceDescription(
         name: "notifications", defaultHTTPPort: 8084,
-        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!
+        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!,
+        appendOnlyTables: ["template_history"]
     )
 
     /// What the service consumes: its handlers by exchange and routing key (the bindings of its inbox).

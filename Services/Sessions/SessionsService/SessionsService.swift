@@ -8,7 +8,8 @@ import Hummingbird
 public enum SessionsService {
     public static let description = ServiceDescription(
         name: "sessions", defaultHTTPPort: 8081,
-        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!
+        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!,
+        appendOnlyTables: ["booking_history", "session_history"]
     )
 
     /// What the service consumes: its handlers by exchange and routing key (the bindings of its inbox).

@@ -7,7 +7,8 @@ import Foundation
 public enum VerificationService {
     public static let description = ServiceDescription(
         name: "verification", defaultHTTPPort: 8083,
-        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!
+        migrationsDirectory: Bundle.module.url(forResource: "Migrations", withExtension: nil)!,
+        appendOnlyTables: ["attempt_audit"]
     )
 
     /// What the service consumes: its handlers by exchange and routing key (the bindings of its inbox).

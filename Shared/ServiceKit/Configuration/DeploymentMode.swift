@@ -42,6 +42,12 @@ public enum ProductionRules {
         for name in ["EXAMHALL_AMQP_URL", "EXAMHALL_DATABASE_URL"] where value(name) == nil {
             throw ConfigurationError(variable: name, problem: "must be set in production: its default holds the local development credentials")
         }
+        if value("EXAMHALL_DATABASE_OWNER_URL") == nil {
+            throw ConfigurationError(
+                variable: "EXAMHALL_DATABASE_OWNER_URL",
+                problem: "must be set in production: migrations run as the schema's owner, and the service only with the rights it needs"
+            )
+        }
         if value("EXAMHALL_JWT_SECRET") == ServiceConfiguration.localJWTSecret {
             throw ConfigurationError(
                 variable: "EXAMHALL_JWT_SECRET",
@@ -64,11 +70,13 @@ public enum ProductionRules {
                 problem: "is plaintext: use amqps://, or set EXAMHALL_ALLOW_PLAINTEXT=1 where the network itself is private"
             )
         }
-        if let url = value("EXAMHALL_DATABASE_URL"), databaseSSLMode(url) != "verify-full" {
-            throw ConfigurationError(
-                variable: "EXAMHALL_DATABASE_URL",
-                problem: "does not verify the database server: add sslmode=verify-full, or set EXAMHALL_ALLOW_PLAINTEXT=1 where the network itself is private"
-            )
+        for name in ["EXAMHALL_DATABASE_URL", "EXAMHALL_DATABASE_OWNER_URL"] {
+            if let url = value(name), databaseSSLMode(url) != "verify-full" {
+                throw ConfigurationError(
+                    variable: name,
+                    problem: "does not verify the database server: add sslmode=verify-full, or set EXAMHALL_ALLOW_PLAINTEXT=1 where the network itself is private"
+                )
+            }
         }
     }
 

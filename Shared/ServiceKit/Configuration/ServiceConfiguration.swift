@@ -24,6 +24,9 @@ public struct ServiceConfiguration: Sendable {
     public var mode: DeploymentMode = .production
     public var amqp: AMQPEndpoint
     public var databaseURL: String
+    /// The role that owns the service's schema and applies its migrations; the service itself then runs
+    /// on `databaseURL`'s role with only the privileges the owner grants it. Nil: one role does both.
+    public var databaseOwnerURL: String?
     public var httpHost: String
     public var httpPort: Int
     /// How long an HTTP connection may send nothing before it is closed.
@@ -67,6 +70,11 @@ public struct ServiceConfiguration: Sendable {
         DatabaseSettings(url: databaseURL, schema: service, applicationName: "examhall-\(service)")
     }
 
+    /// The schema owner's connection, for migrations and grants only.
+    public var databaseOwnerSettings: DatabaseSettings? {
+        databaseOwnerURL.map { DatabaseSettings(url: $0, schema: service, applicationName: "examhall-\(service)-migrations") }
+    }
+
     public static let localJWTSecret = "examhall-local-development-jwt-secret-change-me"
 
     /// The settings of a service's executable, from its own environment.
@@ -92,6 +100,10 @@ public struct ServiceConfiguration: Sendable {
         let databaseURL = reader.string("EXAMHALL_DATABASE_URL", default: "postgres://\(service):\(service)-local@127.0.0.1:5442/examhall")
         guard databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") else {
             throw ConfigurationError(variable: "EXAMHALL_DATABASE_URL", problem: "must be a postgres:// URL")
+        }
+        let ownerURL = environment["EXAMHALL_DATABASE_OWNER_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let ownerURL, !(ownerURL.hasPrefix("postgres://") || ownerURL.hasPrefix("postgresql://")) {
+            throw ConfigurationError(variable: "EXAMHALL_DATABASE_OWNER_URL", problem: "must be a postgres:// URL")
         }
         let secret = reader.string("EXAMHALL_JWT_SECRET", default: localJWTSecret)
         // HS256 keys shorter than the hash output (32 bytes) are refused by jwt-kit, and rightly so.
@@ -155,6 +167,7 @@ public struct ServiceConfiguration: Sendable {
             acceptsSharedSecretTokens: jwksURL == nil || !(environment["EXAMHALL_JWT_SECRET"] ?? "").isEmpty
         )
         configuration.mode = mode
+        configuration.databaseOwnerURL = ownerURL
         configuration.httpIdleTimeout = .seconds(try reader.int("EXAMHALL_HTTP_IDLE_SECONDS", default: 60, in: 1...3600))
         configuration.retryBase = .milliseconds(try reader.int("EXAMHALL_RETRY_BASE_MILLISECONDS", default: 1000, in: 10...60_000))
         configuration.retryMaximum = .seconds(try reader.int("EXAMHALL_RETRY_MAX_SECONDS", default: 60, in: 1...3600))

@@ -44,12 +44,17 @@ public struct ServiceDescription: Sendable {
     public let migrationsDirectory: URL
     /// Whether its API believes bearer tokens from elsewhere; the console signs its own and does not.
     public let verifiesBearerTokens: Bool
+    /// Its history and audit tables: the service's own role may add rows to them, never change or delete one.
+    public let appendOnlyTables: [String]
 
-    public init(name: String, defaultHTTPPort: Int, migrationsDirectory: URL, verifiesBearerTokens: Bool = true) {
+    public init(
+        name: String, defaultHTTPPort: Int, migrationsDirectory: URL, verifiesBearerTokens: Bool = true, appendOnlyTables: [String] = []
+    ) {
         self.name = name
         self.defaultHTTPPort = defaultHTTPPort
         self.migrationsDirectory = migrationsDirectory
         self.verifiesBearerTokens = verifiesBearerTokens
+        self.appendOnlyTables = appendOnlyTables
     }
 }
 

@@ -51,7 +51,7 @@ public enum ServiceRunner {
         let settings = configuration.databaseSettings
         let database = DatabasePool(settings: settings, size: configuration.databasePoolSize, logger: logger)
         do {
-            try await migrateWhenReachable(database, description: description, logger: logger)
+            try await migrateWhenReachable(database, owner: configuration.databaseOwnerSettings, description: description, logger: logger)
             try await runServices(description, configuration: configuration, database: database, settings: settings, registry: registry, logger: logger, components: build)
         } catch {
             await database.shutdown()
@@ -146,16 +146,37 @@ public enum ServiceRunner {
     }
 
     /// Waits for PostgreSQL (containers start in any order), then applies the kit's and the service's
-    /// migrations under advisory locks.
-    public static func migrateWhenReachable(_ database: DatabasePool, description: ServiceDescription, logger: Logger) async throws {
+    /// migrations under advisory locks. With an owner role, the owner migrates and then grants the
+    /// service's role what it needs (`SchemaPrivileges`); without one, the service's role does both.
+    public static func migrateWhenReachable(
+        _ database: DatabasePool, owner: DatabaseSettings?, description: ServiceDescription, logger: Logger
+    ) async throws {
         let kit = try Migration.load(from: Bundle.module.url(forResource: "Migrations", withExtension: nil)!)
         let own = try Migration.load(from: description.migrationsDirectory)
         var backoff = Backoff(initial: .milliseconds(500), maximum: .seconds(5))
         let deadline = ContinuousClock.now + .seconds(120)
         while true {
             do {
-                try await Migrator.migrate(database, component: "servicekit", migrations: kit, logger: logger)
-                try await Migrator.migrate(database, component: description.name, migrations: own, logger: logger)
+                guard let owner else {
+                    try await Migrator.migrate(database, component: "servicekit", migrations: kit, logger: logger)
+                    try await Migrator.migrate(database, component: description.name, migrations: own, logger: logger)
+                    return
+                }
+                let role = try await database.withConnection { try $0.query("SELECT current_user AS role")[0].decode("role", as: String.self) }
+                let ownerPool = DatabasePool(settings: owner, size: 1, logger: logger)
+                do {
+                    try await Migrator.migrate(ownerPool, component: "servicekit", migrations: kit, logger: logger)
+                    try await Migrator.migrate(ownerPool, component: description.name, migrations: own, logger: logger)
+                    try await ownerPool.withConnection { connection in
+                        let ownerRole = try connection.query("SELECT current_user AS role")[0].decode("role", as: String.self)
+                        guard ownerRole != role else { return }
+                        try SchemaPrivileges.grant(on: connection, schema: owner.schema, to: role, appendOnlyTables: description.appendOnlyTables)
+                    }
+                } catch {
+                    await ownerPool.shutdown()
+                    throw error
+                }
+                await ownerPool.shutdown()
                 return
             } catch let error as PostgresError where error.isTransient && ContinuousClock.now < deadline {
                 logger.warning("waiting for the database", metadata: ["error": "\(error)"])
