@@ -16,6 +16,7 @@ public enum AuthorizationsService {
         handlers.register(OpenAuthorizationOnPurchaseCompleted(), from: .inbound, answering: true)
         handlers.register(InactivateAuthorizationOnPurchaseRefunded(), from: .inbound, answering: true)
         handlers.register(UpdateCandidateOnCandidateUpdated(), from: .inbound, answering: true)
+        handlers.register(EraseCandidateOnErasureRequested(), from: .inbound, answering: true)
         handlers.register(AssignAuthorizationOnBookingConfirmed())
         handlers.register(ReleaseAuthorizationOnBookingCancelled())
         handlers.register(ReleaseAuthorizationOnBookingRejected())

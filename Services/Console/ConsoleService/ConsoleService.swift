@@ -16,6 +16,7 @@ public enum ConsoleService {
         var handlers = HandlerRegistry()
         handlers.register(RecordCandidateOnAuthorizationOpened())
         handlers.register(RecordCandidateOnCandidateUpdated(), from: .inbound)
+        handlers.register(EraseCandidateOnErasureRequested(), from: .inbound)
         return handlers
     }
 

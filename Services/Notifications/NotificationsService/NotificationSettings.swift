@@ -19,6 +19,9 @@ public struct NotificationSettings: Sendable {
     public var retryBase: TimeInterval
     public var maxAttempts: Int
     public var pollInterval: Duration
+    /// Days a sent or failed email keeps its address and body; after that only what was sent, to whom
+    /// by id, and when remains.
+    public var emailRetentionDays = 90
 
     public static func load(_ configuration: ServiceConfiguration, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> NotificationSettings {
         let reader = EnvironmentReader(environment)
@@ -28,7 +31,7 @@ public struct NotificationSettings: Sendable {
         guard !offsets.isEmpty, offsets.allSatisfy({ $0 != nil && $0! > 0 && $0! <= 24 * 60 }) else {
             throw ConfigurationError(variable: "EXAMHALL_REMINDER_OFFSETS_HOURS", problem: "must be hours before the session, comma-separated (e.g. 72,24); got '\(offsetsText)'")
         }
-        return NotificationSettings(
+        var settings = NotificationSettings(
             defaultLanguage: configuration.defaultLanguage,
             smtp: mail.smtp,
             mailFolder: mail.mailFolder,
@@ -41,5 +44,7 @@ public struct NotificationSettings: Sendable {
             maxAttempts: try reader.int("EXAMHALL_MAIL_MAX_ATTEMPTS", default: 8, in: 1...100),
             pollInterval: .milliseconds(try reader.int("EXAMHALL_MAIL_POLL_MILLISECONDS", default: 500, in: 10...60_000))
         )
+        settings.emailRetentionDays = try reader.int("EXAMHALL_EMAIL_RETENTION_DAYS", default: 90, in: 1...3650)
+        return settings
     }
 }

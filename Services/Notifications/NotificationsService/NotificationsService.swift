@@ -17,6 +17,7 @@ public enum NotificationsService {
         var handlers = HandlerRegistry()
         handlers.register(RecordContactOnAuthorizationOpened())
         handlers.register(RecordContactOnCandidateUpdated(), from: .inbound)
+        handlers.register(EraseCandidateOnErasureRequested(), from: .inbound)
         handlers.register(NotifyOnBookingConfirmed(settings: settings))
         handlers.register(NotifyOnBookingWaitlisted(settings: settings))
         handlers.register(NotifyOnBookingCancelled(settings: settings))
@@ -36,7 +37,7 @@ public enum NotificationsService {
         let deliveries = DeliveriesController(environment: environment)
         return ServiceComponents(
             handlers: handlers,
-            jobs: [SendReminders.job(environment, settings: settings)] + DeliverySender.jobs(environment, settings: settings),
+            jobs: [SendReminders.job(environment, settings: settings), ForgetOldEmails.job(environment, settings: settings)] + DeliverySender.jobs(environment, settings: settings),
             routes: { router in
                 templates.add(to: router)
                 deliveries.add(to: router)

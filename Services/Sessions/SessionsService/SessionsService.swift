@@ -25,6 +25,7 @@ public enum SessionsService {
         handlers.register(MarkNoShowOnAttemptNoShow(paymentWindow: window))
         handlers.register(CancelBookingOnAttemptVoided(paymentWindow: window))
         handlers.register(UpdateCandidateOnCandidateUpdated(), from: .inbound)
+        handlers.register(EraseCandidateOnErasureRequested(), from: .inbound)
         handlers.register(ConfirmBookingOnPaymentCompleted(paymentWindow: window), from: .inbound, answering: true)
         return handlers
     }

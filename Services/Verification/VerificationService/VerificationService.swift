@@ -25,6 +25,7 @@ public enum VerificationService {
         handlers.register(RecordExamOnExamUpdated())
         handlers.register(StartAttemptOnDeliveryStarted(), from: .inbound, answering: true)
         handlers.register(FinishAttemptOnDeliveryFinished(), from: .inbound, answering: true)
+        handlers.register(EraseCandidateOnErasureRequested(), from: .inbound)
         return handlers
     }
 

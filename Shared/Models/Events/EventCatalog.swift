@@ -8,7 +8,7 @@ public enum EventCatalog {
 
     public static let inbound: [Entry] = [
         PurchaseCompleted.self, PurchaseRefunded.self, CandidateUpdated.self, PaymentCompleted.self,
-        DeliveryAttemptStarted.self, DeliveryAttemptFinished.self,
+        DeliveryAttemptStarted.self, DeliveryAttemptFinished.self, CandidateErasureRequested.self,
     ].map { Entry(exchange: .inbound, type: $0.type, payload: $0) }
 
     public static let outbound: [Entry] = [ResultVerified.self, PaymentRequested.self, PaymentCancelled.self, PaymentRefundRequested.self]
@@ -29,6 +29,7 @@ public enum EventCatalog {
         ProctorAssigned.self, ProctorUnassigned.self,
         AttemptStarted.self, AttemptFinished.self, AttemptNoShow.self, AttemptVoided.self, AttemptVerified.self, ProctorReportSubmitted.self, ResultExported.self,
         NotificationSent.self, NotificationFailed.self,
+        CandidateErased.self,
     ].map { Entry(exchange: .events, type: $0.type, payload: $0) }
 
     public static let all: [Entry] = inbound + outbound + events
@@ -36,12 +37,12 @@ public enum EventCatalog {
     /// What each service publishes, besides the rejections its answering handlers send: the broker lets
     /// a service publish these routing keys and no others (topic permissions from the definitions).
     public static let publishers: [String: [Entry]] = [
-        "authorizations": entries(events, named: ["authorization."]) + entries(outcomes, named: ["purchase.accepted"]),
-        "sessions": entries(events, named: ["exam.", "session.", "booking.", "proctor.assigned", "proctor.unassigned"])
+        "authorizations": entries(events, named: ["authorization.", "candidate.erased"]) + entries(outcomes, named: ["purchase.accepted"]),
+        "sessions": entries(events, named: ["exam.", "session.", "booking.", "proctor.assigned", "proctor.unassigned", "candidate.erased"])
             + entries(outbound, named: ["payment.requested", "payment.cancelled", "payment.refund"]),
-        "verification": entries(events, named: ["attempt.", "proctor_report.", "result."]) + entries(outbound, named: ["result.verified"]),
-        "notifications": entries(events, named: ["notification."]),
-        "console": [],
+        "verification": entries(events, named: ["attempt.", "proctor_report.", "result.", "candidate.erased"]) + entries(outbound, named: ["result.verified"]),
+        "notifications": entries(events, named: ["notification.", "candidate.erased"]),
+        "console": entries(events, named: ["candidate.erased"]),
     ]
 
     /// The entries whose type starts with one of `prefixes`.

@@ -79,7 +79,7 @@ public struct InboundRejection: Codable, Sendable, Equatable {
         return InboundRejection(
             messageId: messageId, messageType: messageType, reason: String(reason.prefix(2000)), field: field,
             purchaseId: key(data["purchaseId"]), paymentId: key(data["paymentId"]), bookingId: key(data["bookingId"]),
-            candidateExternalId: key((data["candidate"] as? [String: Any])?["externalId"])
+            candidateExternalId: key((data["candidate"] as? [String: Any])?["externalId"]) ?? key(data["externalId"])
         )
     }
 

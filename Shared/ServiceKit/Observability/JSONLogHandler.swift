@@ -3,7 +3,8 @@ import Logging
 import Synchronization
 
 /// One JSON object per line on standard output: what log shippers and `jq` read without parsing rules.
-/// Metadata such as `correlationid` and `messageid` become top-level fields.
+/// Metadata such as `correlationid` and `messageid` become top-level fields. Email addresses in the
+/// message or any value are redacted (`AddressRedaction`).
 public struct JSONLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
@@ -26,7 +27,7 @@ public struct JSONLogHandler: LogHandler {
             "ts": Self.timestamp(),
             "level": event.level.rawValue,
             "logger": label,
-            "msg": event.message.description,
+            "msg": AddressRedaction.redacting(event.message.description),
         ]
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         for (key, value) in merged { fields[key] = Self.json(value) }
@@ -38,8 +39,8 @@ public struct JSONLogHandler: LogHandler {
 
     private static func json(_ value: Logger.Metadata.Value) -> Any {
         switch value {
-        case let .string(text): text
-        case let .stringConvertible(convertible): convertible.description
+        case let .string(text): AddressRedaction.redacting(text)
+        case let .stringConvertible(convertible): AddressRedaction.redacting(convertible.description)
         case let .array(values): values.map(json)
         case let .dictionary(dictionary): dictionary.mapValues(json)
         }

@@ -108,7 +108,13 @@ public enum ServiceRunner {
         }
         let application = makeApplication(environment: environment, components: components, checks: checks, registry: registry)
 
-        let jobs = (components.jobs + [RetentionJob.make(database: database, inboxDays: configuration.inboxRetentionDays)]).map { PeriodicJobService(job: $0, logger: logger) as any Service }
+        let kitJobs = [
+            RetentionJob.make(database: database, inboxDays: configuration.inboxRetentionDays),
+            DeadLetterErasureJob.make(
+                database: database, endpoint: configuration.amqp, deadQueue: ServiceTopology(service: configuration.service, bindings: []).deadQueue, logger: logger
+            ),
+        ]
+        let jobs = (components.jobs + kitJobs).map { PeriodicJobService(job: $0, logger: logger) as any Service }
         let services: [any Service] = [publisher, relay] + jobs + consumers + [application]
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -291,4 +291,11 @@ struct AuthorizationStore {
             updatedAt: try row.decode("updated_at")
         )
     }
+
+    /// The candidate's names and address go; their authorizations and history, by id only, stay.
+    func eraseCandidate(_ candidateId: String, at now: Date) throws {
+        try connection.execute(
+            "UPDATE candidates SET first_name = '', last_name = '', email = '', updated_at = $2 WHERE external_id = $1", [candidateId, now]
+        )
+    }
 }

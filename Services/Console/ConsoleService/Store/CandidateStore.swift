@@ -29,6 +29,16 @@ struct CandidateStore {
         ).first.map(Self.candidate)
     }
 
+    /// The candidate and everything that names them: their signed-in browsers and sign-in links
+    /// (removed with them) and the failed sign-ins recorded under their address.
+    func erase(id: String) throws {
+        try connection.execute(
+            // Throttling keys are "<kind>:<lower-cased address>".
+            "DELETE FROM sign_in_failures f USING candidates c WHERE c.candidate_id = $1 AND c.email <> '' AND strpos(f.subject, lower(c.email)) > 0", [id]
+        )
+        try connection.execute("DELETE FROM candidates WHERE candidate_id = $1", [id])
+    }
+
     private static func candidate(_ row: PGRow) throws -> Candidate {
         Candidate(
             id: try row.decode("candidate_id"), name: try row.decode("name"), email: try row.decode("email"),

@@ -22,6 +22,11 @@ public enum DeliveryRules {
 
     /// The key that makes an email unique: one per (what happened, recipient, kind), whichever
     /// message brought the news and however often.
+    /// Emails created before this instant have outlived their retention of `days` days.
+    public static func retentionCutoff(now: Date, days: Int) -> Date {
+        now.addingTimeInterval(-TimeInterval(days) * 86_400)
+    }
+
     public static func key(_ occurrence: EmailOccurrence, candidateId: String, kind: NotificationKind) -> String {
         "\(occurrence)|\(candidateId)|\(kind.rawValue)"
     }

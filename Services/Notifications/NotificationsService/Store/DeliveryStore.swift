@@ -209,4 +209,30 @@ struct DeliveryStore {
             createdAt: try row.decode("created_at"), sentAt: try row.decode("sent_at")
         )
     }
+
+    /// A candidate's emails keep their kind, booking, status and times; the address, the subject and
+    /// the stored message go, and one not yet sent never will be.
+    func eraseCandidate(_ candidateId: String, at now: Date) throws {
+        try connection.execute("""
+            UPDATE deliveries SET recipient = NULL, subject = '', message = NULL, updated_at = $2,
+                status = CASE WHEN status = 'queued' THEN 'failed' ELSE status END,
+                -- An SMTP server's answer may quote the address (the right-hand sides see the row as it was).
+                last_error = CASE WHEN status = 'queued' THEN 'the candidate''s personal data was erased'
+                    ELSE replace(last_error, coalesce(recipient, ''), '[erased]') END,
+                next_attempt_at = CASE WHEN status = 'queued' THEN NULL ELSE next_attempt_at END
+            WHERE candidate_id = $1
+            """, [candidateId, now])
+    }
+
+    /// Clears the address and body of up to `limit` settled emails created before `cutoff`; returns how many.
+    func forgetContent(createdBefore cutoff: Date, limit: Int) throws -> Int {
+        try connection.execute("""
+            UPDATE deliveries SET recipient = NULL, message = NULL
+            WHERE id IN (
+                SELECT id FROM deliveries
+                WHERE status <> 'queued' AND created_at < $1 AND (recipient IS NOT NULL OR message IS NOT NULL)
+                LIMIT $2
+            )
+            """, [cutoff, limit]).affectedRows
+    }
 }

@@ -193,6 +193,15 @@ struct ProjectionStore {
             examCode: try row.decode("exam_code"), active: try row.decode("active")
         )
     }
+
+    /// Whether the candidate's personal data was erased here (see `CandidateErasure`).
+    func isErased(_ candidateId: String) throws -> Bool {
+        try !connection.query("SELECT 1 FROM erased_candidates WHERE candidate_id = $1", [candidateId]).isEmpty
+    }
+
+    func eraseContact(_ candidateId: String) throws {
+        try connection.execute("DELETE FROM contacts WHERE candidate_id = $1", [candidateId])
+    }
 }
 
 /// Reminders still to send.

@@ -47,6 +47,13 @@ struct Notifier {
             candidateId: request.candidateId, bookingId: request.bookingId, recipient: nil, subject: "", status: .queued, attempts: 0,
             lastError: nil, nextAttemptAt: now, createdAt: now, sentAt: nil
         )
+        if try projections.isErased(request.candidateId) {
+            // Whatever the message brought along, an erased candidate gets no email and none is stored.
+            delivery.status = .failed
+            delivery.nextAttemptAt = nil
+            delivery.lastError = "the candidate's personal data was erased"
+            return DeliveryStore.Enqueued(delivery: delivery, key: key, message: nil, correlationId: correlationId)
+        }
         guard let contact = try request.contact ?? projections.contact(request.candidateId) else {
             // Nobody to write to: recorded as failed, visible at /deliveries, never retried.
             delivery.status = .failed

@@ -426,4 +426,9 @@ struct BookingStore {
             CandidateContact(name: try row.decode("name"), email: try row.decode("email"), language: try row.decode("language"), timeZone: try row.decode("time_zone"))
         }
     }
+
+    /// The candidate's name and address go; their bookings, which name them by id only, stay.
+    func eraseCandidate(_ candidateId: String, at now: Date) throws {
+        try connection.execute("UPDATE candidates SET name = '', email = '', updated_at = $2 WHERE external_id = $1", [candidateId, now])
+    }
 }

@@ -191,6 +191,14 @@ struct AttemptStore {
             verifiedAt: try row.decode("verified_at"), exportedAt: try row.decode("exported_at"), candidateName: try row.decode("candidate_name")
         )
     }
+
+    /// The name and address copied onto the candidate's attempts go; the attempts, scores, verdicts
+    /// and audit stay, under the candidate's id.
+    func eraseCandidate(_ candidateId: String, at now: Date) throws {
+        try connection.execute(
+            "UPDATE attempts SET candidate_name = NULL, candidate_email = NULL, updated_at = $2 WHERE candidate_id = $1", [candidateId, now]
+        )
+    }
 }
 
 // MARK: - Reports, listings and exports
