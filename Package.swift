@@ -235,7 +235,7 @@ let package = Package(
             name: "SecurityTests",
             dependencies: [
                 "AuthorizationsService", "SessionsService", "VerificationService", "NotificationsService", "ExamHallTestSupport",
-                "ExamHallServiceKit",
+                "ExamHallServiceKit", "ExamHallStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -21,6 +21,9 @@ public enum SchemaPrivileges {
         }
         try connection.begin()
         do {
+            // Replicas starting together would otherwise grant on the same tables at once, which
+            // PostgreSQL refuses ("tuple concurrently updated").
+            try connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", ["examhall.grants." + schema])
             for statement in statements { try connection.execute(statement) }
             try connection.execute("COMMIT")
         } catch {

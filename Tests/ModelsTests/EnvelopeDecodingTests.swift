@@ -167,6 +167,6 @@ import Testing
             #expect(seen.insert("\(entry.exchange.rawValue) \(entry.type)").inserted, "\(entry.type) listed twice")
             #expect(entry.type == entry.payload.type)
         }
-        #expect(EventCatalog.events.count == 28)
+        #expect(EventCatalog.events.count == 29)
     }
 }
