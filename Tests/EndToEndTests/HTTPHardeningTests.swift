@@ -77,4 +77,29 @@ import Testing
         #expect(idle == "closed")
         #expect(try await service.get("/health/live").status == 200, "the service still serves")
     }
+
+    /// What a stranger can make the console do is limited per address: past the limit, 429 with
+    /// Retry-After before any work is done; pages that need no work (the sign-in form) stay open.
+    @Test func theConsoleLimitsHowOftenOneAddressMayTryToSignIn() async throws {
+        let console = ServiceProcess("console", port: 18187, environment: [
+            "EXAMHALL_PUBLIC_URL": "http://127.0.0.1:18187", "EXAMHALL_CONSOLE_PUBLIC_RATE_PER_MINUTE": "5",
+        ])
+        try await console.start()
+        defer { console.stop() }
+        for attempt in 1...5 {
+            let reply = try await console.exchange("GET", "/password/not-a-token-\(attempt)")
+            #expect(reply.status != 429, "attempt \(attempt) is within the limit")
+        }
+        for path in ["/password/not-a-token", "/login/link/not-a-token"] {
+            let limited = try await console.exchange("GET", path)
+            #expect(limited.status == 429, "\(path)")
+            let retryAfter = limited.headers.first { $0.key.lowercased() == "retry-after" }?.value
+            #expect(retryAfter.flatMap(Int.init).map { (1...12).contains($0) } == true, "Retry-After: \(retryAfter ?? "none")")
+        }
+        let limitedSignIn = try await console.exchange("POST", "/login", json: "{}")
+        #expect(limitedSignIn.status == 429)
+        #expect(try await console.exchange("GET", "/login").status == 200, "the sign-in form itself is not limited")
+        let refusals = try await console.metric(#"examhall_rate_limited_total{limit="public-sign-in"}"#)
+        #expect(refusals == 3)
+    }
 }

@@ -47,6 +47,9 @@ public enum ConsoleService {
                 IdentityRoutes(keys: keys, configuration: configuration).add(to: router)
                 StaticFiles.add(to: router)
                 router.add(middleware: PageMiddleware(renderer: renderer))
+                router.add(middleware: RateLimitMiddleware(name: "public-sign-in", perMinute: configuration.publicRatePerMinute) { request in
+                    SignInPaths.reachableByStrangers(request)
+                })
                 let signIn = SignInController(gate: gate, renderer: renderer, clock: clock)
                 signIn.add(to: router)
                 CandidateSignInController(gate: gate, renderer: renderer, signIn: signIn, mailer: mailer, clock: clock).add(to: router)

@@ -52,6 +52,11 @@ public enum ExamHallMetrics {
         Counter(label: "examhall_outbox_refused_total", dimensions: [("type", type), ("reason", reason)]).increment()
     }
 
+    /// A request refused with 429 by the rate limit `limit` (e.g. `public-sign-in`).
+    public static func rateLimited(limit: String) {
+        Counter(label: "examhall_rate_limited_total", dimensions: [("limit", limit)]).increment()
+    }
+
     /// `examhall_ready` (1 or 0) and `examhall_dependency_up{dependency}`, as `/health/ready` would answer.
     public static func readiness(ready: Bool, dependencies: [String: Bool]) {
         Gauge(label: "examhall_ready").record(ready ? 1 : 0)

@@ -20,6 +20,9 @@ public struct ConsoleConfiguration: Sendable {
     public var services: ServiceURLs
     /// The first admin, created at start when no admin exists.
     public var firstAdmin: (email: String, password: String)?
+    /// Calls per minute one address may make to what a stranger can reach (signing in, sign-in links,
+    /// one-time links), all at once if need be: a test centre's candidates share one address.
+    public var publicRatePerMinute = 60
 
     public struct ServiceURLs: Sendable {
         public var sessions: String
@@ -71,7 +74,7 @@ public struct ConsoleConfiguration: Sendable {
                 )
             }
         }
-        return ConsoleConfiguration(
+        var configuration = ConsoleConfiguration(
             publicURL: publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL,
             issuer: reader.string("EXAMHALL_JWT_ISSUER", default: publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL),
             audience: reader.string("EXAMHALL_JWT_AUDIENCE", default: "examhall"),
@@ -87,5 +90,7 @@ public struct ConsoleConfiguration: Sendable {
             ),
             firstAdmin: firstAdmin
         )
+        configuration.publicRatePerMinute = try reader.int("EXAMHALL_CONSOLE_PUBLIC_RATE_PER_MINUTE", default: 60, in: 1...100_000)
+        return configuration
     }
 }

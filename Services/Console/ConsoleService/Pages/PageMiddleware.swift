@@ -44,6 +44,10 @@ struct PageMiddleware: RouterMiddleware {
             case 404: response = page(request, .notFound, "Page not found", Messages.sentence(problem.detail) + ".")
             default: response = page(request, .unprocessableContent, "This could not be done", Messages.sentence(problem.detail) + ".")
             }
+        } catch let error as HTTPError where error.status == .tooManyRequests {
+            // The rate limit's answer, as a page, keeping its Retry-After.
+            response = page(request, .tooManyRequests, "Too many attempts", error.body ?? "Try again in a minute.")
+            response.headers.append(contentsOf: error.headers)
         } catch let error as HTTPError where error.status == .notFound {
             response = page(request, .notFound, "Page not found", "Check the address, or start again from your start page.")
         } catch let error as HTTPResponseError {
