@@ -23,6 +23,8 @@ RUN mkdir -p /staging \
  && bin="$(swift build -c release --show-bin-path)" \
  && cp "$bin"/examhall "$bin"/examhall-sessions "$bin"/examhall-authorizations \
        "$bin"/examhall-verification "$bin"/examhall-notifications "$bin"/examhall-console /staging/ \
+ # Debug information is most of a binary's size; the symbol table stays, so crash backtraces keep their names.
+ && strip --strip-debug /staging/examhall* \
  # Each service reads its SQL migrations (the console also its templates) from its resource bundle.
  && cp -R "$bin"/*.resources /staging/
 
@@ -30,7 +32,7 @@ RUN mkdir -p /staging \
 FROM ${RUNTIME_IMAGE}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends librabbitmq4 libpq5 libcurl4 ca-certificates tzdata curl \
- && rm -rf /var/lib/apt/lists/* \
+ && apt-get clean && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin examhall
 WORKDIR /app
 COPY --from=build --chown=root:root /staging/ /app/

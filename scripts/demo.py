@@ -21,17 +21,23 @@ import uuid
 import urllib.request
 from datetime import datetime, timedelta, timezone
 
-SESSIONS = "http://127.0.0.1:8081"
-AUTHORIZATIONS = "http://127.0.0.1:8082"
-VERIFICATION = "http://127.0.0.1:8083"
-NOTIFICATIONS = "http://127.0.0.1:8084"
+# Where the services answer, and how the CLI is run for a role: scripts/run's local processes by default;
+# scripts/containers points these at the containers it runs and at the CLI inside the image.
+SESSIONS = os.environ.get("DEMO_SESSIONS_URL", "http://127.0.0.1:8081")
+AUTHORIZATIONS = os.environ.get("DEMO_AUTHORIZATIONS_URL", "http://127.0.0.1:8082")
+VERIFICATION = os.environ.get("DEMO_VERIFICATION_URL", "http://127.0.0.1:8083")
+NOTIFICATIONS = os.environ.get("DEMO_NOTIFICATIONS_URL", "http://127.0.0.1:8084")
 CLI = ".build/release/examhall"
+ROLE_CLI = os.environ.get("DEMO_CLI")
 
 
 def examhall(*arguments, role="admin"):
-    """Runs the examhall CLI with the credentials `scripts/stack env <role>` hands out."""
-    command = f'eval "$(scripts/stack env {role})"; exec {CLI} ' + " ".join(f"'{a}'" for a in arguments)
-    completed = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
+    """Runs the examhall CLI with the credentials `scripts/stack env <role>` hands out (or as DEMO_CLI ROLE ARGS…)."""
+    if ROLE_CLI:
+        completed = subprocess.run([ROLE_CLI, role, *arguments], capture_output=True, text=True)
+    else:
+        command = f'eval "$(scripts/stack env {role})"; exec {CLI} ' + " ".join(f"'{a}'" for a in arguments)
+        completed = subprocess.run(["bash", "-c", command], capture_output=True, text=True)
     if completed.returncode != 0:
         sys.exit(f"demo: examhall {' '.join(arguments)} failed: {completed.stderr.strip()}")
     return completed.stdout.strip()
