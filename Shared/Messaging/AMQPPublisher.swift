@@ -87,6 +87,11 @@ public final class AMQPPublisher: Service, Sendable {
             if isBlocked { logger.info("the broker takes publishes again") }
             blocked.store(false, ordering: .relaxed)
             return refused
+        } catch let error as AMQPError where error.isAccessRefused {
+            // The broker closed the channel over a message this user may not publish: the broker is
+            // reachable, so the connection is replaced at once and readiness does not flap.
+            replace()
+            throw error
         } catch {
             guard case .blocked? = error as? AMQPError else {
                 drop()

@@ -56,6 +56,7 @@ import Testing
             var environment = ["EXAMHALL_LOG_LEVEL": "debug"]
             if name == "notifications" { environment.merge(["EXAMHALL_SMTP_URL": sink.url, "EXAMHALL_MAIL_POLL_MILLISECONDS": "100"]) { $1 } }
             if name == "console" { environment["EXAMHALL_PUBLIC_URL"] = "http://127.0.0.1:\(port)" }
+            if name == "verification" { environment["EXAMHALL_EXPORT_INTERVAL_SECONDS"] = "1" }
             processes[name] = ServiceProcess(name, port: port, environment: environment)
         }
         for process in processes.values { try await process.start() }
@@ -95,6 +96,8 @@ import Testing
             "POST", "/attempts/\(bookingId)/verdict", token: try await api.token(.csr, "csr-erasure"), json: #"{"verdict":"positive","comment":"clean session"}"#
         )
         #expect(verdict.status == 200)
+        // The result reaches the external system before the erasure (and no later test exports it).
+        try await waitFor("result exported", "SELECT count(*) AS n FROM verification.attempts WHERE id = $1 AND exported_at IS NOT NULL", [bookingId])
 
         // A contact update the services refuse (a language tag that is none) leaves dead letters that hold the address.
         let bad = #"{"specversion":"1.0","id":"\#(UUID().uuidString.lowercased())","type":"candidate.updated","source":"payment-system","time":"2026-12-06T08:00:00Z","datacontenttype":"application/json","data":{"candidate":{"externalId":"\#(candidateId)","firstName":"Ottilie","lastName":"\#(profile.lastName)","email":"\#(profile.email)","language":"not a language","timeZone":"Europe/Paris"}}}"#
