@@ -36,10 +36,18 @@ public enum QueryValue {
         return number
     }
 
+    /// The years a time in a query may fall in: wide for any calendar, and narrow enough that a day or
+    /// two either side of it (ranges are widened to whole days) is still a time PostgreSQL can read.
+    public static let dateYears = 1900...9999
+
     public static func date(_ text: String?, name: String) throws -> Date? {
         guard let text else { return nil }
         guard let date = Timestamp.parse(text) else {
             throw Problem(.badRequest, type: "invalid-query", detail: "\(name) must be an RFC 3339 time such as 2026-11-23T10:00:00Z")
+        }
+        let year = Calendar(identifier: .gregorian).dateComponents(in: .gmt, from: date).year ?? 0
+        guard dateYears.contains(year) else {
+            throw Problem(.badRequest, type: "invalid-query", detail: "\(name) must fall in the years \(dateYears.lowerBound) to \(dateYears.upperBound)")
         }
         return date
     }
