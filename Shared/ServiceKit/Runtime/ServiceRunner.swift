@@ -163,26 +163,24 @@ public enum ServiceRunner {
         let deadline = ContinuousClock.now + .seconds(120)
         while true {
             do {
-                guard let owner else {
-                    try await Migrator.migrate(database, component: "servicekit", migrations: kit, logger: logger)
-                    try await Migrator.migrate(database, component: description.name, migrations: own, logger: logger)
-                    return
-                }
-                let role = try await database.withConnection { try $0.query("SELECT current_user AS role")[0].decode("role", as: String.self) }
-                let ownerPool = DatabasePool(settings: owner, size: 1, logger: logger)
+                let ownerPool = owner.map { DatabasePool(settings: $0, size: 1, logger: logger) }
                 do {
-                    try await Migrator.migrate(ownerPool, component: "servicekit", migrations: kit, logger: logger)
-                    try await Migrator.migrate(ownerPool, component: description.name, migrations: own, logger: logger)
-                    try await ownerPool.withConnection { connection in
-                        let ownerRole = try connection.query("SELECT current_user AS role")[0].decode("role", as: String.self)
-                        guard ownerRole != role else { return }
-                        try SchemaPrivileges.grant(on: connection, schema: owner.schema, to: role, appendOnlyTables: description.appendOnlyTables)
+                    let migrating = ownerPool ?? database
+                    try await Migrator.migrate(migrating, component: "servicekit", migrations: kit, logger: logger)
+                    try await Migrator.migrate(migrating, component: description.name, migrations: own, logger: logger)
+                    if let ownerPool, let owner {
+                        let role = try await database.withConnection { try $0.query("SELECT current_user AS role")[0].decode("role", as: String.self) }
+                        try await ownerPool.withConnection { connection in
+                            let ownerRole = try connection.query("SELECT current_user AS role")[0].decode("role", as: String.self)
+                            guard ownerRole != role else { return }
+                            try SchemaPrivileges.grant(on: connection, schema: owner.schema, to: role, appendOnlyTables: description.appendOnlyTables)
+                        }
                     }
                 } catch {
-                    await ownerPool.shutdown()
+                    await ownerPool?.shutdown()
                     throw error
                 }
-                await ownerPool.shutdown()
+                await ownerPool?.shutdown()
                 return
             } catch let error as PostgresError where error.isTransient && ContinuousClock.now < deadline {
                 logger.warning("waiting for the database", metadata: ["error": "\(error)"])
