@@ -72,6 +72,17 @@ public final class ServiceProcess: @unchecked Sendable {
         try? await get("/health/ready", timeout: 2).status
     }
 
+    /// `/health/ready`'s status and body (which names each dependency up or down), or no status and
+    /// why the request failed.
+    public func readinessAnswer() async -> (status: Int?, body: String) {
+        do {
+            let reply = try await get("/health/ready", timeout: 2)
+            return (reply.status, String(decoding: reply.body, as: UTF8.self))
+        } catch {
+            return (nil, "\(error)")
+        }
+    }
+
     /// A GET against the service, with an optional bearer token: status and body.
     public func get(_ path: String, token: String? = nil, timeout: TimeInterval = 10) async throws -> (status: Int, body: Data) {
         try await send("GET", path, token: token, timeout: timeout)
