@@ -641,6 +641,14 @@ import Testing
             let taken = try await api.call(.patch, "/proctors/\(proctorId)", as: csr, json: #"{"email":"other-\#(email)"}"#)
             #expect(taken.status == .conflict && taken.problem == "proctor-exists")
             #expect(try await api.call(.patch, "/proctors/\(proctorId)", as: csr, json: #"{"email":"not an email"}"#).status == .unprocessableContent)
+            // The registry is searched by name or email address.
+            let otherId = try #require(other.json["id"] as? String)
+            for (search, found, notFound) in [("sam%20proctor", proctorId, otherId), ("other-\(email.prefix(10))", otherId, proctorId)] {
+                let reply = try await api.call(.get, "/proctors?query=\(search)", as: csr)
+                let ids = (reply.json["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+                #expect(ids.contains(found) && !ids.contains(notFound), "\(search): \(ids)")
+            }
+            #expect(try await api.call(.get, "/proctors?query=s", as: csr).status == .badRequest, "a search of one character")
 
             // Deactivated: the existing assignment is listed for a CSR to hand over; no new one is taken.
             let deactivated = try await api.call(.patch, "/proctors/\(proctorId)", as: csr, json: #"{"active":false}"#)

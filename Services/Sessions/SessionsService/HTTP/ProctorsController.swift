@@ -39,7 +39,10 @@ struct ProctorsController {
     @Sendable func list(_ request: Request, context: ExamHallRequestContext) async throws -> Page<ProctorView> {
         try context.require(.admin, .csr)
         let page = try CatalogController.page(request)
-        let proctors = try await environment.database.withConnection { try SessionStore(connection: $0).proctors(limit: page.limit, offset: page.offset) }
+        let pattern = try QueryValue.search(request.uri.queryParameters.get("query")).map(QueryValue.containsPattern)
+        let proctors = try await environment.database.withConnection {
+            try SessionStore(connection: $0).proctors(matching: pattern, limit: page.limit, offset: page.offset)
+        }
         return Page(items: proctors.items.map { ProctorView($0) }, total: proctors.total, limit: page.limit, offset: page.offset)
     }
 

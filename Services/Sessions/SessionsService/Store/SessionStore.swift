@@ -295,9 +295,13 @@ struct SessionStore {
     }
 
     /// One page of the registry by name, with how many proctors there are in all.
-    func proctors(limit: Int, offset: Int) throws -> (items: [Proctor], total: Int) {
+    func proctors(matching pattern: String? = nil, limit: Int, offset: Int) throws -> (items: [Proctor], total: Int) {
         let rows = try connection.query(
-            "SELECT id, name, email, active, count(*) OVER () AS total FROM proctors ORDER BY name, id LIMIT $1 OFFSET $2", [limit, offset]
+            """
+            SELECT id, name, email, active, count(*) OVER () AS total FROM proctors
+            WHERE $3::text IS NULL OR name ILIKE $3 OR email ILIKE $3
+            ORDER BY name, id LIMIT $1 OFFSET $2
+            """, [limit, offset, pattern]
         )
         return (try rows.map(Self.decodeProctor), try rows.first?.decode("total", as: Int.self) ?? 0)
     }
