@@ -31,6 +31,8 @@ import Testing
         let stack = try ConsoleStack()
         try await start(stack)
         defer { stack.stop() }
+        try fillRegistriesBeyondOnePage()
+        defer { try? emptyFillers() }
         let api = try await SessionsDriver([stack.services["sessions"]!])
         let exams = [try await api.exam(), try await api.exam()]
 
@@ -99,6 +101,32 @@ import Testing
             ["pete-\(tag)@example.org"]
         )[0].decode("n", as: Int.self)
         #expect(linked == 1, "the proctor account is linked to the registry")
+    }
+
+    /// More exams, locations and proctors than one page of the sessions API holds, each sorting before
+    /// what the browser creates and picks: the forms must read every page to offer those.
+    func fillRegistriesBeyondOnePage() throws {
+        let count = PageRequest.maximumLimit + 1
+        let filled = try admin.query("""
+            WITH exams AS (
+                INSERT INTO sessions.exams (code, title, duration_minutes, created_at, updated_at)
+                SELECT 'AAA-\(tag)-' || n, 'Filler exam ' || n, 60, now(), now() FROM generate_series(1, $1) n RETURNING 1
+            ), locations AS (
+                INSERT INTO sessions.locations (id, name, address, time_zone, created_at, updated_at)
+                SELECT gen_random_uuid(), 'Aaa filler \(tag) ' || n, 'Nowhere', 'UTC', now(), now() FROM generate_series(1, $1) n RETURNING 1
+            ), proctors AS (
+                INSERT INTO sessions.proctors (id, name, email, created_at)
+                SELECT gen_random_uuid(), 'Aaa filler \(tag) ' || n, 'filler-\(tag)-' || n || '@example.org', now() FROM generate_series(1, $1) n RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM exams) + (SELECT count(*) FROM locations) + (SELECT count(*) FROM proctors) AS n
+            """, [count])[0].decode("n", as: Int.self)
+        #expect(filled == 3 * count)
+    }
+
+    func emptyFillers() throws {
+        _ = try admin.query("DELETE FROM sessions.exams WHERE code LIKE $1 RETURNING 1", ["AAA-\(tag)-%"])
+        _ = try admin.query("DELETE FROM sessions.locations WHERE name LIKE $1 RETURNING 1", ["Aaa filler \(tag) %"])
+        _ = try admin.query("DELETE FROM sessions.proctors WHERE email LIKE $1 RETURNING 1", ["filler-\(tag)-%"])
     }
 
     /// A candidate whose purchase has reached the sessions service; returns their external id.

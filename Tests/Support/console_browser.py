@@ -271,8 +271,12 @@ def main():
         driver.find_element(By.ID, "durationMinutes").send_keys("90")
         submit(driver, "form[method='post'][action='/exams'] button[type=submit]")
         expect(f"Exam {code} added" in driver.page_source and code in driver.find_element(By.TAG_NAME, "table").text, "the exam is in the catalog")
+        # The registry holds more proctors than a page shows: the one wanted is found by a search.
         driver.get(BASE + "/proctors")
-        expect(PROCTOR in driver.page_source, "the registry lists the proctor")
+        expect("Next page" in driver.page_source and PROCTOR not in driver.page_source, "the registry shows one page at a time")
+        driver.find_element(By.ID, "query").send_keys(PROCTOR)
+        submit(driver, "form[role='search'] button")
+        expect(PROCTOR in driver.page_source and "Showing 1 to 1 of 1 proctors" in driver.page_source, "a search finds the proctor")
         visit.check("proctors")
         # Deactivated, the proctor keeps the private session, which the page names for a handover; then back.
         row = driver.find_element(By.XPATH, f"//tr[td[contains(., '{PROCTOR}')]]")

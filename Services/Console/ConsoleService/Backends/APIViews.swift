@@ -133,6 +133,7 @@ struct APIProctorDetail: Decodable, Sendable {
         var name: String
     }
     var name: String
+    var email: String
     var active: Bool
     var assignments: [Assignment]?
 }

@@ -206,7 +206,7 @@ struct AccountsController: Sendable {
             let created = try await client.post(.sessions, "/proctors", body: ProctorRequest(name: name, email: email), as: APIProctor.self, for: principal)
             return UUID(uuidString: created.id)!
         } catch let problem as ServiceProblem where problem.type == "proctor-exists" {
-            let registry = try await client.get(.sessions, "/proctors", as: APIList<APIProctor>.self, for: principal).items
+            let registry = try await client.every(.sessions, "/proctors", as: APIProctor.self, for: principal)
             guard let found = registry.first(where: { $0.email.lowercased() == email.lowercased() }), let id = UUID(uuidString: found.id) else { throw problem }
             return id
         }

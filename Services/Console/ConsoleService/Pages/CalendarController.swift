@@ -67,8 +67,8 @@ struct CalendarController: Sendable {
             query: ["from": Self.iso(from), "to": Self.iso(to), "locationId": locationId, "examCode": examCode],
             as: APICalendar.self, for: principal
         )
-        async let locations = client.get(.sessions, "/locations", as: APIList<APILocation>.self, for: principal)
-        async let exams = client.get(.sessions, "/exams", as: APIList<APIExam>.self, for: principal)
+        async let locations = client.every(.sessions, "/locations", as: APILocation.self, for: principal)
+        async let exams = client.every(.sessions, "/exams", as: APIExam.self, for: principal)
         let entries = try await calendar.sessions
         var byDay: [String: [APICalendar.Entry]] = [:]
         for entry in entries {
@@ -96,8 +96,8 @@ struct CalendarController: Sendable {
             previousLink: link(day: range.previous, scope: scope), nextLink: link(day: range.next, scope: scope),
             otherScopeLink: link(day: range.days.first!, scope: scope == .week ? .day : .week),
             otherScopeLabel: scope == .week ? "Day view" : "Week view",
-            locations: try await locations.items.map { Choice(value: $0.id, label: $0.name, selected: $0.id == locationId) },
-            exams: try await exams.items.map { Choice(value: $0.code, label: "\($0.code) – \($0.title)", selected: $0.code == examCode) },
+            locations: try await locations.map { Choice(value: $0.id, label: $0.name, selected: $0.id == locationId) },
+            exams: try await exams.map { Choice(value: $0.code, label: "\($0.code) – \($0.title)", selected: $0.code == examCode) },
             days: days, understaffed: shown.contains(where: \.understaffed) ? "\(shown.filter(\.understaffed).count) understaffed" : nil,
             sessionCount: shown.count == 1 ? "1 session" : "\(shown.count) sessions"
         )

@@ -57,6 +57,9 @@ struct CatalogController: Sendable {
         var rows: [ProctorRow]
         var hasRows: Bool
         var form: FormView
+        var paging: PagingView
+        var searchAction = "/proctors"
+        var searchLabel = "Name or email address"
     }
 
     struct ProctorRow: Sendable {
@@ -212,8 +215,10 @@ struct CatalogController: Sendable {
 
     @Sendable func proctors(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
         let signedIn = try await gate.require(request, .admin, .csr)
-        let added = request.uri.queryParameters.get("added").map { "\($0) added to the proctor registry. Invite them from Accounts to let them sign in." }
-        return try await proctorsPage(FormState(), notice: added, signedIn: signedIn)
+        let parameters = request.uri.queryParameters
+        let added = parameters.get("added").map { "\($0) added to the proctor registry. Invite them from Accounts to let them sign in." }
+        let paging = ListPaging(path: "/proctors", query: request.searchField("query"), offset: parameters.get("offset"))
+        return try await proctorsPage(FormState(), notice: added, paging: paging, signedIn: signedIn)
     }
 
     @Sendable func addProctor(_ request: Request, context: ExamHallRequestContext) async throws -> Response {
@@ -224,13 +229,17 @@ struct CatalogController: Sendable {
         let name = form.text("name")
         if name == nil { state.fail("name", "Enter the proctor's name") }
         if let problem = AccountsController.emailProblem(form.text("email")) { state.fail("email", problem) }
-        guard !state.hasErrors, let name, let email = form.text("email") else { return try await proctorsPage(state, notice: nil, signedIn: signedIn) }
+        guard !state.hasErrors, let name, let email = form.text("email") else {
+            return try await proctorsPage(state, notice: nil, paging: Self.allProctors, signedIn: signedIn)
+        }
         do {
             let _: APIProctor = try await client.post(.sessions, "/proctors", body: ProctorRequest(name: name, email: email), as: APIProctor.self, for: signedIn.account.principal)
-            return redirect(to: "/proctors?added=\(name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+            // The registry opens on the proctor added, found by their email address.
+            let found = email.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            return redirect(to: "/proctors?query=\(found)&added=\(name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
         } catch let problem as ServiceProblem where problem.status == 409 || problem.status == 422 {
             state.absorb(problem, field: { Self.proctorFields.contains($0) ? $0 : "email" }, labels: ["name": "Name", "email": "Email address"])
-            return try await proctorsPage(state, notice: nil, signedIn: signedIn)
+            return try await proctorsPage(state, notice: nil, paging: Self.allProctors, signedIn: signedIn)
         }
     }
 
@@ -251,7 +260,7 @@ struct CatalogController: Sendable {
         let notice = active ? "\(changed.name) can be assigned to sessions again."
             : sessions.isEmpty ? "\(changed.name) is deactivated and gets no new session."
             : "\(changed.name) is deactivated and gets no new session. Still assigned to: \(sessions.map(\.name).joined(separator: ", ")). Assign someone else there."
-        return try await proctorsPage(FormState(), notice: notice, signedIn: signedIn)
+        return try await proctorsPage(FormState(), notice: notice, paging: ListPaging(path: "/proctors", query: changed.email), signedIn: signedIn)
     }
 
     /// The form to add an exam, as it first shows.
@@ -280,15 +289,21 @@ struct CatalogController: Sendable {
         )
     }
 
-    private func proctorsPage(_ state: FormState, notice: String?, signedIn: SignedIn) async throws -> Response {
-        let proctors = try await client.get(.sessions, "/proctors", as: APIList<APIProctor>.self, for: signedIn.account.principal).items
+    static let allProctors = ListPaging(path: "/proctors", query: nil)
+
+    private func proctorsPage(_ state: FormState, notice: String?, paging: ListPaging, signedIn: SignedIn) async throws -> Response {
+        let found = try await client.get(.sessions, "/proctors", query: paging.apiQuery, as: APIList<APIProctor>.self, for: signedIn.account.principal)
+        let proctors = found.items
         let rows = proctors.map { proctor in
             ProctorRow(
                 id: proctor.id, name: proctor.name, email: proctor.email, status: proctor.isActive ? "Active" : "Deactivated",
                 makeActive: proctor.isActive ? "false" : "true", action: proctor.isActive ? "Deactivate" : "Reactivate"
             )
         }
-        let content = ProctorsContent(notice: notice, rows: rows, hasRows: !rows.isEmpty, form: state.view(order: Self.proctorFields))
+        let content = ProctorsContent(
+            notice: notice, rows: rows, hasRows: !rows.isEmpty, form: state.view(order: Self.proctorFields),
+            paging: paging.view(shown: rows.count, total: found.total ?? rows.count, noun: "proctors")
+        )
         return renderer.render(
             "proctors", title: state.hasErrors ? "Error: Proctors" : "Proctors", content: content, signedIn: signedIn, section: "/proctors",
             status: state.hasErrors ? .unprocessableContent : .ok

@@ -165,8 +165,8 @@ struct SessionFormController: Sendable {
         var state = FormState(values: Dictionary(uniqueKeysWithValues: Self.fieldOrder.map { ($0, form[$0] ?? "") }))
         let examCodes = form.all("examCodes").filter { !$0.isEmpty }
         let authorizationRequired = form["authorizationRequired"] == "yes"
-        let locations = try await client.get(.sessions, "/locations", as: APIList<APILocation>.self, for: principal).items
-        guard let body = Self.request(form, examCodes: examCodes, locations: locations, state: &state) else {
+        let location = try await chosenLocation(form["locationId"], for: principal)
+        guard let body = Self.request(form, examCodes: examCodes, location: location, state: &state) else {
             return try await page(state, examCodes: examCodes, authorizationRequired: authorizationRequired, signedIn: signedIn, mode: mode)
         }
         do {
@@ -182,12 +182,21 @@ struct SessionFormController: Sendable {
         }
     }
 
+    /// The location the form names, or nil when it names none the sessions service knows.
+    private func chosenLocation(_ value: String?, for principal: Principal) async throws -> APILocation? {
+        guard let id = value.flatMap(UUID.init(uuidString:)) else { return nil }
+        do {
+            return try await client.get(.sessions, "/locations/\(id.uuidString.lowercased())", as: APILocation.self, for: principal)
+        } catch let problem as ServiceProblem where problem.status == 404 {
+            return nil
+        }
+    }
+
     /// The API request the form describes, or nil with every field the console can judge marked. Rules
     /// that need the catalog (the option matrix, time order) are the service's, and come back as problems.
-    static func request(_ form: Form, examCodes: [String], locations: [APILocation], state: inout FormState) -> SessionRequest? {
+    static func request(_ form: Form, examCodes: [String], location: APILocation?, state: inout FormState) -> SessionRequest? {
         let name = form.text("name")
         if name == nil { state.fail("name", "Enter a name for the session") }
-        let location = locations.first { $0.id == form["locationId"] }
         if location == nil { state.fail("locationId", "Choose where the session takes place") }
         if examCodes.isEmpty { state.fail("examCodes", "Choose at least one exam") }
         let zone = location?.timeZone ?? "UTC"
@@ -247,18 +256,18 @@ struct SessionFormController: Sendable {
 
     private func page(_ state: FormState, examCodes: [String], authorizationRequired: Bool, signedIn: SignedIn, mode: Mode) async throws -> Response {
         let principal = signedIn.account.principal
-        async let locations = client.get(.sessions, "/locations", as: APIList<APILocation>.self, for: principal)
-        async let exams = client.get(.sessions, "/exams", as: APIList<APIExam>.self, for: principal)
+        async let locations = client.every(.sessions, "/locations", as: APILocation.self, for: principal)
+        async let exams = client.every(.sessions, "/exams", as: APIExam.self, for: principal)
         let chosenLocation = state.value("locationId")
         let kind = state.value("kind").isEmpty ? "public" : state.value("kind")
         let delivery = state.value("deliveryPreference")
         let content = Content(
             form: state.view(order: Self.fieldOrder),
             // A deactivated entry is offered only where the session already uses it.
-            locations: try await locations.items.filter { $0.isActive || $0.id == chosenLocation }.map {
+            locations: try await locations.filter { $0.isActive || $0.id == chosenLocation }.map {
                 Choice(value: $0.id, label: "\($0.name) (\($0.timeZone))", selected: $0.id == chosenLocation, id: "location-\($0.id)")
             },
-            exams: try await exams.items.filter { $0.isActive || examCodes.contains($0.code) }.map {
+            exams: try await exams.filter { $0.isActive || examCodes.contains($0.code) }.map {
                 Choice(value: $0.code, label: "\($0.code) – \($0.title)", selected: examCodes.contains($0.code), id: "exam-\($0.code)")
             },
             kinds: [("public", "Public: candidates book seats themselves"), ("individual", "Private, individual: one exam, candidates added by a CSR"),

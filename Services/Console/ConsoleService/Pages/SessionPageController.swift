@@ -142,13 +142,13 @@ struct SessionPageController: Sendable {
             throw PageRefusal.notFound("session")
         }
         async let bookings = client.get(.sessions, "/bookings", query: ["sessionId": id, "limit": "1000"], as: APIList<APIBooking>.self, for: principal)
-        async let registry = client.get(.sessions, "/proctors", as: APIList<APIProctor>.self, for: principal)
+        async let registry = client.every(.sessions, "/proctors", as: APIProctor.self, for: principal)
         async let history = client.get(.sessions, "/sessions/\(id)/history", as: APIHistory.self, for: principal)
         let search = try await self.search(query, session: session, principal: principal)
         let rows = try await bookings.items.map(Self.row)
         let assigned = (session.proctors ?? []).map { ProctorRow(id: $0.id, name: $0.name) }
         let assignedIds = Set(assigned.map(\.id))
-        let others = try await registry.items.filter { $0.isActive && !assignedIds.contains($0.id) }.map { Choice(value: $0.id, label: "\($0.name) (\($0.email))") }
+        let others = try await registry.filter { $0.isActive && !assignedIds.contains($0.id) }.map { Choice(value: $0.id, label: "\($0.name) (\($0.email))") }
         let occupancy = session.occupancy
         let content = Content(
             id: id, name: session.name, notice: outcome.notice, error: outcome.error, details: Self.details(session),

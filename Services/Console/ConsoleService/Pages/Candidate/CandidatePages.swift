@@ -28,8 +28,8 @@ struct CandidatePages: Sendable {
 
     /// Exam titles by code.
     func examTitles(for principal: Principal) async throws -> [String: String] {
-        let exams = try await client.get(.sessions, "/exams", as: APIList<APIExam>.self, for: principal)
-        return Dictionary(exams.items.map { ($0.code, $0.title) }, uniquingKeysWith: { first, _ in first })
+        let exams = try await client.every(.sessions, "/exams", as: APIExam.self, for: principal)
+        return Dictionary(exams.map { ($0.code, $0.title) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Public sessions still to come, soonest first (the service shows candidates nothing else).
