@@ -118,7 +118,7 @@ struct CatalogController {
     @Sendable func listExams(_ request: Request, context: ExamHallRequestContext) async throws -> Page<ExamView> {
         try context.require(.admin, .csr, .proctor, .candidate)
         let page = try Self.page(request)
-        let pattern = try QueryValue.search(request.uri.queryParameters.get("query")).map(QueryValue.containsPattern)
+        let pattern = try Self.searchPattern(request)
         let exams = try await environment.database.withConnection {
             try SessionStore(connection: $0).exams(matching: pattern, limit: page.limit, offset: page.offset)
         }
@@ -148,7 +148,7 @@ struct CatalogController {
     @Sendable func listLocations(_ request: Request, context: ExamHallRequestContext) async throws -> Page<LocationView> {
         try context.require(.admin, .csr, .proctor, .candidate)
         let page = try Self.page(request)
-        let pattern = try QueryValue.search(request.uri.queryParameters.get("query")).map(QueryValue.containsPattern)
+        let pattern = try Self.searchPattern(request)
         let locations = try await environment.database.withConnection {
             try SessionStore(connection: $0).locations(matching: pattern, limit: page.limit, offset: page.offset)
         }
@@ -168,6 +168,11 @@ struct CatalogController {
     static func page(_ request: Request) throws -> PageRequest {
         let query = request.uri.queryParameters
         return try PageRequest(limit: query.get("limit"), offset: query.get("offset"), defaultLimit: PageRequest.maximumLimit)
+    }
+
+    /// The `LIKE` pattern of a catalog list's `query` (2 to 100 characters), or nil without one.
+    static func searchPattern(_ request: Request) throws -> String? {
+        try QueryValue.search(request.uri.queryParameters.get("query")).map(QueryValue.containsPattern)
     }
 
     struct LocationChange: Decodable {

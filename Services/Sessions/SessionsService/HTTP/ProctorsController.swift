@@ -39,7 +39,7 @@ struct ProctorsController {
     @Sendable func list(_ request: Request, context: ExamHallRequestContext) async throws -> Page<ProctorView> {
         try context.require(.admin, .csr)
         let page = try CatalogController.page(request)
-        let pattern = try QueryValue.search(request.uri.queryParameters.get("query")).map(QueryValue.containsPattern)
+        let pattern = try CatalogController.searchPattern(request)
         let proctors = try await environment.database.withConnection {
             try SessionStore(connection: $0).proctors(matching: pattern, limit: page.limit, offset: page.offset)
         }
