@@ -69,7 +69,7 @@ public final class ServiceProcess: @unchecked Sendable {
 
     /// The status code of `/health/ready`, or nil when nothing answers.
     public func readiness() async -> Int? {
-        try? await get("/health/ready", timeout: 2).status
+        await readinessAnswer().status
     }
 
     /// `/health/ready`'s status and body (which names each dependency up or down), or no status and
